@@ -1,0 +1,1 @@
+"""Organisations, staff accounts, API tokens and sessions: who may do what."""

@@ -1,0 +1,31 @@
+"""Opening the platform: one place that turns settings into a ready database and keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from jigsaw.config import Settings, get_settings
+from jigsaw.db.engine import get_engine
+from jigsaw.db.migrate import upgrade
+from jigsaw.security.fieldcrypt import FieldCipher, install_cipher
+
+
+@dataclass(frozen=True)
+class Platform:
+    settings: Settings
+    engine: Engine
+    cipher: FieldCipher
+
+
+def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> Platform:
+    """Create the data folder, load or create the keys, and bring the schema up to date."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cipher = FieldCipher(settings.field_key())
+    install_cipher(cipher)
+    engine = get_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Platform(settings, engine, cipher)

@@ -1,0 +1,92 @@
+"""Settings read from ``JIGSAW_*`` environment variables, with safe defaults.
+
+Secrets (the session key and the field-encryption key) are never configured in the
+repository: they are generated on first run into the data folder with owner-only
+permissions, or supplied by the operator through the environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Build with :func:`load_settings`; tests build their own."""
+
+    data_dir: Path
+    database_url: str
+    idle_timeout_minutes: int = 30
+    session_lifetime_hours: int = 12
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    public_form_rate_limit: int = 20  # submissions per client per hour
+    cookie_secure: bool = False
+    default_phone_region: str = "GB"
+    field_key_b64: str | None = field(default=None, repr=False)
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.data_dir / "secrets"
+
+    def session_key(self) -> bytes:
+        """The key that signs CSRF tokens for pages used before login."""
+        return base64.b64decode(_read_or_create_secret(self.secrets_dir / "session.key"))
+
+    def field_key(self) -> bytes:
+        """The 256-bit AES-GCM key for field-level encryption of personal data."""
+        if self.field_key_b64:
+            key = base64.b64decode(self.field_key_b64)
+        else:
+            key = base64.b64decode(_read_or_create_secret(self.secrets_dir / "field.key"))
+        if len(key) != 32:
+            raise ValueError("the field-encryption key must be 32 bytes (base64-encoded)")
+        return key
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """Return the secret stored at ``path``, creating a random one (mode 0600) if absent."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = base64.b64encode(secrets.token_bytes(32)).decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (``JIGSAW_DATA_DIR``, ``JIGSAW_DATABASE_URL``…)."""
+    data_dir = Path(os.environ.get("JIGSAW_DATA_DIR", "./data")).expanduser().resolve()
+    database_url = os.environ.get("JIGSAW_DATABASE_URL") or f"sqlite:///{data_dir / 'jigsaw.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        idle_timeout_minutes=int(os.environ.get("JIGSAW_IDLE_TIMEOUT_MINUTES", "30")),
+        session_lifetime_hours=int(os.environ.get("JIGSAW_SESSION_LIFETIME_HOURS", "12")),
+        max_failed_logins=int(os.environ.get("JIGSAW_MAX_FAILED_LOGINS", "5")),
+        lockout_minutes=int(os.environ.get("JIGSAW_LOCKOUT_MINUTES", "15")),
+        public_form_rate_limit=int(os.environ.get("JIGSAW_PUBLIC_FORM_RATE_LIMIT", "20")),
+        cookie_secure=_env_bool("JIGSAW_COOKIE_SECURE", False),
+        default_phone_region=os.environ.get("JIGSAW_DEFAULT_PHONE_REGION", "GB"),
+        field_key_b64=os.environ.get("JIGSAW_FIELD_KEY"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Storage plumbing shared by every capability: the declarative base, engines, migrations."""

@@ -1,0 +1,19 @@
+"""Alembic environment: runs against the engine handed over in ``config.attributes``."""
+
+from alembic import context
+
+import jigsaw.db.models  # noqa: F401  (registers every table on Base.metadata)
+from jigsaw.db.base import Base
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

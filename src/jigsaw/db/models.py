@@ -1,0 +1,7 @@
+"""Imports every capability's tables so that ``Base.metadata`` (and Alembic) sees them all."""
+
+from jigsaw.accounts import models as accounts_models
+from jigsaw.audit import models as audit_models
+from jigsaw.intake import models as intake_models
+
+__all__ = ["accounts_models", "audit_models", "intake_models"]

@@ -1,0 +1,131 @@
+"""The partner API for reports: ``POST /api/v1/reports`` and reading them back."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jigsaw.accounts.principal import Principal
+from jigsaw.accounts.roles import OrgKind, Role, Scope
+from jigsaw.intake import service
+from jigsaw.intake.access import can_read_all_reports
+from jigsaw.intake.domain import Channel, IdentifierDraft, InvalidReport, MediaDraft, Reporter, ReportDraft, SubjectDraft
+from jigsaw.intake.models import Report
+from jigsaw.intake.schemas import (
+    IdentifierOut,
+    MediaOut,
+    ReportCreated,
+    ReporterOut,
+    ReportIn,
+    ReportListItem,
+    ReportOut,
+    ReportPage,
+    SubjectOut,
+)
+from jigsaw.web.deps import authorize, db_session, platform_of
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+ALL_ORG_KINDS = tuple(OrgKind)
+submit_access = authorize(scopes={Scope.REPORTS_SUBMIT}, org_kinds=ALL_ORG_KINDS)
+read_access = authorize(scopes={Scope.REPORTS_READ}, roles={Role.ANALYST, Role.SUPERVISOR})
+
+DEFAULT_API_PURPOSE = "partner read-back of a submitted report"
+
+
+def draft_from_api(body: ReportIn) -> ReportDraft:
+    reporter = body.reporter or None
+    return ReportDraft(
+        source=body.source.value, incident_type=body.incident_type.value, summary=body.summary,
+        channel=Channel.API, incident_at=body.incident_at, platform=body.platform, escalation=body.escalation,
+        reporter=Reporter(reporter.name, reporter.email, reporter.phone) if reporter else Reporter(),
+        subjects=tuple(
+            SubjectDraft(
+                role=s.role.value, name=s.name, description=s.description, age=s.age,
+                identifiers=tuple(IdentifierDraft(i.type.value, i.value, i.platform, i.seen_at, i.port)
+                                  for i in s.identifiers),
+            ) for s in body.subjects
+        ),
+        media=tuple(MediaDraft(m.md5, m.sha1, m.sha256, m.pdq, m.filename, m.size, m.media_type)
+                    for m in body.media),
+        external_id=body.external_id,
+    )
+
+
+def problems_response(error: InvalidReport) -> JSONResponse:
+    """The same shape FastAPI uses for its own 422s, so clients parse one format."""
+    detail = [{"loc": ["body", *p.loc], "msg": p.msg, "type": "value_error"} for p in error.problems]
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportCreated,
+             responses={200: {"model": ReportCreated, "description": "Already submitted (same external_id)"},
+                        422: {"description": "Invalid body; every failing field is named"}})
+def submit_report(
+    body: ReportIn, request: Request,
+    principal: Principal = Depends(submit_access), session: Session = Depends(db_session),
+) -> JSONResponse:
+    """Submit a report. Nothing is stored unless the whole body is valid."""
+    try:
+        submitted = service.submit_report(
+            session, draft_from_api(body), principal.actor, organisation_id=principal.organisation_id,
+            token_id=principal.token_id, default_region=platform_of(request).settings.default_phone_region,
+        )
+    except InvalidReport as error:
+        return problems_response(error)
+    payload = ReportCreated(id=submitted.report.id, reference=submitted.report.reference, created=submitted.created)
+    code = status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK
+    return JSONResponse(payload.model_dump(), status_code=code)
+
+
+@router.get("", response_model=ReportPage)
+def list_reports(
+    principal: Principal = Depends(read_access), session: Session = Depends(db_session),
+    limit: int = 50, offset: int = 0,
+) -> ReportPage:
+    """Reports you may read, newest first: all of them for the centre, your own for a partner."""
+    limit = max(1, min(limit, 500))
+    query = select(Report.id, Report.reference, Report.received_at, Report.source, Report.incident_type)
+    count = select(func.count(Report.id))
+    if not can_read_all_reports(principal):
+        query = query.where(Report.submitted_by_org_id == principal.organisation_id)
+        count = count.where(Report.submitted_by_org_id == principal.organisation_id)
+    rows = session.execute(query.order_by(Report.received_at.desc(), Report.id.desc()).limit(limit).offset(offset))
+    items = [ReportListItem(id=r[0], reference=r[1], received_at=r[2], source=r[3], incident_type=r[4]) for r in rows]
+    return ReportPage(total=session.scalar(count) or 0, items=items)
+
+
+@router.get("/{report_id}", response_model=ReportOut, responses={404: {"description": "No such report visible to you"}})
+def get_report(
+    report_id: int,
+    principal: Principal = Depends(read_access), session: Session = Depends(db_session),
+    x_purpose: str | None = Header(default=None, description="Why you are reading it (audited)."),
+) -> ReportOut:
+    """A report with its subjects and their normalised identifiers. The read is audited."""
+    try:
+        report = service.read_report(session, principal, report_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
+    except service.ReportNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report {report_id}") from None
+    return report_out(report)
+
+
+def report_out(report: Report) -> ReportOut:
+    return ReportOut(
+        id=report.id, reference=report.reference, source=report.source, channel=report.channel,
+        status=report.status, received_at=report.received_at, incident_type=report.incident_type,
+        incident_at=report.incident_at, platform=report.platform, summary=report.summary,
+        escalation=report.escalation,
+        reporter=ReporterOut(name=report.reporter_name, email=report.reporter_email, phone=report.reporter_phone),
+        subjects=[
+            SubjectOut(
+                id=s.id, role=s.role, name=s.name, description=s.description, age=s.age,
+                identifiers=[IdentifierOut(type=o.identifier.type, value=o.identifier.value,
+                                           platform=o.identifier.platform, seen_at=o.seen_at, port=o.port)
+                             for o in s.observations],
+            ) for s in report.subjects
+        ],
+        media=[MediaOut(id=m.id, md5=m.md5, sha1=m.sha1, sha256=m.sha256, pdq=m.pdq, size=m.size,
+                        media_type=m.media_type) for m in report.media],
+    )

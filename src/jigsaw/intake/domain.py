@@ -1,0 +1,272 @@
+"""What a report is, before it touches storage (pure: no web or database imports).
+
+Both doors into Jigsaw (the public form and the partner API) build a :class:`ReportDraft`;
+:func:`prepare` validates it and normalises every identifier, collecting *all* problems
+with their location so the caller can show them at once and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from jigsaw.linking.identifiers import Identifier, IdentifierError, normalise
+
+E = TypeVar("E", bound=StrEnum)
+
+MAX_SUMMARY_CHARS = 20_000
+MAX_SHORT_TEXT = 500
+MAX_SUBJECTS = 50
+MAX_IDENTIFIERS_PER_SUBJECT = 100
+MAX_MEDIA = 1000
+
+
+class Source(StrEnum):
+    YOUNG_PERSON = "young_person"
+    PARENT = "parent"
+    PROFESSIONAL = "professional"
+    PUBLIC = "public"
+    PLATFORM = "platform"
+    PARTNER_AGENCY = "partner_agency"
+    POLICE = "police"
+
+
+class Channel(StrEnum):
+    PUBLIC_FORM = "public_form"
+    API = "api"
+    IMPORT = "import"
+    DEMO = "demo"
+
+
+class IncidentType(StrEnum):
+    ONLINE_GROOMING = "online_grooming"
+    SEXUAL_COMMUNICATION = "sexual_communication"
+    IMAGE_REQUEST = "image_request"
+    SEXTORTION = "sextortion"
+    LIVESTREAMING = "livestreaming"
+    MEETING_ARRANGED = "meeting_arranged"
+    INDECENT_IMAGES = "indecent_images"
+    CONTACT_ABUSE = "contact_abuse"
+    OTHER = "other"
+
+
+INCIDENT_LABELS: dict[IncidentType, str] = {
+    IncidentType.ONLINE_GROOMING: "Online grooming",
+    IncidentType.SEXUAL_COMMUNICATION: "Sexual communication with a child",
+    IncidentType.IMAGE_REQUEST: "Asked for nude or sexual images",
+    IncidentType.SEXTORTION: "Threats or blackmail (sextortion)",
+    IncidentType.LIVESTREAMING: "Asked to live-stream",
+    IncidentType.MEETING_ARRANGED: "Asked to meet in person",
+    IncidentType.INDECENT_IMAGES: "Indecent images of children",
+    IncidentType.CONTACT_ABUSE: "Contact sexual abuse",
+    IncidentType.OTHER: "Something else",
+}
+
+
+class SubjectRole(StrEnum):
+    SUSPECT = "suspect"
+    VICTIM = "victim"
+    RECIPIENT = "recipient"
+
+
+@dataclass(frozen=True)
+class IdentifierDraft:
+    type: str
+    value: str
+    platform: str | None = None
+    seen_at: datetime | None = None
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class SubjectDraft:
+    role: str
+    name: str | None = None
+    description: str | None = None
+    age: int | None = None
+    identifiers: tuple[IdentifierDraft, ...] = ()
+
+
+@dataclass(frozen=True)
+class MediaDraft:
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    pdq: str | None = None
+    filename: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Reporter:
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    source: str
+    incident_type: str
+    summary: str
+    channel: Channel = Channel.API
+    incident_at: datetime | None = None
+    platform: str | None = None
+    escalation: str | None = None
+    reporter: Reporter = field(default_factory=Reporter)
+    subjects: tuple[SubjectDraft, ...] = ()
+    media: tuple[MediaDraft, ...] = ()
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedIdentifier:
+    identifier: Identifier
+    seen_at: datetime | None
+    port: int | None
+
+
+@dataclass(frozen=True)
+class PreparedSubject:
+    role: SubjectRole
+    name: str | None
+    description: str | None
+    age: int | None
+    identifiers: tuple[PreparedIdentifier, ...]
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    draft: ReportDraft
+    source: Source
+    incident_type: IncidentType
+    reporter_email: str | None
+    reporter_phone: str | None
+    subjects: tuple[PreparedSubject, ...]
+    media: tuple[MediaDraft, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: tuple[str | int, ...]
+    msg: str
+
+
+class InvalidReport(ValueError):
+    """Every problem found in a draft, each with the location of the failing field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p.loc))}: {p.msg}" for p in problems))
+
+
+_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+_HEX_RE = re.compile(r"^[0-9a-f]+$")
+
+
+def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport:
+    """Validate and normalise a draft; raise :class:`InvalidReport` listing every problem."""
+    problems: list[Problem] = []
+    source = _enum(Source, draft.source, ("source",), problems)
+    incident = _enum(IncidentType, draft.incident_type, ("incident_type",), problems)
+    _text(draft.summary, ("summary",), MAX_SUMMARY_CHARS, problems, required=True)
+    _text(draft.escalation, ("escalation",), MAX_SUMMARY_CHARS, problems)
+    _text(draft.platform, ("platform",), MAX_SHORT_TEXT, problems)
+    _text(draft.reporter.name, ("reporter", "name"), MAX_SHORT_TEXT, problems)
+    reporter_email = _reporter_contact("email", draft.reporter.email, default_region, problems)
+    reporter_phone = _reporter_contact("phone", draft.reporter.phone, default_region, problems)
+    if len(draft.subjects) > MAX_SUBJECTS:
+        problems.append(Problem(("subjects",), f"at most {MAX_SUBJECTS} subjects per report"))
+    if len(draft.media) > MAX_MEDIA:
+        problems.append(Problem(("media",), f"at most {MAX_MEDIA} media items per report"))
+    subjects = tuple(
+        _prepare_subject(s, i, default_region, problems) for i, s in enumerate(draft.subjects[:MAX_SUBJECTS])
+    )
+    media = tuple(_prepare_media(m, i, problems) for i, m in enumerate(draft.media[:MAX_MEDIA]))
+    if problems or source is None or incident is None:
+        raise InvalidReport(problems)
+    return PreparedReport(draft, source, incident, reporter_email, reporter_phone, subjects, media)
+
+
+def _enum(kind: type[E], value: str, loc: tuple[str | int, ...], problems: list[Problem]) -> E | None:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        problems.append(Problem(loc, f"{value!r} is not one of: {allowed}"))
+        return None
+
+
+def _text(value: str | None, loc: tuple[str | int, ...], limit: int, problems: list[Problem], *, required: bool = False) -> None:
+    if value is None or not value.strip():
+        if required:
+            problems.append(Problem(loc, "is required"))
+        return
+    if len(value) > limit:
+        problems.append(Problem(loc, f"is {len(value)} characters long; the limit is {limit}"))
+
+
+def _reporter_contact(kind: str, value: str | None, region: str, problems: list[Problem]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return normalise(kind, value, default_region=region).value
+    except IdentifierError as exc:
+        problems.append(Problem(("reporter", kind), str(exc)))
+        return None
+
+
+def _prepare_subject(subject: SubjectDraft, index: int, region: str, problems: list[Problem]) -> PreparedSubject:
+    loc: tuple[str | int, ...] = ("subjects", index)
+    role = _enum(SubjectRole, subject.role, (*loc, "role"), problems)
+    _text(subject.name, (*loc, "name"), MAX_SHORT_TEXT, problems)
+    _text(subject.description, (*loc, "description"), MAX_SUMMARY_CHARS, problems)
+    if subject.age is not None and not 0 <= subject.age <= 120:
+        problems.append(Problem((*loc, "age"), "must be between 0 and 120"))
+    if len(subject.identifiers) > MAX_IDENTIFIERS_PER_SUBJECT:
+        problems.append(Problem((*loc, "identifiers"), f"at most {MAX_IDENTIFIERS_PER_SUBJECT} identifiers"))
+    prepared: list[PreparedIdentifier] = []
+    for j, ident in enumerate(subject.identifiers[:MAX_IDENTIFIERS_PER_SUBJECT]):
+        try:
+            identifier = normalise(ident.type, ident.value, platform=ident.platform, default_region=region)
+        except IdentifierError as exc:
+            problems.append(Problem((*loc, "identifiers", j), str(exc)))
+            continue
+        if ident.port is not None and not 0 <= ident.port <= 65535:
+            problems.append(Problem((*loc, "identifiers", j, "port"), "must be between 0 and 65535"))
+        prepared.append(PreparedIdentifier(identifier, ident.seen_at, ident.port))
+    return PreparedSubject(role or SubjectRole.SUSPECT, subject.name, subject.description, subject.age, tuple(prepared))
+
+
+def _prepare_media(media: MediaDraft, index: int, problems: list[Problem]) -> MediaDraft:
+    cleaned: dict[str, str | None] = {}
+    for name, length in _HEX_LENGTHS.items():
+        value = getattr(media, name)
+        if value is None:
+            cleaned[name] = None
+            continue
+        value = value.strip().lower()
+        if len(value) != length or not _HEX_RE.match(value):
+            problems.append(Problem(("media", index, name), f"must be {length} hexadecimal characters"))
+        cleaned[name] = value
+    if not any(cleaned.values()):
+        problems.append(Problem(("media", index), "needs at least one of md5, sha1, sha256, pdq"))
+    return MediaDraft(
+        md5=cleaned["md5"], sha1=cleaned["sha1"], sha256=cleaned["sha256"], pdq=cleaned["pdq"],
+        filename=media.filename, size=media.size, media_type=media.media_type,
+    )
+
+
+# Crockford base32 without I, L, O, U: easy to read aloud over the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A human reference such as ``JIG-7K2M-9QXD`` (40 random bits)."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"JIG-{chars[:4]}-{chars[4:]}"

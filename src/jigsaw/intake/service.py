@@ -1,0 +1,152 @@
+"""Storing and reading reports. Each report is written in one transaction, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from jigsaw.accounts.principal import Principal
+from jigsaw.audit.chain import AuditAction
+from jigsaw.audit.service import Actor, record
+from jigsaw.intake.access import can_read_all_reports, can_read_report
+from jigsaw.intake.domain import PreparedReport, ReportDraft, new_reference, prepare
+from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.linking.identifiers import Identifier
+from jigsaw.security.fieldcrypt import active_cipher
+
+
+class ReportNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: Report
+    created: bool  # False when an earlier submission with the same external_id was found
+
+
+def submit_report(
+    session: Session, draft: ReportDraft, actor: Actor, *,
+    organisation_id: int | None = None, token_id: int | None = None, default_region: str = "GB",
+) -> Submitted:
+    """Validate, normalise and store a report with its subjects, identifiers and media.
+
+    Raises :class:`jigsaw.intake.domain.InvalidReport` before anything is written.
+    Resubmitting the same ``external_id`` from the same organisation returns the first report.
+    """
+    prepared = prepare(draft, default_region=default_region)
+    if draft.external_id and organisation_id is not None:
+        existing = session.scalar(select(Report).where(
+            Report.submitted_by_org_id == organisation_id, Report.external_id == draft.external_id))
+        if existing is not None:
+            return Submitted(existing, created=False)
+    report = _store(session, prepared, organisation_id, token_id)
+    record(session, actor, AuditAction.COLLECTION, "report", report.id, detail={
+        "reference": report.reference, "channel": report.channel, "source": report.source,
+        "subjects": len(prepared.subjects), "media": len(prepared.media),
+    })
+    return Submitted(report, created=True)
+
+
+def _store(session: Session, prepared: PreparedReport, organisation_id: int | None, token_id: int | None) -> Report:
+    draft = prepared.draft
+    report = Report(
+        reference=_unused_reference(session), source=prepared.source.value, channel=draft.channel.value,
+        submitted_by_org_id=organisation_id, submitted_by_token_id=token_id, external_id=draft.external_id,
+        incident_type=prepared.incident_type.value, incident_at=draft.incident_at, platform=draft.platform,
+        summary=draft.summary, escalation=draft.escalation or None, reporter_name=draft.reporter.name or None,
+        reporter_email=prepared.reporter_email, reporter_phone=prepared.reporter_phone,
+    )
+    session.add(report)
+    session.flush()
+    for prepared_subject in prepared.subjects:
+        subject = Subject(report_id=report.id, role=prepared_subject.role.value, name=prepared_subject.name,
+                          description=prepared_subject.description, age=prepared_subject.age)
+        session.add(subject)
+        session.flush()
+        for item in prepared_subject.identifiers:
+            identifier = identifier_record(session, item.identifier)
+            session.add(Observation(identifier_id=identifier.id, report_id=report.id, subject_id=subject.id,
+                                    role=subject.role, seen_at=item.seen_at, port=item.port))
+    for media in prepared.media:
+        session.add(MediaRecord(report_id=report.id, md5=media.md5, sha1=media.sha1, sha256=media.sha256,
+                                pdq=media.pdq, size=media.size, media_type=media.media_type,
+                                filename=media.filename))
+    session.flush()
+    return report
+
+
+def identifier_record(session: Session, identifier: Identifier) -> IdentifierRecord:
+    """The stored row for ``identifier``, created on first sight (found by blind index)."""
+    blind = active_cipher().blind_index(identifier.key)
+    existing = session.scalar(select(IdentifierRecord).where(IdentifierRecord.blind_index == blind))
+    if existing is not None:
+        return existing
+    created = IdentifierRecord(type=identifier.type.value, platform=identifier.platform,
+                               blind_index=blind, value=identifier.value)
+    try:
+        with session.begin_nested():
+            session.add(created)
+            session.flush()
+    except IntegrityError:  # another writer stored it first
+        found = session.scalar(select(IdentifierRecord).where(IdentifierRecord.blind_index == blind))
+        assert found is not None
+        return found
+    return created
+
+
+def _unused_reference(session: Session) -> str:
+    for _ in range(10):
+        reference = new_reference()
+        if session.scalar(select(Report.id).where(Report.reference == reference)) is None:
+            return reference
+    raise RuntimeError("could not find an unused report reference")
+
+
+def read_report(session: Session, principal: Principal, report_id: int, *, purpose: str) -> Report:
+    """Load a report the principal may see, and record the consultation with its purpose.
+
+    A report the principal may not see is reported as not found, so its existence leaks nothing.
+    """
+    report = session.scalar(
+        select(Report).where(Report.id == report_id)
+        .options(selectinload(Report.subjects).selectinload(Subject.observations), selectinload(Report.media))
+    )
+    if report is None or not can_read_report(principal, report.submitted_by_org_id):
+        raise ReportNotFound(report_id)
+    record(session, principal.actor, AuditAction.CONSULTATION, "report", report.id, purpose=purpose)
+    return report
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    reference: str
+    received_at: datetime
+    source: str
+    channel: str
+    incident_type: str
+    platform: str | None
+    subjects: int
+    escalated: bool
+
+
+def report_queue(session: Session, principal: Principal, *, limit: int = 50, offset: int = 0) -> tuple[list[QueueRow], int]:
+    """The analyst queue: newest first (triage ordering replaces this later). No personal data."""
+    if not can_read_all_reports(principal):
+        return [], 0
+    subject_counts = (select(Subject.report_id, func.count(Subject.id).label("n"))
+                      .group_by(Subject.report_id).subquery())
+    rows = session.execute(
+        select(Report.id, Report.reference, Report.received_at, Report.source, Report.channel,
+               Report.incident_type, Report.platform, func.coalesce(subject_counts.c.n, 0),
+               Report.escalation.is_not(None))
+        .outerjoin(subject_counts, subject_counts.c.report_id == Report.id)
+        .order_by(Report.received_at.desc(), Report.id.desc()).limit(limit).offset(offset)
+    ).all()
+    total = session.scalar(select(func.count(Report.id))) or 0
+    return [QueueRow(*row) for row in rows], total

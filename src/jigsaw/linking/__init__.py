@@ -1,0 +1,1 @@
+"""Linking: normalised identifiers, observations, subjects, networks and series."""

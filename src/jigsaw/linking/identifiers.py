@@ -1,0 +1,155 @@
+"""Typed, normalised identifiers (pure: no web or database imports).
+
+Two reports can only be joined if they spell the same identifier the same way, so every
+identifier is reduced to one canonical form before it is stored or looked up:
+emails case-folded with an IDNA (punycode) domain, phones in E.164, IP addresses in
+their canonical text form, usernames and platform user ids keyed by platform, URLs
+with a lower-case scheme and host and no fragment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+import idna
+import phonenumbers
+
+
+class IdentifierType(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    IP = "ip"
+    USERNAME = "username"
+    ESP_USER_ID = "esp_user_id"
+    URL = "url"
+    DEVICE_ID = "device_id"
+
+
+PLATFORM_KEYED = frozenset({IdentifierType.USERNAME, IdentifierType.ESP_USER_ID})
+MAX_IDENTIFIER_LENGTH = 2048
+
+
+class IdentifierError(ValueError):
+    """An identifier that cannot be normalised; the message says why."""
+
+
+@dataclass(frozen=True)
+class Identifier:
+    type: IdentifierType
+    value: str  # canonical form
+    platform: str | None = None  # only for platform-keyed types
+
+    @property
+    def key(self) -> str:
+        """The string that identifies this identifier uniquely (used for the blind index)."""
+        return f"{self.type.value}|{self.platform or ''}|{self.value}"
+
+
+def normalise_platform(platform: str | None) -> str | None:
+    if platform is None:
+        return None
+    cleaned = " ".join(platform.split()).casefold()
+    return cleaned or None
+
+
+def normalise(
+    type_: IdentifierType | str,
+    value: str,
+    *,
+    platform: str | None = None,
+    default_region: str = "GB",
+) -> Identifier:
+    """Return the canonical identifier, or raise :class:`IdentifierError` saying what is wrong."""
+    try:
+        kind = IdentifierType(type_)
+    except ValueError:
+        allowed = ", ".join(t.value for t in IdentifierType)
+        raise IdentifierError(f"unknown identifier type {type_!r}; expected one of {allowed}") from None
+    raw = value.strip()
+    if not raw:
+        raise IdentifierError(f"empty {kind.value}")
+    if len(raw) > MAX_IDENTIFIER_LENGTH:
+        raise IdentifierError(f"{kind.value} longer than {MAX_IDENTIFIER_LENGTH} characters")
+    plat = normalise_platform(platform)
+    if kind in PLATFORM_KEYED:
+        if plat is None:
+            raise IdentifierError(f"a {kind.value} needs the platform it belongs to")
+        canonical = raw.casefold() if kind is IdentifierType.USERNAME else raw
+        if kind is IdentifierType.USERNAME:
+            canonical = canonical.removeprefix("@")
+        return Identifier(kind, canonical, plat)
+    return Identifier(kind, _NORMALISERS[kind](raw, default_region))
+
+
+def normalise_email(raw: str, _region: str = "GB") -> str:
+    local, sep, domain = raw.rpartition("@")
+    if not sep or not local or not domain or any(c.isspace() for c in raw):
+        raise IdentifierError(f"not an email address: {raw!r}")
+    domain = domain.rstrip(".")
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise IdentifierError(f"invalid email domain {domain!r}: {exc}") from None
+    return f"{local.casefold()}@{ascii_domain.casefold()}"
+
+
+def normalise_phone(raw: str, region: str = "GB") -> str:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise IdentifierError(f"not a phone number: {raw!r} ({exc})") from None
+    if not phonenumbers.is_possible_number(number):
+        raise IdentifierError(f"not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_ip(raw: str, _region: str = "GB") -> str:
+    candidate = raw.strip("[]")
+    try:
+        address = ipaddress.ip_address(candidate)
+    except ValueError:
+        raise IdentifierError(f"not an IP address: {raw!r}") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.compressed
+
+
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def normalise_url(raw: str, _region: str = "GB") -> str:
+    candidate = raw if _SCHEME_RE.match(raw) else f"http://{raw}"
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+        port = parts.port
+    except ValueError as exc:
+        raise IdentifierError(f"not a URL: {raw!r} ({exc})") from None
+    if not host:
+        raise IdentifierError(f"URL without a host: {raw!r}")
+    try:
+        host = idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        host = host.casefold()
+    scheme = parts.scheme.casefold()
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def normalise_device_id(raw: str, _region: str = "GB") -> str:
+    return "".join(raw.split()).casefold()
+
+
+_NORMALISERS = {
+    IdentifierType.EMAIL: normalise_email,
+    IdentifierType.PHONE: normalise_phone,
+    IdentifierType.IP: normalise_ip,
+    IdentifierType.URL: normalise_url,
+    IdentifierType.DEVICE_ID: normalise_device_id,
+}

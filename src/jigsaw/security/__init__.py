@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: field encryption, password hashing, TOTP."""

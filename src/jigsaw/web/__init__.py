@@ -1,0 +1,1 @@
+"""The web application: composes each capability's routes, pages and security middleware."""

@@ -1,0 +1,77 @@
+"""The web application: composes each capability's routers and the shared middleware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from jigsaw import __version__
+from jigsaw.accounts.routes import router as accounts_router
+from jigsaw.bootstrap import Platform, open_platform
+from jigsaw.config import Settings
+from jigsaw.intake.api import router as reports_api_router
+from jigsaw.intake.pages import router as intake_pages_router
+from jigsaw.web.deps import LoginRequired
+from jigsaw.web.security import SecurityHeadersMiddleware
+from jigsaw.web.templating import templates
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    """Build the app. The platform (database, keys) is opened here, before the first request."""
+    platform = platform or open_platform(settings)
+    app = FastAPI(
+        title="Jigsaw",
+        version=__version__,
+        description="Partner API of Jigsaw, a platform for a national online child-protection centre. "
+                    "Authenticate with `Authorization: Bearer <token>`.",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.platform = platform
+    app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.include_router(accounts_router)
+    app.include_router(intake_pages_router)
+    app.include_router(reports_api_router)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> Response:
+        return templates.TemplateResponse(request, "home.html", {"principal": None})
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/h/", "/m/", "/c/")) and \
+        "application/json" not in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_html(request):
+            titles = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
+            return templates.TemplateResponse(
+                request, "error.html",
+                {"title": titles.get(exc.status_code, "Something went wrong"), "message": exc.detail,
+                 "principal": getattr(request.state, "principal", None),
+                 "csrf_token": getattr(request.state, "csrf_token", "")},
+                status_code=exc.status_code, headers=exc.headers,
+            )
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)

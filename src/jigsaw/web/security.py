@@ -1,0 +1,97 @@
+"""HTTP hardening shared by every page: security headers, CSRF tokens, rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request, Response
+from starlette.middleware.base import BaseHTTPMiddleware
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+class SecurityHeadersMiddleware(BaseHTTPMiddleware):
+    """Adds the headers above; pages (not the API docs) are never cached, for shared devices."""
+
+    def __init__(self, app: object, *, hsts: bool) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.hsts = hsts
+
+    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        if self.hsts:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        return response
+
+
+# --- CSRF for pages used without a staff session (login, the public form) -------------
+
+ANON_CSRF_COOKIE = "jigsaw_csrf"
+
+
+def anon_csrf_token(key: bytes, cookie_value: str) -> str:
+    return hmac.new(key, cookie_value.encode(), hashlib.sha256).hexdigest()
+
+
+def ensure_anon_csrf_cookie(request: Request) -> str:
+    return request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def check_anon_csrf(key: bytes, request: Request, submitted: str | None) -> bool:
+    cookie = request.cookies.get(ANON_CSRF_COOKIE)
+    if not cookie or not submitted:
+        return False
+    return hmac.compare_digest(anon_csrf_token(key, cookie), submitted)
+
+
+# --- Rate limiting -------------------------------------------------------------------
+
+class SlidingWindowLimiter:
+    """At most ``limit`` events per ``window`` seconds per key, in this process."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and now - events[0] > self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return False
+            events.append(now)
+            if len(self._events) > 100_000:  # bound memory under a flood of distinct clients
+                self._events = {k: v for k, v in self._events.items() if v and now - v[-1] <= self.window}
+            return True
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
