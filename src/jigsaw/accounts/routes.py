@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
+from jigsaw.accounts.models import StaffSession
 from jigsaw.accounts.roles import Role
 from jigsaw.web.deps import SESSION_COOKIE, authorize, db_session, platform_of, require_csrf
 from jigsaw.web.security import (
@@ -20,7 +21,16 @@ from jigsaw.web.security import (
 from jigsaw.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-_login_limiter = SlidingWindowLimiter(limit=30, window=300)
+LOGIN_ATTEMPTS_PER_5_MIN = 30
+
+
+def login_limiter(request: Request) -> SlidingWindowLimiter:
+    """Per app, so each running instance (and each test) counts its own attempts."""
+    state = request.app.state
+    if not hasattr(state, "login_limiter"):
+        state.login_limiter = SlidingWindowLimiter(limit=LOGIN_ATTEMPTS_PER_5_MIN, window=300)
+    limiter: SlidingWindowLimiter = state.login_limiter
+    return limiter
 
 
 def _safe_next(path: str | None) -> str:
@@ -60,7 +70,7 @@ def login(
     if not check_anon_csrf(settings.session_key(), request, csrf_token):
         return _login_page(request, error="The form expired. Please try again.", email=email,
                            next_path=next, status_code=400)
-    if not _login_limiter.allow(client_key(request)):
+    if not login_limiter(request).allow(client_key(request)):
         return _login_page(request, error="Too many sign-in attempts from here. Wait a few minutes.",
                            email=email, next_path=next, status_code=429)
     result = accounts.authenticate(
@@ -84,8 +94,6 @@ def login(
 @router.post("/logout", dependencies=[Depends(authorize(roles=set(Role), page=True))])
 def logout(request: Request, session: Session = Depends(db_session), csrf_token: str = Form("")) -> Response:
     require_csrf(request, csrf_token)
-    from jigsaw.accounts.models import StaffSession
-
     staff_session = session.get(StaffSession, request.state.staff_session_id)
     if staff_session is not None:
         accounts.end_session(session, staff_session)

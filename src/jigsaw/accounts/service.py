@@ -20,7 +20,7 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.security import passwords, totp
 
-TOKEN_PREFIX = "jgs_"
+TOKEN_PREFIX = "jgs_"  # noqa: S105  (a public marker, not a secret)
 
 
 class AccountError(ValueError):

@@ -104,7 +104,8 @@ def verify_chain(entries: Iterable[StoredEntry], expect_head: tuple[int, str] | 
     if expect_head is not None:
         want_seq, want_hash = expect_head
         if head_seq < want_seq:
-            return VerifyResult(False, count, head_seq + 1, f"log ends at {head_seq}; entries up to {want_seq} were recorded")
+            reason = f"log ends at {head_seq}; entries up to {want_seq} were recorded"
+            return VerifyResult(False, count, head_seq + 1, reason)
         found = _hash_at(entries, want_seq) if head_seq != want_seq else prev_hash
         if found != want_hash:
             return VerifyResult(False, count, want_seq, "entry does not match the recorded head")

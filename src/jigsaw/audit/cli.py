@@ -22,7 +22,9 @@ def _parse_head(value: str) -> tuple[int, str]:
 
 @audit_app.command("verify")
 def verify(
-    expect_head: str | None = typer.Option(None, "--expect-head", help="SEQ:HASH recorded earlier (catches truncation)."),
+    expect_head: str | None = typer.Option(
+        None, "--expect-head", help="SEQ:HASH recorded earlier (catches truncation)."
+    ),
 ) -> None:
     """Check the hash chain. Exit 0 if intact; exit 1 naming the first bad entry."""
     head = _parse_head(expect_head) if expect_head else None
@@ -30,7 +32,8 @@ def verify(
     with session_scope(platform.engine) as session:
         result = service.verify(session, head)
     if result.ok:
-        console.print(f"Audit log intact: {result.entries} entries, head {result.head_seq}:{result.head_hash}", soft_wrap=True)
+        summary = f"Audit log intact: {result.entries} entries, head {result.head_seq}:{result.head_hash}"
+        console.print(summary, soft_wrap=True)
         return
     console.print(f"[red]Audit log broken at entry {result.first_bad_seq}:[/red] {result.reason} "
                   f"({result.entries} entries verified before it)")

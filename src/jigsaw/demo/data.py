@@ -10,8 +10,8 @@ from jigsaw.intake.domain import (
     IdentifierDraft,
     IncidentType,
     MediaDraft,
-    Reporter,
     ReportDraft,
+    Reporter,
     Source,
     SubjectDraft,
 )
@@ -59,7 +59,7 @@ def demo_drafts(count: int = 40, seed: int = 7) -> list[ReportDraft]:
             SubjectDraft("victim", name=victim_name, age=rng.randint(11, 16), identifiers=(
                 IdentifierDraft("username", f"{victim_name.lower()}_{rng.randint(10, 99)}", platform=platform),)),
         ]
-        media = ()
+        media: tuple[MediaDraft, ...] = ()
         if incident is IncidentType.INDECENT_IMAGES:
             media = tuple(MediaDraft(md5=f"{rng.getrandbits(128):032x}", pdq=f"{rng.getrandbits(256):064x}")
                           for _ in range(rng.randint(1, 4)))

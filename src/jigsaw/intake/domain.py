@@ -202,7 +202,9 @@ def _enum(kind: type[E], value: str, loc: tuple[str | int, ...], problems: list[
         return None
 
 
-def _text(value: str | None, loc: tuple[str | int, ...], limit: int, problems: list[Problem], *, required: bool = False) -> None:
+def _text(
+    value: str | None, loc: tuple[str | int, ...], limit: int, problems: list[Problem], *, required: bool = False
+) -> None:
     if value is None or not value.strip():
         if required:
             problems.append(Problem(loc, "is required"))

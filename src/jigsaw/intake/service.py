@@ -135,7 +135,9 @@ class QueueRow:
     escalated: bool
 
 
-def report_queue(session: Session, principal: Principal, *, limit: int = 50, offset: int = 0) -> tuple[list[QueueRow], int]:
+def report_queue(
+    session: Session, principal: Principal, *, limit: int = 50, offset: int = 0
+) -> tuple[list[QueueRow], int]:
     """The analyst queue: newest first (triage ordering replaces this later). No personal data."""
     if not can_read_all_reports(principal):
         return [], 0

@@ -52,7 +52,7 @@ def staff_principal(request: Request, session: Session) -> Principal | None:
     """The logged-in staff user, if the session cookie is live (touches its idle clock)."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
