@@ -11,7 +11,15 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.intake import service
 from jigsaw.intake.access import can_read_all_reports
-from jigsaw.intake.domain import Channel, IdentifierDraft, InvalidReport, MediaDraft, Reporter, ReportDraft, SubjectDraft
+from jigsaw.intake.domain import (
+    Channel,
+    IdentifierDraft,
+    InvalidReport,
+    MediaDraft,
+    ReportDraft,
+    Reporter,
+    SubjectDraft,
+)
 from jigsaw.intake.models import Report
 from jigsaw.intake.schemas import (
     IdentifierOut,

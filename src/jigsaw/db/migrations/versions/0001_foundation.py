@@ -7,9 +7,8 @@ Revises:
 Create Date: 2026-11-22 11:54:55.128508
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
