@@ -92,3 +92,23 @@ def test_every_type_rejects_empty_values() -> None:
     for kind in IdentifierType:
         with pytest.raises(IdentifierError):
             normalise(kind, "   ", platform="x")
+
+
+def test_imei_check_digit() -> None:
+    assert normalise("imei", "35-209900-176148-1").value == "352099001761481"
+    assert normalise("imei", "35209900176148").value == "352099001761481"  # check digit computed
+    with pytest.raises(IdentifierError, match="check digit"):
+        normalise("imei", "352099001761482")
+
+
+def test_crypto_wallets() -> None:
+    assert normalise("crypto_wallet", "0xAbCdEf0123456789abcdef0123456789ABCDEF01").value == \
+        "0xabcdef0123456789abcdef0123456789abcdef01"
+    assert normalise("crypto_wallet", "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ").value.startswith("bc1q")
+    with pytest.raises(IdentifierError):
+        normalise("crypto_wallet", "not a wallet")
+
+
+def test_payment_and_address() -> None:
+    assert normalise("payment_id", "gb82 west 1234 5698 7654 32").value == "GB82WEST12345698765432"
+    assert normalise("postal_address", " 1  High Street ,London ").value == "1 high street, london"

@@ -186,3 +186,18 @@ def test_openapi_documents_the_reports_api(client: TestClient) -> None:
     schema = spec["components"]["schemas"]["ReportIn"]
     assert {"source", "incident_type", "summary", "subjects", "media", "reporter"} <= set(schema["properties"])
     assert "/api/v1/reports/{report_id}" in spec["paths"]
+
+
+def test_each_suspect_opens_a_line_of_enquiry(client: TestClient, platform: Platform) -> None:
+    from jigsaw.intake.models import LineOfEnquiry
+
+    org = make_org(platform, "PixelPlay", OrgKind.PLATFORM)
+    auth = {"Authorization": f"Bearer {make_token(platform, org, 'reports:submit')}"}
+    body = full_report()
+    body["subjects"].append({"role": "suspect", "name": "Second suspect"})
+    rid = client.post("/api/v1/reports", json=body, headers=auth).json()["id"]
+    with session_of(platform) as session:
+        lines = session.scalars(select(LineOfEnquiry).where(LineOfEnquiry.report_id == rid)).all()
+        suspects = session.scalars(select(Subject).where(Subject.report_id == rid, Subject.role == "suspect")).all()
+    assert len(lines) == 2 and {line.subject_id for line in lines} == {s.id for s in suspects}
+    assert any("Second suspect" in line.title for line in lines)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from jigsaw.linking.identifiers import Identifier, IdentifierError, normalise
 
@@ -100,6 +101,12 @@ class MediaDraft:
     filename: str | None = None
     size: int | None = None
     media_type: str | None = None
+    uk_category: str | None = None
+    vics_category: int | None = None
+    series: str | None = None
+    victim_identified: bool | None = None
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+    subject_index: int | None = None  # which of the draft's subjects sent or held it
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,16 @@ class ReportDraft:
     subjects: tuple[SubjectDraft, ...] = ()
     media: tuple[MediaDraft, ...] = ()
     external_id: str | None = None
+    received_at: datetime | None = None  # when the source received it; default: now
+    annotations: tuple[str, ...] = ()
+    source_data: Mapping[str, Any] = field(default_factory=dict)
+    lines_of_enquiry: tuple[LineDraft, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    title: str
+    subject_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,7 @@ class InvalidReport(ValueError):
         super().__init__("; ".join(f"{'.'.join(map(str, p.loc))}: {p.msg}" for p in problems))
 
 
+UK_CATEGORIES = frozenset({"A", "B", "C"})
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 _HEX_RE = re.compile(r"^[0-9a-f]+$")
 
@@ -188,6 +206,11 @@ def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport
         _prepare_subject(s, i, default_region, problems) for i, s in enumerate(draft.subjects[:MAX_SUBJECTS])
     )
     media = tuple(_prepare_media(m, i, problems) for i, m in enumerate(draft.media[:MAX_MEDIA]))
+    for i, m in enumerate(media):
+        _check_subject_index(m.subject_index, len(subjects), ("media", i, "subject_index"), problems)
+    for i, line in enumerate(draft.lines_of_enquiry):
+        _text(line.title, ("lines_of_enquiry", i, "title"), MAX_SHORT_TEXT, problems, required=True)
+        _check_subject_index(line.subject_index, len(subjects), ("lines_of_enquiry", i, "subject_index"), problems)
     if problems or source is None or incident is None:
         raise InvalidReport(problems)
     return PreparedReport(draft, source, incident, reporter_email, reporter_phone, subjects, media)
@@ -211,6 +234,22 @@ def _text(
         return
     if len(value) > limit:
         problems.append(Problem(loc, f"is {len(value)} characters long; the limit is {limit}"))
+
+
+def _check_subject_index(index: int | None, count: int, loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+    if index is not None and not 0 <= index < count:
+        problems.append(Problem(loc, f"refers to subject {index}, but the report has {count}"))
+
+
+def default_lines_of_enquiry(subjects: tuple[PreparedSubject, ...]) -> tuple[LineDraft, ...]:
+    """One line per suspect; a report naming no suspect still gets one line to work."""
+    lines = []
+    for index, subject in enumerate(subjects):
+        if subject.role is SubjectRole.SUSPECT:
+            first = subject.identifiers[0].identifier if subject.identifiers else None
+            label = subject.name or (f"{first.type.value} {first.value}" if first else f"suspect {index + 1}")
+            lines.append(LineDraft(f"Identify and locate suspect: {label}", index))
+    return tuple(lines) or (LineDraft("Assess the report"),)
 
 
 def _reporter_contact(kind: str, value: str | None, region: str, problems: list[Problem]) -> str | None:
@@ -258,10 +297,13 @@ def _prepare_media(media: MediaDraft, index: int, problems: list[Problem]) -> Me
         cleaned[name] = value
     if not any(cleaned.values()):
         problems.append(Problem(("media", index), "needs at least one of md5, sha1, sha256, pdq"))
-    return MediaDraft(
-        md5=cleaned["md5"], sha1=cleaned["sha1"], sha256=cleaned["sha256"], pdq=cleaned["pdq"],
-        filename=media.filename, size=media.size, media_type=media.media_type,
-    )
+    uk_category = media.uk_category.strip().upper() if media.uk_category else None
+    if uk_category is not None and uk_category not in UK_CATEGORIES:
+        problems.append(Problem(("media", index, "uk_category"), "must be A, B or C"))
+    if media.vics_category is not None and not 0 <= media.vics_category <= 4:
+        problems.append(Problem(("media", index, "vics_category"), "must be between 0 and 4"))
+    return replace(media, md5=cleaned["md5"], sha1=cleaned["sha1"], sha256=cleaned["sha256"], pdq=cleaned["pdq"],
+                   uk_category=uk_category)
 
 
 # Crockford base32 without I, L, O, U: easy to read aloud over the phone.

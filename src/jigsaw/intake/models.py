@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
@@ -38,12 +38,31 @@ class Report(Base):
     reporter_email: Mapped[str | None] = mapped_column(EncryptedText("reports.reporter_email"))
     reporter_phone: Mapped[str | None] = mapped_column(EncryptedText("reports.reporter_phone"))
     status: Mapped[str] = mapped_column(String(32), default="new")
+    # Structured flags from the source (e.g. NCMEC incident annotations, "escalate to high priority").
+    annotations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Everything else the source sent that has no column of its own, kept verbatim.
     source_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     subjects: Mapped[list[Subject]] = relationship(
         back_populates="report", order_by="Subject.id", cascade="all, delete-orphan"
     )
     media: Mapped[list[MediaRecord]] = relationship(order_by="MediaRecord.id", cascade="all, delete-orphan")
+    lines_of_enquiry: Mapped[list[LineOfEnquiry]] = relationship(
+        order_by="LineOfEnquiry.id", cascade="all, delete-orphan"
+    )
+
+
+class LineOfEnquiry(Base):
+    """One thing to investigate that a report gives rise to, usually one per reported person."""
+
+    __tablename__ = "lines_of_enquiry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(EncryptedText("lines_of_enquiry.title"))  # may name people
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Subject(Base):
@@ -102,6 +121,7 @@ class MediaRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="SET NULL"), index=True)
     md5: Mapped[str | None] = mapped_column(String(32), index=True)
     sha1: Mapped[str | None] = mapped_column(String(40), index=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -110,7 +130,11 @@ class MediaRecord(Base):
     size: Mapped[int | None] = mapped_column(Integer)
     media_type: Mapped[str | None] = mapped_column(String(100))
     filename: Mapped[str | None] = mapped_column(EncryptedText("media.filename"))
-    annotations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    uk_category: Mapped[str | None] = mapped_column(String(1))  # Sentencing Council A/B/C
+    vics_category: Mapped[int | None] = mapped_column(Integer)  # VICS 0-4 (0 = uncategorised)
+    series: Mapped[str | None] = mapped_column(String(200), index=True)
+    victim_identified: Mapped[bool | None] = mapped_column(Boolean)
+    annotations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # file annotations, classification
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

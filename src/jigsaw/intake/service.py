@@ -13,8 +13,8 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.intake.access import can_read_all_reports, can_read_report
-from jigsaw.intake.domain import PreparedReport, ReportDraft, new_reference, prepare
-from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
+from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
 from jigsaw.linking.identifiers import Identifier
 from jigsaw.security.fieldcrypt import active_cipher
 
@@ -60,22 +60,34 @@ def _store(session: Session, prepared: PreparedReport, organisation_id: int | No
         incident_type=prepared.incident_type.value, incident_at=draft.incident_at, platform=draft.platform,
         summary=draft.summary, escalation=draft.escalation or None, reporter_name=draft.reporter.name or None,
         reporter_email=prepared.reporter_email, reporter_phone=prepared.reporter_phone,
+        annotations=list(draft.annotations), source_data=dict(draft.source_data),
     )
+    if draft.received_at is not None:
+        report.received_at = draft.received_at
     session.add(report)
     session.flush()
+    subject_ids: list[int] = []
     for prepared_subject in prepared.subjects:
         subject = Subject(report_id=report.id, role=prepared_subject.role.value, name=prepared_subject.name,
                           description=prepared_subject.description, age=prepared_subject.age)
         session.add(subject)
         session.flush()
+        subject_ids.append(subject.id)
         for item in prepared_subject.identifiers:
             identifier = identifier_record(session, item.identifier)
             session.add(Observation(identifier_id=identifier.id, report_id=report.id, subject_id=subject.id,
                                     role=subject.role, seen_at=item.seen_at, port=item.port))
     for media in prepared.media:
-        session.add(MediaRecord(report_id=report.id, md5=media.md5, sha1=media.sha1, sha256=media.sha256,
-                                pdq=media.pdq, size=media.size, media_type=media.media_type,
-                                filename=media.filename))
+        session.add(MediaRecord(
+            report_id=report.id, md5=media.md5, sha1=media.sha1, sha256=media.sha256, pdq=media.pdq,
+            size=media.size, media_type=media.media_type, filename=media.filename,
+            uk_category=media.uk_category, vics_category=media.vics_category, series=media.series,
+            victim_identified=media.victim_identified, annotations=dict(media.annotations),
+            subject_id=None if media.subject_index is None else subject_ids[media.subject_index],
+        ))
+    for line in draft.lines_of_enquiry or default_lines_of_enquiry(prepared.subjects):
+        session.add(LineOfEnquiry(report_id=report.id, title=line.title,
+                                  subject_id=None if line.subject_index is None else subject_ids[line.subject_index]))
     session.flush()
     return report
 

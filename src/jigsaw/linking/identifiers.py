@@ -27,6 +27,10 @@ class IdentifierType(StrEnum):
     ESP_USER_ID = "esp_user_id"
     URL = "url"
     DEVICE_ID = "device_id"
+    IMEI = "imei"
+    PAYMENT_ID = "payment_id"
+    CRYPTO_WALLET = "crypto_wallet"
+    POSTAL_ADDRESS = "postal_address"
 
 
 PLATFORM_KEYED = frozenset({IdentifierType.USERNAME, IdentifierType.ESP_USER_ID})
@@ -146,10 +150,65 @@ def normalise_device_id(raw: str, _region: str = "GB") -> str:
     return "".join(raw.split()).casefold()
 
 
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit for ``digits`` (IMEIs and payment cards use it)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # doubled positions, counting from the right of the payload
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return (10 - total % 10) % 10
+
+
+def normalise_imei(raw: str, _region: str = "GB") -> str:
+    """15 digits with a valid check digit; 14 digits get theirs computed; IMEISV (16) kept."""
+    digits = re.sub(r"[\s./-]", "", raw)
+    if not digits.isdigit() or len(digits) not in (14, 15, 16):
+        raise IdentifierError(f"an IMEI has 14-16 digits: {raw!r}")
+    if len(digits) == 14:
+        return digits + str(luhn_check_digit(digits))
+    if len(digits) == 15 and luhn_check_digit(digits[:14]) != int(digits[14]):
+        raise IdentifierError(f"IMEI check digit is wrong: {raw!r}")
+    return digits
+
+
+_BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{25,62}$")
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_BECH32 = re.compile(r"^(bc|tb|ltc)1[02-9ac-hj-np-z]{6,87}$")
+
+
+def normalise_crypto_wallet(raw: str, _region: str = "GB") -> str:
+    """Ethereum-style hex addresses and bech32 are case-insensitive; base58 keeps its case."""
+    value = raw.strip()
+    if _HEX_ADDRESS.match(value) or _BECH32.match(value.casefold()):
+        return value.casefold()
+    if _BASE58.match(value):
+        return value
+    raise IdentifierError(f"not a recognised crypto-wallet address: {raw!r}")
+
+
+def normalise_payment_id(raw: str, _region: str = "GB") -> str:
+    """Account numbers, IBANs, payment handles: spacing and case removed."""
+    value = re.sub(r"[\s-]", "", raw).upper()
+    if not value.isalnum() and not re.fullmatch(r"[A-Z0-9@._$]+", value):
+        raise IdentifierError(f"not a payment identifier: {raw!r}")
+    return value
+
+
+def normalise_postal_address(raw: str, _region: str = "GB") -> str:
+    """Whitespace and case only: addresses join reports, but triage never reads them."""
+    return ", ".join(" ".join(part.split()).casefold() for part in raw.split(",") if part.strip())
+
+
 _NORMALISERS = {
     IdentifierType.EMAIL: normalise_email,
     IdentifierType.PHONE: normalise_phone,
     IdentifierType.IP: normalise_ip,
     IdentifierType.URL: normalise_url,
     IdentifierType.DEVICE_ID: normalise_device_id,
+    IdentifierType.IMEI: normalise_imei,
+    IdentifierType.PAYMENT_ID: normalise_payment_id,
+    IdentifierType.CRYPTO_WALLET: normalise_crypto_wallet,
+    IdentifierType.POSTAL_ADDRESS: normalise_postal_address,
 }

@@ -112,6 +112,7 @@ def upgrade() -> None:
     sa.Column('reporter_email', sa.LargeBinary(), nullable=True),
     sa.Column('reporter_phone', sa.LargeBinary(), nullable=True),
     sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('annotations', sa.JSON(), nullable=False),
     sa.Column('source_data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['submitted_by_org_id'], ['organisations.id'], name=op.f('fk_reports_submitted_by_org_id_organisations')),
     sa.ForeignKeyConstraint(['submitted_by_token_id'], ['api_tokens.id'], name=op.f('fk_reports_submitted_by_token_id_api_tokens')),
@@ -136,29 +137,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_sessions')),
     sa.UniqueConstraint('secret_digest', name=op.f('uq_staff_sessions_secret_digest'))
     )
-    op.create_table('media',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('report_id', sa.Integer(), nullable=False),
-    sa.Column('md5', sa.String(length=32), nullable=True),
-    sa.Column('sha1', sa.String(length=40), nullable=True),
-    sa.Column('sha256', sa.String(length=64), nullable=True),
-    sa.Column('pdq', sa.String(length=64), nullable=True),
-    sa.Column('pdq_quality', sa.Integer(), nullable=True),
-    sa.Column('size', sa.Integer(), nullable=True),
-    sa.Column('media_type', sa.String(length=100), nullable=True),
-    sa.Column('filename', sa.LargeBinary(), nullable=True),
-    sa.Column('annotations', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_media_report_id_reports'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_media'))
-    )
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_media_md5'), ['md5'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_pdq'), ['pdq'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_report_id'), ['report_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_sha1'), ['sha1'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_sha256'), ['sha256'], unique=False)
-
     op.create_table('subjects',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -171,6 +149,52 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('subjects', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subjects_report_id'), ['report_id'], unique=False)
+
+    op.create_table('media',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('md5', sa.String(length=32), nullable=True),
+    sa.Column('sha1', sa.String(length=40), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('pdq', sa.String(length=64), nullable=True),
+    sa.Column('pdq_quality', sa.Integer(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('media_type', sa.String(length=100), nullable=True),
+    sa.Column('filename', sa.LargeBinary(), nullable=True),
+    sa.Column('uk_category', sa.String(length=1), nullable=True),
+    sa.Column('vics_category', sa.Integer(), nullable=True),
+    sa.Column('series', sa.String(length=200), nullable=True),
+    sa.Column('victim_identified', sa.Boolean(), nullable=True),
+    sa.Column('annotations', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_media_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subject_id'], ['subjects.id'], name=op.f('fk_media_subject_id_subjects'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_media'))
+    )
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_md5'), ['md5'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_pdq'), ['pdq'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_report_id'), ['report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_sha1'), ['sha1'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_series'), ['series'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_subject_id'), ['subject_id'], unique=False)
+
+    op.create_table('lines_of_enquiry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_lines_of_enquiry_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subject_id'], ['subjects.id'], name=op.f('fk_lines_of_enquiry_subject_id_subjects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lines_of_enquiry'))
+    )
+    with op.batch_alter_table('lines_of_enquiry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lines_of_enquiry_report_id'), ['report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lines_of_enquiry_subject_id'), ['subject_id'], unique=False)
 
     op.create_table('observations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -234,6 +258,17 @@ def _make_audit_append_only() -> None:
 
 def downgrade() -> None:
     op.drop_table('public_drafts')
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_subject_id'))
+        batch_op.drop_index(batch_op.f('ix_media_sha256'))
+        batch_op.drop_index(batch_op.f('ix_media_series'))
+        batch_op.drop_index(batch_op.f('ix_media_sha1'))
+        batch_op.drop_index(batch_op.f('ix_media_report_id'))
+        batch_op.drop_index(batch_op.f('ix_media_pdq'))
+        batch_op.drop_index(batch_op.f('ix_media_md5'))
+
+    op.drop_table('media')
+    op.drop_table('lines_of_enquiry')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
         op.execute("DROP FUNCTION IF EXISTS jigsaw_audit_append_only()")
@@ -247,14 +282,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_subjects_report_id'))
 
     op.drop_table('subjects')
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_media_sha256'))
-        batch_op.drop_index(batch_op.f('ix_media_sha1'))
-        batch_op.drop_index(batch_op.f('ix_media_report_id'))
-        batch_op.drop_index(batch_op.f('ix_media_pdq'))
-        batch_op.drop_index(batch_op.f('ix_media_md5'))
-
-    op.drop_table('media')
     op.drop_table('staff_sessions')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reports_submitted_by_org_id'))
