@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from jigsaw import events
 from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.events import ReportStored
 from jigsaw.intake.access import can_read_all_reports, can_read_report
 from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
@@ -49,6 +51,7 @@ def submit_report(
         "reference": report.reference, "channel": report.channel, "source": report.source,
         "subjects": len(prepared.subjects), "media": len(prepared.media),
     })
+    events.publish(session, ReportStored(report.id))
     return Submitted(report, created=True)
 
 

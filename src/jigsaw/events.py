@@ -1,0 +1,57 @@
+"""In-process domain events, so capabilities react to each other without importing each other.
+
+Intake publishes :class:`ReportStored` after it writes a report; linking and triage
+subscribe when the platform is composed (see :mod:`jigsaw.bootstrap`). Handlers run
+synchronously inside the publisher's transaction: if one fails, the whole write rolls
+back, so no report is ever stored without its links and its triage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ReportStored:
+    report_id: int
+
+
+@dataclass(frozen=True)
+class MediaMatched:
+    """One or more of a report's media items matched bank entries."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
+class SubjectInformationAdded:
+    """An analyst recorded something about a subject (e.g. a triage item)."""
+
+    subject_id: int
+
+
+E = TypeVar("E")
+Handler = Callable[[Session, Any], None]
+
+_handlers: dict[type, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> None:
+    """Register ``handler`` once (re-registering the same function is a no-op)."""
+    if handler not in _handlers[event_type]:
+        _handlers[event_type].append(handler)
+
+
+def publish(session: Session, event: object) -> None:
+    for handler in list(_handlers[type(event)]):
+        handler(session, event)
+
+
+def clear() -> None:
+    """Remove every handler (tests that compose their own platform)."""
+    _handlers.clear()
