@@ -28,4 +28,15 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     engine = get_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+    install_reactions()
     return Platform(settings, engine, cipher)
+
+
+def install_reactions() -> None:
+    """Wire capabilities to each other's events. Order matters: linking first, since triage
+    reads network membership and bank matches when it scores."""
+    from jigsaw.linking import hooks as linking_hooks
+    from jigsaw.triage import service as triage_service
+
+    linking_hooks.install()
+    triage_service.install()

@@ -22,6 +22,13 @@ class ReportStored:
 
 
 @dataclass(frozen=True)
+class ReportsStored:
+    """A batch of reports stored together (bulk import): handlers do per-batch work once."""
+
+    report_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class MediaMatched:
     """One or more of a report's media items matched bank entries."""
 

@@ -84,7 +84,8 @@ def test_submit_and_read_back_normalised(client: TestClient, platform: Platform)
     with session_of(platform) as session:
         actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "report"))]
         read = session.scalar(select(AuditEvent).where(AuditEvent.action == "consultation"))
-    assert actions == ["collection", "consultation"]
+    # Stored (collection), joined into networks by linking (combination), then read (consultation).
+    assert actions == ["collection", "combination", "consultation"]
     assert read is not None and read.purpose == "check receipt"
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import StaffSession
-from jigsaw.accounts.roles import Role
+from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.web.deps import SESSION_COOKIE, authorize, db_session, platform_of, require_csrf
 from jigsaw.web.security import (
     ANON_CSRF_COOKIE,
@@ -91,7 +91,7 @@ def login(
     return response
 
 
-@router.post("/logout", dependencies=[Depends(authorize(roles=set(Role), page=True))])
+@router.post("/logout", dependencies=[Depends(authorize(roles=set(Role), org_kinds=set(OrgKind), page=True))])
 def logout(request: Request, session: Session = Depends(db_session), csrf_token: str = Form("")) -> Response:
     require_csrf(request, csrf_token)
     staff_session = session.get(StaffSession, request.state.staff_session_id)

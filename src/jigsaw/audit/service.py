@@ -8,11 +8,11 @@ fails instead, and the caller's whole transaction rolls back with it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from jigsaw.audit.chain import (
@@ -56,7 +56,7 @@ def record(
     purpose: str | None = None,
     recipient: str | None = None,
     detail: Mapping[str, Any] | None = None,
-) -> AuditEvent:
+) -> AuditEntry:
     """Append one entry in the caller's transaction; it commits or rolls back with the work."""
     if action in PURPOSE_REQUIRED and not (purpose and purpose.strip()):
         raise MissingPurposeError(f"a {action.value} entry must state its purpose")
@@ -64,9 +64,7 @@ def record(
         raise MissingPurposeError("a disclosure entry must name its recipient")
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    last = session.execute(_LAST).first()
     prev_seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     occurred_at = datetime.now(UTC)
     fields = ChainFields(
@@ -81,23 +79,37 @@ def record(
         recipient=recipient,
         detail=dict(detail or {}),
     )
-    event = AuditEvent(
-        seq=fields.seq,
-        occurred_at=occurred_at,
-        actor=fields.actor,
-        organisation_id=fields.organisation_id,
-        action=fields.action,
-        entity_type=fields.entity_type,
-        entity_id=fields.entity_id,
-        purpose=purpose,
-        recipient=recipient,
-        detail=fields.detail,
-        prev_hash=prev_hash,
-        entry_hash=entry_hash(prev_hash, fields),
+    entry = AuditEntry(
+        seq=fields.seq, occurred_at=occurred_at, actor=fields.actor, organisation_id=fields.organisation_id,
+        action=fields.action, entity_type=fields.entity_type, entity_id=fields.entity_id, purpose=purpose,
+        recipient=recipient, detail=fields.detail, prev_hash=prev_hash, entry_hash=entry_hash(prev_hash, fields),
     )
-    session.add(event)
-    session.flush()
-    return event
+    # A Core insert: the log is written on every read of personal data, so it must be cheap.
+    session.execute(_INSERT, asdict(entry))
+    return entry
+
+
+_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_INSERT = insert(_TABLE)
+_LAST = select(_TABLE.c.seq, _TABLE.c.entry_hash).order_by(_TABLE.c.seq.desc()).limit(1)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What was appended (the row as written)."""
+
+    seq: int
+    occurred_at: datetime
+    actor: str
+    organisation_id: int | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    purpose: str | None
+    recipient: str | None
+    detail: Mapping[str, Any]
+    prev_hash: str
+    entry_hash: str
 
 
 def _fields_of(event: AuditEvent) -> ChainFields:

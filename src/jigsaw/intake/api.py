@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from jigsaw.intake.domain import (
 from jigsaw.intake.models import Report
 from jigsaw.intake.schemas import (
     IdentifierOut,
+    MediaIn,
     MediaOut,
     ReportCreated,
     ReporterOut,
@@ -31,14 +34,17 @@ from jigsaw.intake.schemas import (
     ReportOut,
     ReportPage,
     SubjectOut,
+    TriageOut,
 )
+from jigsaw.triage import service as triage
 from jigsaw.web.deps import authorize, db_session, platform_of
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 ALL_ORG_KINDS = tuple(OrgKind)
 submit_access = authorize(scopes={Scope.REPORTS_SUBMIT}, org_kinds=ALL_ORG_KINDS)
-read_access = authorize(scopes={Scope.REPORTS_READ}, roles={Role.ANALYST, Role.SUPERVISOR})
+# Partners may read back their own submissions; the access policy filters by organisation.
+read_access = authorize(scopes={Scope.REPORTS_READ}, roles={Role.ANALYST, Role.SUPERVISOR}, org_kinds=ALL_ORG_KINDS)
 
 DEFAULT_API_PURPOSE = "partner read-back of a submitted report"
 
@@ -56,10 +62,23 @@ def draft_from_api(body: ReportIn) -> ReportDraft:
                                   for i in s.identifiers),
             ) for s in body.subjects
         ),
-        media=tuple(MediaDraft(m.md5, m.sha1, m.sha256, m.pdq, m.filename, m.size, m.media_type)
+        media=tuple(MediaDraft(m.md5, m.sha1, m.sha256, m.pdq, m.filename, m.size, m.media_type,
+                               uk_category=m.uk_category, vics_category=m.vics_category,
+                               annotations=_media_annotations(m))
                     for m in body.media),
         external_id=body.external_id,
+        annotations=tuple(dict.fromkeys(body.annotations)),
     )
+
+
+def _media_annotations(media: MediaIn) -> dict[str, Any]:
+    """The shape the CyberTipline import stores, so triage reads both the same way."""
+    found: dict[str, Any] = {}
+    if media.file_annotations:
+        found["file_annotations"] = list(dict.fromkeys(media.file_annotations))
+    if media.industry_classification:
+        found["industry_classification"] = media.industry_classification
+    return found
 
 
 def problems_response(error: InvalidReport) -> JSONResponse:
@@ -111,12 +130,20 @@ def get_report(
     principal: Principal = Depends(read_access), session: Session = Depends(db_session),
     x_purpose: str | None = Header(default=None, description="Why you are reading it (audited)."),
 ) -> ReportOut:
-    """A report with its subjects and their normalised identifiers. The read is audited."""
+    """A report with its subjects, normalised identifiers and triage. The read is audited.
+
+    ``triage`` is shown to the centre's case-workers only: a partner reading back its own
+    submission does not learn how the centre prioritised it.
+    """
     try:
         report = service.read_report(session, principal, report_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
     except service.ReportNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report {report_id}") from None
-    return report_out(report)
+    out = report_out(report)
+    if can_read_all_reports(principal):
+        found = triage.api_triage(triage.triage_view(session, report.id, history=False))
+        out.triage = TriageOut(**found) if found else None
+    return out
 
 
 def report_out(report: Report) -> ReportOut:

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
-from jigsaw.security.fieldcrypt import EncryptedText
+from jigsaw.security.fieldcrypt import EncryptedJSON, EncryptedText
 
 
 class Report(Base):
@@ -41,7 +41,7 @@ class Report(Base):
     # Structured flags from the source (e.g. NCMEC incident annotations, "escalate to high priority").
     annotations: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Everything else the source sent that has no column of its own, kept verbatim.
-    source_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source_data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("reports.source_data"), default=dict)
 
     subjects: Mapped[list[Subject]] = relationship(
         back_populates="report", order_by="Subject.id", cascade="all, delete-orphan"
@@ -134,7 +134,8 @@ class MediaRecord(Base):
     vics_category: Mapped[int | None] = mapped_column(Integer)  # VICS 0-4 (0 = uncategorised)
     series: Mapped[str | None] = mapped_column(String(200), index=True)
     victim_identified: Mapped[bool | None] = mapped_column(Boolean)
-    annotations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # file annotations, classification
+    # File annotations, industry classification, EXIF details: encrypted, they can identify people.
+    annotations: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("media.annotations"), default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

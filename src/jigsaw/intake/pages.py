@@ -1,4 +1,4 @@
-"""Analyst pages: the report queue and a report with its subjects and identifiers."""
+"""Analyst pages: the triage-ordered report queue and a report with its subjects, identifiers and triage."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.intake import service
+from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
+from jigsaw.triage import service as triage
 from jigsaw.web.deps import authorize, db_session
 from jigsaw.web.templating import templates
 
@@ -36,7 +38,10 @@ def queue(
     principal: Principal = Depends(case_pages), session: Session = Depends(db_session),
 ) -> Response:
     page = max(page, 1)
-    rows, total = service.report_queue(session, principal, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows: list[triage.QueueEntry] = []
+    total = 0
+    if can_read_all_reports(principal):
+        rows, total = triage.triage_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return templates.TemplateResponse(request, "queue.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
@@ -45,7 +50,7 @@ def queue(
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(
-    report_id: int, request: Request,
+    report_id: int, request: Request, triage_msg: str | None = None,
     principal: Principal = Depends(case_pages), session: Session = Depends(db_session),
 ) -> Response:
     try:
@@ -54,4 +59,6 @@ def report_page(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
     return templates.TemplateResponse(request, "report.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "report": report,
+        "triage": triage.triage_view(session, report.id), "triage_config": triage.active_config(session),
+        "reason_labels": triage.REASON_LABELS, "triage_msg": (triage_msg or "")[:300],
     })

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -19,6 +20,8 @@ from jigsaw.intake.domain import (
 from jigsaw.linking.identifiers import MAX_IDENTIFIER_LENGTH, IdentifierType
 
 ShortText = Field(default=None, max_length=MAX_SHORT_TEXT)
+Flag = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+MAX_FLAGS = 32
 
 
 class _Strict(BaseModel):
@@ -50,6 +53,13 @@ class MediaIn(_Strict):
     filename: str | None = ShortText
     size: int | None = Field(default=None, ge=0)
     media_type: str | None = Field(default=None, max_length=100)
+    uk_category: Literal["A", "B", "C"] | None = Field(default=None, description="Sentencing Council category.")
+    vics_category: int | None = Field(default=None, ge=0, le=4)
+    industry_classification: Literal["A1", "A2", "B1", "B2"] | None = Field(
+        default=None, description="Tech Coalition industry classification, as in NCMEC reports.")
+    file_annotations: list[str] = Field(
+        default_factory=list, max_length=MAX_FLAGS,
+        description="NCMEC-style file flags, e.g. live_streaming, infant, possible_self_production, potential_meme.")
 
 
 class ReporterIn(_Strict):
@@ -71,6 +81,9 @@ class ReportIn(_Strict):
     media: list[MediaIn] = Field(default_factory=list, max_length=MAX_MEDIA)
     external_id: str | None = Field(default=None, max_length=200,
                                     description="Your own id; resubmitting it returns the first report.")
+    annotations: list[str] = Field(
+        default_factory=list, max_length=MAX_FLAGS,
+        description="Structured report flags, e.g. escalate_high_priority, sextortion, csam_solicitation.")
 
 
 class ReportCreated(BaseModel):
@@ -112,6 +125,23 @@ class ReporterOut(BaseModel):
     phone: str | None
 
 
+class TriageOut(BaseModel):
+    """The report's current triage: advisory, explained, and decided on by a person."""
+
+    band: str = Field(description="P0 Immediate, P1 High, P2 Medium or P3 Low (after any override in force).")
+    model_band: str = Field(description="The band the model gave, before any person's override.")
+    due_at: datetime = Field(description="When a person must have acted on it.")
+    overdue: bool
+    score: int = Field(description="Weighted score 0-100.")
+    actionability: int = Field(description="0-100; orders cases within a band, never changes the band.")
+    config_version: str
+    assessed_at: datetime
+    overridden: bool
+    override_pending: bool
+    explanation: dict[str, Any] = Field(description="Rules fired, items with points and evidence, unknowns, "
+                                                    "worst case, next steps.")
+
+
 class ReportOut(BaseModel):
     id: int
     reference: str
@@ -127,6 +157,7 @@ class ReportOut(BaseModel):
     reporter: ReporterOut
     subjects: list[SubjectOut]
     media: list[MediaOut]
+    triage: TriageOut | None = None
 
 
 class ReportListItem(BaseModel):

@@ -13,6 +13,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
@@ -93,12 +94,16 @@ def normalise_email(raw: str, _region: str = "GB") -> str:
     local, sep, domain = raw.rpartition("@")
     if not sep or not local or not domain or any(c.isspace() for c in raw):
         raise IdentifierError(f"not an email address: {raw!r}")
-    domain = domain.rstrip(".")
+    return f"{local.casefold()}@{_ascii_domain(domain.rstrip('.'))}"
+
+
+@lru_cache(maxsize=65536)
+def _ascii_domain(domain: str) -> str:
+    """IDNA-encode a domain; cached because bulk imports see the same few domains over and over."""
     try:
-        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+        return idna.encode(domain, uts46=True).decode("ascii").casefold()
     except idna.IDNAError as exc:
         raise IdentifierError(f"invalid email domain {domain!r}: {exc}") from None
-    return f"{local.casefold()}@{ascii_domain.casefold()}"
 
 
 def normalise_phone(raw: str, region: str = "GB") -> str:

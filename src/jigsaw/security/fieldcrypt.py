@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from typing import Any
 
@@ -95,3 +96,23 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         return active_cipher().decrypt(bytes(value), self.context)
+
+
+class EncryptedJSON(EncryptedText):
+    """A JSON document stored as one AES-GCM ciphertext (source data can name people)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        return super().process_bind_param(encode_json(value), dialect)
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> Any:
+        text = super().process_result_value(value, dialect)
+        return None if text is None else json.loads(text)
+
+
+def encode_json(value: Any) -> str:
+    """The canonical text that :class:`EncryptedJSON` encrypts (bulk writers use it too)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

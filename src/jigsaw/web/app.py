@@ -13,9 +13,16 @@ from jigsaw import __version__
 from jigsaw.accounts.routes import router as accounts_router
 from jigsaw.bootstrap import Platform, open_platform
 from jigsaw.config import Settings
+from jigsaw.imports.routes import router as imports_router
 from jigsaw.intake.api import router as reports_api_router
 from jigsaw.intake.pages import router as intake_pages_router
-from jigsaw.web.deps import LoginRequired
+from jigsaw.intake.public import router as public_router
+from jigsaw.linking.routes import api_router as networks_api_router
+from jigsaw.linking.routes import pages_router as networks_pages_router
+from jigsaw.matching.routes import router as matching_router
+from jigsaw.triage.routes import api_router as triage_api_router
+from jigsaw.triage.routes import router as triage_pages_router
+from jigsaw.web.deps import LoginRequired, TransactionMiddleware
 from jigsaw.web.security import SecurityHeadersMiddleware
 from jigsaw.web.templating import templates
 
@@ -34,12 +41,20 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         redoc_url=None,
     )
     app.state.platform = platform
+    app.add_middleware(TransactionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(accounts_router)
     app.include_router(intake_pages_router)
+    app.include_router(public_router)
     app.include_router(reports_api_router)
+    app.include_router(imports_router)
+    app.include_router(matching_router)
+    app.include_router(networks_pages_router)
+    app.include_router(networks_api_router)
+    app.include_router(triage_pages_router)
+    app.include_router(triage_api_router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:

@@ -8,11 +8,14 @@ route answers an anonymous or wrong-role request.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as ASGIScope
 
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.principal import Principal
@@ -35,15 +38,63 @@ def platform_of(request: Request) -> Platform:
     return platform
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the route returns, rolled back on error."""
-    session = session_factory(platform_of(request).engine)()
+def db_session(request: Request) -> Session:
+    """The request's session, opened on first use; :class:`TransactionMiddleware` ends it.
+
+    The transaction ends in middleware, not in a ``yield`` dependency, because FastAPI runs
+    a dependency's cleanup only after the response has gone out: a browser following a
+    redirect could then ask for the next page before the write it depends on (a new login
+    session, a saved draft) was committed.
+    """
+    session: Session | None = request.scope.setdefault("state", {}).get(_SESSION_KEY)
+    if session is None:
+        session = session_factory(platform_of(request).engine)()
+        request.scope["state"][_SESSION_KEY] = session
+    return session
+
+
+_SESSION_KEY = "jigsaw_db_session"
+
+
+class TransactionMiddleware:
+    """Commits the request's session once the route has answered, before the client hears it.
+
+    Any answer of 400 or more rolls back, so a refused request writes nothing (routes that
+    must keep something on failure, such as a failed-login count, commit explicitly first).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        finished = False
+
+        async def end_transaction(message: Message) -> None:
+            nonlocal finished
+            if message["type"] == "http.response.start" and not finished:
+                finished = True
+                await run_in_threadpool(_finish, scope, message["status"] < 400)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, end_transaction)
+        finally:
+            if not finished:  # the app raised before answering
+                await run_in_threadpool(_finish, scope, False)
+
+
+def _finish(scope: ASGIScope, success: bool) -> None:
+    session: Session | None = scope.get("state", {}).pop(_SESSION_KEY, None)
+    if session is None:
+        return
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        if success:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
@@ -93,7 +144,8 @@ class Authorize:
     """A dependency admitting tokens with any of ``scopes`` or staff with any of ``roles``.
 
     ``page=True`` marks a browser page: an anonymous visitor is sent to the login page
-    rather than given a 401. Staff must also belong to an organisation of ``org_kinds``.
+    rather than given a 401. Tokens and staff alike must belong to an organisation of
+    ``org_kinds`` (the centre, unless a route opens itself to partners).
     """
 
     roles: frozenset[Role] = frozenset()
@@ -104,9 +156,11 @@ class Authorize:
     def __call__(self, request: Request, session: Session = Depends(db_session)) -> Principal:
         principal = token_principal(request, session) if self.scopes else None
         if principal is not None:
-            if principal.scopes & self.scopes:
-                return principal
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "this token lacks the scope for this route")
+            if not principal.scopes & self.scopes:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "this token lacks the scope for this route")
+            if principal.organisation_kind not in self.org_kinds:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "this route is not open to your organisation")
+            return principal
         principal = staff_principal(request, session) if self.roles else None
         if principal is None:
             if self.page:

@@ -12,6 +12,8 @@ TEMPLATE_DIRS = [
     _SRC / "web" / "templates",
     _SRC / "accounts" / "templates",
     _SRC / "intake" / "templates",
+    _SRC / "linking" / "templates",
+    _SRC / "triage" / "templates",
 ]
 
 

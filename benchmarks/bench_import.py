@@ -1,0 +1,121 @@
+"""Bulk CyberTipline import into a fresh SQLite data folder: reports per second, wall and CPU.
+
+Generates N typical synthetic platform reports (one <report> and one <fileDetails> each:
+suspect with email, phone, ESP id, screen name and two IP captures; one file with MD5 and
+SHA-1 and an industry classification), writes them as a directory batch, then times
+``jigsaw.imports.service.import_cybertip`` end to end (reading, parsing, validation,
+encryption, inserts, audit), and a re-import (all duplicates). ``--orm-sample`` also times
+the per-report ``intake.service.submit_report`` path on a sample for comparison.
+
+Two modes, because the platform reacts to every stored report (``jigsaw.events``):
+
+* ``--mode import``: the import alone. ``jigsaw.events.clear()`` is called in this process
+  after the platform is opened, so linking and triage do not run (the reports are stored
+  unlinked and unscored, as after ``linking.hooks.paused()``).
+* ``--mode e2e``: the real product path, with ``bootstrap.install_reactions`` in place:
+  linking and triage run for each report inside the import's batch transaction.
+
+Wall-clock rates depend on what else the machine is doing, so CPU time is reported too:
+the parent (which only writes) and the parsing workers, per report. ``cpu_bound_reports_per_
+second`` is what the CPU time allows on this machine's cores when nothing else runs
+(cores / total CPU per report, capped by the parent's serial share).
+
+    .venv/bin/python benchmarks/bench_import.py --reports 10000 --repeat 3
+    .venv/bin/python benchmarks/bench_import.py --mode e2e --reports 300 --orm-sample 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from jigsaw import events
+from jigsaw.audit.service import Actor, verify
+from jigsaw.bootstrap import open_platform
+from jigsaw.config import Settings
+from jigsaw.db.engine import session_scope
+from jigsaw.imports import service, synthetic
+from jigsaw.imports.sources import read_path
+
+
+def _cpu() -> tuple[float, float]:
+    """(this process, its finished children) CPU seconds, user + system."""
+    times = os.times()
+    return times.user + times.system, times.children_user + times.children_system
+
+
+def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mode: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        batch = synthetic.write_directory(root / "batch", synthetic.documents(1_000_000, reports))
+        platform = open_platform(Settings(data_dir=root / "data", database_url=f"sqlite:///{root / 'data/j.db'}"))
+        if mode == "import":
+            events.clear()  # the import alone: no linking or triage reactions in this process
+        actor = Actor("bench")
+        with session_scope(platform.engine) as session:
+            org_id, org_name = service.resolve_organisation(session, actor, None, "cybertip")
+        options = service.ImportOptions(org_id, org_name, actor, workers=workers, batch_size=batch_size)
+        parent0, children0 = _cpu()
+        started = time.perf_counter()
+        docs = list(read_path(batch, (".xml",)))
+        summary = service.import_cybertip(platform.engine, docs, options)
+        elapsed = time.perf_counter() - started
+        parent1, children1 = _cpu()
+        assert summary.imported == reports and not summary.errors, summary.errors[:3]
+        started = time.perf_counter()
+        again = service.import_cybertip(platform.engine, list(read_path(batch, (".xml",))), options)
+        reimport = time.perf_counter() - started
+        assert again.imported == 0 and len(again.duplicates) == reports
+        with session_scope(platform.engine) as session:
+            assert verify(session).ok
+        cores = os.cpu_count() or 1
+        parent_ms = (parent1 - parent0) / reports * 1000
+        workers_ms = (children1 - children0) / reports * 1000
+        result: dict[str, object] = {
+            "mode": mode, "reports": reports, "cpus": cores, "workers": workers or cores, "batch_size": batch_size,
+            "seconds": round(elapsed, 2), "reports_per_second": round(reports / elapsed),
+            "parent_cpu_ms_per_report": round(parent_ms, 3), "workers_cpu_ms_per_report": round(workers_ms, 3),
+            "cpu_bound_reports_per_second": round(min(cores * 1000 / (parent_ms + workers_ms), 1000 / parent_ms)),
+            "reimport_seconds": round(reimport, 2), "reimport_reports_per_second": round(reports / reimport),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+        }
+        if orm_sample:
+            sample = synthetic.documents(2_000_000, orm_sample)
+            orm_batch = synthetic.write_directory(root / "orm", sample)
+            orm_options = service.ImportOptions(org_id, org_name, actor, workers=workers, orm=True)
+            started = time.perf_counter()
+            orm = service.import_cybertip(platform.engine, list(read_path(orm_batch, (".xml",))), orm_options)
+            orm_elapsed = time.perf_counter() - started
+            assert orm.imported == orm_sample
+            result["orm_reports_per_second"] = round(orm_sample / orm_elapsed)
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument("--mode", choices=("import", "e2e"), default="import",
+                        help="import: reactions cleared (the import alone); e2e: linking and triage installed")
+    parser.add_argument("--workers", type=int, default=None, help="parsing processes (default: one per CPU)")
+    parser.add_argument("--batch-size", type=int, default=service.ImportOptions.batch_size)
+    parser.add_argument("--orm-sample", type=int, default=1000, help="reports for the per-report ORM comparison")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh data folder")
+    args = parser.parse_args()
+    runs = []
+    for number in range(args.repeat):
+        runs.append(run(args.reports, args.workers, args.orm_sample if number == 0 else 0, args.batch_size,
+                        args.mode))
+        print(json.dumps(runs[-1]), flush=True)
+    if args.repeat > 1:
+        keys = ("reports_per_second", "parent_cpu_ms_per_report", "workers_cpu_ms_per_report",
+                "cpu_bound_reports_per_second", "reimport_reports_per_second")
+        print(json.dumps({f"median_{k}": statistics.median(float(str(r[k])) for r in runs) for k in keys}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,385 @@
+"""Running an import: parse documents in parallel, de-duplicate, write in batches, summarise.
+
+Parsing and validation (CPU-bound, pure) run in a process pool; the parent only writes.
+Writes go in batches, each one transaction. Before a batch is written its external ids are
+looked up for the organisation: an id already stored with the same document digest is a
+duplicate (nothing is written), with a different digest it is reported as *changed* (also
+nothing written: a person decides what the new version means). Should a batch fail in the
+database (a racing importer, say), it is rolled back whole and retried one document per
+transaction, so each document is either fully stored or not at all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from jigsaw import events
+from jigsaw.accounts import service as accounts
+from jigsaw.accounts.models import Organisation
+from jigsaw.accounts.roles import OrgKind
+from jigsaw.audit.service import Actor
+from jigsaw.db.engine import session_scope
+from jigsaw.events import ReportsStored
+from jigsaw.imports import csvmap, cybertip, vics
+from jigsaw.imports.bulk import REPORTS, encode_report, write_encoded
+from jigsaw.imports.common import DocumentError
+from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
+from jigsaw.imports.preparing import ReadyReport, prepare_for_import
+from jigsaw.imports.sources import Document
+from jigsaw.imports.summary import Duplicate, ImportedReport, ImportSummary, Issue
+from jigsaw.intake.domain import PreparedReport
+from jigsaw.intake.service import submit_report
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Where a batch comes from when the operator names no organisation (created on first use).
+DEFAULT_ORGANISATIONS: dict[str, str] = {
+    "cybertip": "NCMEC",
+    "vics": "Project VIC (VICS import)",
+    "csv": "CSV import",
+}
+PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it saves
+
+
+class ImportRefused(ValueError):
+    """The import cannot start (unknown organisation, unreadable mapping…)."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    organisation_id: int
+    organisation_name: str
+    actor: Actor
+    token_id: int | None = None
+    default_region: str = "GB"
+    limits: Limits = DEFAULT_LIMITS
+    workers: int | None = None  # None: one per CPU; 1: no pool
+    batch_size: int = 500
+    orm: bool = False  # write through intake.service.submit_report, one report at a time
+    progress: Callable[[int], None] | None = field(default=None, compare=False)
+
+
+def resolve_organisation(session: Session, actor: Actor, name: str | None, fmt: str) -> tuple[int, str]:
+    """The organisation a batch came from: ``name`` if given (it must exist), else the default.
+
+    Only the per-format default (e.g. a partner agency "NCMEC") is created automatically;
+    a misspelt ``--org`` must not quietly create a new organisation.
+    """
+    if name:
+        try:
+            org = accounts.organisation_by_name(session, name)
+        except accounts.AccountError as exc:
+            raise ImportRefused(str(exc)) from None
+        return org.id, org.name
+    default = DEFAULT_ORGANISATIONS[fmt]
+    existing = session.scalar(select(Organisation).where(Organisation.name == default))
+    if existing is None:
+        existing = accounts.create_organisation(session, actor, default, OrgKind.PARTNER_AGENCY)
+    return existing.id, existing.name
+
+
+# --- parallel map --------------------------------------------------------------------
+
+
+class WorkerPool:
+    """``map`` over worker processes when it pays, in order, streaming results as they finish.
+
+    One pool serves every pass of an import (CyberTip file details, then reports): starting
+    the processes twice cost more than parsing a few hundred documents. Below
+    ``PARALLEL_THRESHOLD`` items, or with one worker, it maps in this process.
+    """
+
+    def __init__(self, workers: int | None, items: int) -> None:
+        self.count = workers if workers is not None else (os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        if self.count > 1 and items >= PARALLEL_THRESHOLD:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        if self.pool is None or len(items) < PARALLEL_THRESHOLD:
+            return map(fn, items)
+        chunk = max(16, min(256, len(items) // (self.count * 8) or 1))
+        return self.pool.map(fn, items, chunksize=chunk)
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None) -> Iterator[R]:
+    """One pass of :class:`WorkerPool`: the pool lives as long as the iteration."""
+    with WorkerPool(workers, len(items)) as pool:
+        yield from pool.map(fn, items)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+class _Writer:
+    """Collects ready reports and writes them in batches, filling in the summary."""
+
+    def __init__(self, engine: Engine, options: ImportOptions, summary: ImportSummary) -> None:
+        self.engine = engine
+        self.options = options
+        self.summary = summary
+        self.pending: list[ReadyReport] = []
+        self.seen: dict[str, tuple[int, str]] = {}  # external_id → (report id, digest), this run
+
+    def add(self, item: ReadyReport | Issue | list[ReadyReport | Issue]) -> None:
+        items = item if isinstance(item, list) else [item]
+        for one in items:
+            if isinstance(one, Issue):
+                self.summary.errors.append(one)
+                self._advance(1)
+                continue
+            self.summary.warnings.extend(one.warnings)
+            self.pending.append(one)
+        if len(self.pending) >= self.options.batch_size:
+            self.flush()
+
+    def _advance(self, n: int) -> None:
+        if self.options.progress is not None and n:
+            self.options.progress(n)
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            self._write(batch)
+        except (IntegrityError, DBAPIError):
+            for item in batch:  # one transaction per document: each lands whole or not at all
+                try:
+                    self._write([item])
+                except Exception as exc:  # reported, never half-written (the transaction rolled back)
+                    self.summary.errors.append(Issue(item.name, f"not stored: {type(exc).__name__}: {exc}"))
+        self._advance(len(batch))
+
+    def _write(self, batch: list[ReadyReport]) -> None:
+        opts = self.options
+        imported: list[ImportedReport] = []
+        duplicates: list[Duplicate] = []
+        changed: list[Issue] = []
+        batch_seen: dict[str, str] = {}
+        with session_scope(self.engine) as session:
+            stored = _stored_digests(session, opts.organisation_id, [i.external_id for i in batch])
+            fresh: list[ReadyReport] = []
+            for item in batch:
+                known = stored.get(item.external_id) or self.seen.get(item.external_id)
+                if known is None and item.external_id in batch_seen:
+                    known = (0, batch_seen[item.external_id])
+                if known is None:
+                    batch_seen[item.external_id] = item.digest
+                    fresh.append(item)
+                elif known[1] == item.digest:
+                    duplicates.append(Duplicate(item.name, item.external_id, known[0]))
+                else:
+                    where = f"report {known[0]}" if known[0] else "an earlier document in this batch"
+                    changed.append(Issue(item.name, f"{item.external_id} was already imported ({where}) from a "
+                                                    "different version of the document; not imported again"))
+            if opts.orm:
+                for item in fresh:
+                    with session.begin_nested():
+                        done = submit_report(session, item.draft, opts.actor, organisation_id=opts.organisation_id,
+                                             token_id=opts.token_id, default_region=opts.default_region)
+                    imported.append(ImportedReport(item.name, item.external_id, done.report.id,
+                                                   done.report.reference))
+            else:
+                written = write_encoded(session.connection(), [i.encoded for i in fresh], opts.actor,
+                                        organisation_id=opts.organisation_id, token_id=opts.token_id)
+                imported.extend(ImportedReport(i.name, i.external_id, w.report_id, w.reference)
+                                for i, w in zip(fresh, written, strict=True))
+                # Linking and triage react in this same transaction, once for the whole batch.
+                events.publish(session, ReportsStored(tuple(w.report_id for w in written)))
+        digests = {i.external_id: i.digest for i in fresh}
+        for report in imported:
+            self.seen[report.external_id] = (report.report_id, digests[report.external_id])
+        duplicates = [d if d.report_id else replace(d, report_id=self.seen[d.external_id][0]) for d in duplicates]
+        self.summary.reports.extend(imported)
+        self.summary.duplicates.extend(duplicates)
+        self.summary.changed.extend(changed)
+
+
+def _stored_digests(session: Session, organisation_id: int, external_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """external_id → (report id, import digest) for those already stored for the organisation."""
+    found: dict[str, tuple[int, str]] = {}
+    unique = list(dict.fromkeys(external_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start: start + 500]
+        rows = session.execute(select(REPORTS.c.id, REPORTS.c.external_id, REPORTS.c.source_data).where(
+            REPORTS.c.submitted_by_org_id == organisation_id, REPORTS.c.external_id.in_(chunk)))
+        for report_id, external_id, source_data in rows:
+            digest = ((source_data or {}).get("import") or {}).get("digest", "")
+            found[external_id] = (report_id, digest)
+    return found
+
+
+def finish(prepared: PreparedReport, *, name: str, external_id: str, digest: str, fmt: str,
+           warnings: Sequence[Issue], orm: bool) -> ReadyReport:
+    """Record format, document and digest in source_data (idempotency, provenance) and encode.
+
+    Runs in the worker: for the bulk path the report leaves it as encrypted plain rows.
+    """
+    draft = prepared.draft
+    source_data = {**draft.source_data, "import": {"format": fmt, "document": name, "digest": digest}}
+    if orm:
+        prepared = replace(prepared, draft=replace(draft, source_data=source_data))
+        return ReadyReport(name, external_id, digest, prepared=prepared, warnings=tuple(warnings))
+    return ReadyReport(name, external_id, digest, encoded=encode_report(prepared, source_data),
+                       warnings=tuple(warnings))
+
+
+def run_import(
+    engine: Engine, fmt: str, options: ImportOptions, items: Iterable[ReadyReport | Issue | list[Any]],
+    *, documents: int, pre_issues: Sequence[Issue] = (),
+) -> ImportSummary:
+    """Write an iterable of parse results and return the summary (timing included)."""
+    started = time.perf_counter()
+    summary = ImportSummary(format=fmt, organisation=options.organisation_name, documents=documents,
+                            path="orm" if options.orm else "bulk")
+    for issue in pre_issues:
+        (summary.warnings if issue.reason.startswith("skipped") else summary.errors).append(issue)
+    writer = _Writer(engine, options, summary)
+    for item in items:
+        writer.add(item)
+    writer.flush()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+# --- CyberTipline ----------------------------------------------------------------------
+
+
+def _file_task(args: tuple[str, bytes, Limits]) -> cybertip.FileDetails | Issue:
+    name, data, limits = args
+    try:
+        return cybertip.parse_file_details(name, data, limits)
+    except DocumentError as exc:
+        return Issue(name, exc.reason, exc.line)
+
+
+def _report_task(args: tuple[str, bytes, tuple[cybertip.FileDetails, ...], Limits, str, bool],
+                 ) -> ReadyReport | Issue:
+    name, data, files, limits, region, orm = args
+    try:
+        parsed = cybertip.parse_report(name, data, files, limits=limits)
+        prepared, warnings = prepare_for_import(parsed.draft, name, default_region=region)
+    except DocumentError as exc:
+        return Issue(name, exc.reason, exc.line)
+    return finish(prepared, name=name, external_id=parsed.external_id, digest=parsed.digest, fmt=cybertip.FORMAT,
+                  warnings=[*parsed.warnings, *warnings], orm=orm)
+
+
+def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options: ImportOptions) -> ImportSummary:
+    """Import CyberTipline ``<report>`` documents joined with their ``<fileDetails>`` documents."""
+    started = time.perf_counter()
+    issues: list[Issue] = []
+    reports: list[Document] = []
+    files: list[Document] = []
+    for item in source:
+        if isinstance(item, Issue):
+            issues.append(item)
+        elif cybertip.sniff_root(item.data) == "fileDetails":
+            files.append(item)
+        else:
+            reports.append(item)
+    known_ids = {cybertip.report_id_from_name(doc.name) for doc in reports} - {None}
+    by_report: dict[str, list[cybertip.FileDetails]] = {}
+    with WorkerPool(options.workers, max(len(files), len(reports))) as pool:
+        for parsed in pool.map(_file_task, [(d.name, d.data, options.limits) for d in files]):
+            if isinstance(parsed, Issue):
+                issues.append(parsed)
+            elif parsed.report_id not in known_ids:
+                issues.append(Issue(parsed.name, f"names report {parsed.report_id}, which is not in this batch",
+                                    parsed.line))
+            else:
+                by_report.setdefault(parsed.report_id, []).append(parsed)
+        tasks = [(doc.name, doc.data, tuple(by_report.get(cybertip.report_id_from_name(doc.name) or "", ())),
+                  options.limits, options.default_region, options.orm) for doc in reports]
+        if options.progress is not None:
+            options.progress(0)
+        summary = run_import(engine, cybertip.FORMAT, options, pool.map(_report_task, tasks),
+                             documents=len(reports) + len(files), pre_issues=issues)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+# --- VICS ------------------------------------------------------------------------------
+
+
+def _vics_task(args: tuple[str, bytes, dict[int, str], Limits, str, bool]) -> list[ReadyReport | Issue]:
+    name, data, uk_map, limits, region, orm = args
+    try:
+        cases = vics.parse_case_export(name, data, uk_map=uk_map, limits=limits)
+    except DocumentError as exc:
+        return [Issue(name, exc.reason, exc.line)]
+    out: list[ReadyReport | Issue] = []
+    for case in cases:
+        try:
+            prepared, warnings = prepare_for_import(case.draft, name, default_region=region)
+        except DocumentError as exc:
+            out.append(Issue(name, f"{case.external_id}: {exc.reason}"))
+            continue
+        out.append(finish(prepared, name=name, external_id=case.external_id, digest=case.digest, fmt=vics.FORMAT,
+                          warnings=[*case.warnings, *warnings], orm=orm))
+    return out
+
+
+def import_vics(engine: Engine, source: Iterable[Document | Issue], options: ImportOptions,
+                uk_map: dict[int, str] | None = None) -> ImportSummary:
+    """Import VICS 2.0 case exports: one report per case, one media record per entry."""
+    issues: list[Issue] = []
+    docs: list[Document] = []
+    for item in source:
+        (issues if isinstance(item, Issue) else docs).append(item)  # type: ignore[arg-type]
+    tasks = [(d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm)
+             for d in docs]
+    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, tasks, options.workers),
+                      documents=len(docs), pre_issues=issues)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def import_csv(engine: Engine, name: str, data: bytes, mapping: csvmap.CsvMapping,
+               options: ImportOptions) -> ImportSummary:
+    """Import one CSV file, one report per row, through ``mapping``."""
+    if len(data) > options.limits.max_csv_bytes:
+        raise ImportRefused(f"{name}: {len(data)} bytes; the limit is {options.limits.max_csv_bytes}")
+
+    def rows() -> Iterator[ReadyReport | Issue]:
+        try:
+            parsed_rows = list(csvmap.parse_rows(name, data, mapping))
+        except DocumentError as exc:
+            yield Issue(name, exc.reason, exc.line)
+            return
+        for row in parsed_rows:
+            if isinstance(row, Issue):
+                yield row
+                continue
+            try:
+                prepared, warnings = prepare_for_import(row.draft, f"{name}:{row.line}",
+                                                        default_region=options.default_region)
+            except DocumentError as exc:
+                yield Issue(name, exc.reason, row.line)
+                continue
+            yield finish(prepared, name=f"{name}:{row.line}", external_id=row.external_id, digest=row.digest,
+                         fmt=csvmap.FORMAT, warnings=warnings, orm=options.orm)
+
+    return run_import(engine, csvmap.FORMAT, options, rows(), documents=1)

@@ -1,0 +1,429 @@
+"""The public "Report Abuse" pages at ``/report``: one question per page, safe on a shared device.
+
+Every POST saves the page's answers in a server-side draft (see :mod:`jigsaw.intake.drafts`)
+and answers with a 303 to the next page, so the back button works and nothing is resubmitted.
+The pages work without JavaScript; ``/static/public.js`` only adds the quick exit by Shift (three presses),
+a character count and small comforts. Nothing a reporter typed is put in a URL or a log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from jigsaw.audit.service import Actor
+from jigsaw.intake import drafts
+from jigsaw.intake.domain import InvalidReport
+from jigsaw.intake.public_flow import (
+    STEP_FIELDS,
+    Audience,
+    FlowState,
+    Page,
+    StepId,
+    build_report_draft,
+    can_visit,
+    clear_pending_errors,
+    first_incomplete,
+    first_problem_step,
+    next_step,
+    page_for,
+    previous_step,
+    record_answers,
+    summary_rows,
+    validate_step,
+    with_pending_errors,
+)
+from jigsaw.intake.service import submit_report
+from jigsaw.web.deps import db_session, platform_of
+from jigsaw.web.security import (
+    ANON_CSRF_COOKIE,
+    SlidingWindowLimiter,
+    anon_csrf_token,
+    check_anon_csrf,
+    client_key,
+    ensure_anon_csrf_cookie,
+)
+from jigsaw.web.templating import templates
+
+router = APIRouter(prefix="/report", include_in_schema=False)
+
+DRAFT_COOKIE = "jigsaw_report"
+DONE_COOKIE = "jigsaw_report_done"
+COOKIE_PATH = "/report"
+# A neutral page to land on. The browser is sent there; the server never fetches it.
+EXIT_URL = "https://www.bbc.co.uk/weather"
+DONE_LIFETIME = timedelta(minutes=15)
+MAX_FORM_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 40
+NEW_DRAFTS_PER_SUBMISSION = 5  # how many fresh drafts a client may start per allowed submission
+HOUR = 3600.0
+
+TIMED_OUT = "This page timed out. Please press the button again."
+
+START_URL = "/report"
+CHECK_URL = "/report/check"
+DONE_URL = "/report/done"
+ENDED_URL = "/report/session-ended"
+
+
+# --- request plumbing --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicForm:
+    """A posted form as plain strings; ``refused`` holds an HTTP status when it was not read."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    refused: int | None = None
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+async def read_public_form(request: Request) -> PublicForm:
+    """Read a small URL-encoded form, and nothing else.
+
+    Multipart bodies are refused outright: this form never accepts files, and refusing
+    them means no upload is ever parsed or spooled to disk. The size is capped while
+    reading, so a huge body costs us at most :data:`MAX_FORM_BYTES`.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/x-www-form-urlencoded", ""):
+        return PublicForm(refused=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return PublicForm(refused=status.HTTP_413_CONTENT_TOO_LARGE)
+    if body and not content_type:
+        return PublicForm(refused=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+    try:
+        pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
+                          max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:
+        return PublicForm(refused=status.HTTP_413_CONTENT_TOO_LARGE)
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        values.setdefault(name, value)
+    return PublicForm(values)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _limiters(request: Request) -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
+    """Per-app limiters (submissions, new drafts), sized from the settings on first use."""
+    state = request.app.state
+    if not hasattr(state, "public_form_limiters"):
+        limit = platform_of(request).settings.public_form_rate_limit
+        state.public_form_limiters = (
+            SlidingWindowLimiter(limit, HOUR),
+            SlidingWindowLimiter(limit * NEW_DRAFTS_PER_SUBMISSION, HOUR),
+        )
+    limiters: tuple[SlidingWindowLimiter, SlidingWindowLimiter] = state.public_form_limiters
+    return limiters
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, *, path: str = COOKIE_PATH,
+                max_age: int | None = None) -> None:
+    """HttpOnly, SameSite=Strict, and no max-age by default: gone when the browser closes."""
+    response.set_cookie(name, value, httponly=True, samesite="strict", path=path, max_age=max_age,
+                        secure=platform_of(request).settings.cookie_secure)
+
+
+def _clear_cookie(request: Request, response: Response, name: str, *, path: str = COOKIE_PATH) -> None:
+    response.delete_cookie(name, path=path, httponly=True, samesite="strict",
+                           secure=platform_of(request).settings.cookie_secure)
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
+
+
+def step_url(step: StepId | None, *, changing: bool = False) -> str:
+    if step is None:
+        return CHECK_URL
+    return f"/report/{step.value}" + ("?change=1" if changing else "")
+
+
+# --- the "report sent" cookie: shows the reference after the draft is gone ---------------
+
+def _done_signature(request: Request, payload: str) -> str:
+    key = platform_of(request).settings.session_key()
+    return hmac.new(key, f"report-done|{payload}".encode(), hashlib.sha256).hexdigest()
+
+
+def _done_cookie_value(request: Request, reference: str, now: datetime) -> str:
+    payload = f"{reference}|{int((now + DONE_LIFETIME).timestamp())}"
+    return f"{payload}|{_done_signature(request, payload)}"
+
+
+def _reference_from_done_cookie(request: Request, now: datetime) -> str | None:
+    reference, _, rest = request.cookies.get(DONE_COOKIE, "").partition("|")
+    expires, _, signature = rest.partition("|")
+    payload = f"{reference}|{expires}"
+    if not (reference and expires.isdigit() and signature):
+        return None
+    if not hmac.compare_digest(_done_signature(request, payload), signature):
+        return None
+    return reference if int(expires) > now.timestamp() else None
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+def render(request: Request, template: str, context: Mapping[str, Any], *,
+           audience: Audience | None = None, status_code: int = 200) -> Response:
+    """Render a public page with what every page needs: a CSRF token, the banner's wording."""
+    cookie = ensure_anon_csrf_cookie(request)
+    token = anon_csrf_token(platform_of(request).settings.session_key(), cookie)
+    base: dict[str, Any] = {
+        "csrf_token": token, "audience": audience,
+        "is_adult": audience is not None and audience is not Audience.YOUNG_PERSON,
+        "errors": [], "field_errors": {}, "back_url": None,
+    }
+    response = templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    _set_cookie(request, response, ANON_CSRF_COOKIE, cookie, path="/")
+    return response
+
+
+def error_links(page: Page, field_errors: Mapping[str, str],
+                form_error: str | None = None) -> list[tuple[str | None, str]]:
+    """(anchor, message) pairs for the error summary, in the order the fields appear.
+
+    A problem with the whole form (it timed out) comes first and links nowhere.
+    """
+    links: list[tuple[str | None, str]] = [(None, form_error)] if form_error else []
+    for spec in page.fields:
+        if spec.name in field_errors:
+            anchor = f"{spec.name}_day" if spec.kind == "date" else spec.name
+            links.append((anchor, field_errors[spec.name]))
+    return links
+
+
+def render_question(request: Request, step: StepId, state: FlowState, *,
+                    values: Mapping[str, str] | None = None, field_errors: Mapping[str, str] | None = None,
+                    changing: bool = False, form_error: str | None = None,
+                    status_code: int = 200) -> Response:
+    page = page_for(step, state.audience)
+    field_errors = dict(field_errors or {})
+    previous = previous_step(step, state)
+    return render(request, "public/question.html", {
+        "page": page, "values": {**state.answers, **(values or {})}, "field_errors": field_errors,
+        "errors": error_links(page, field_errors, form_error), "changing": changing,
+        "action": step_url(step), "title": page.title,
+        "back_url": CHECK_URL if changing else (step_url(previous) if previous else START_URL),
+    }, audience=state.audience, status_code=status_code)
+
+
+def render_refused(request: Request, code: int, audience: Audience | None = None) -> Response:
+    """A calm page for a form we could not read (too big, or not a plain form)."""
+    return render(request, "public/problem.html", {
+        "title": "Sorry, we could not read that",
+        "message": "What you sent was too long or in a form we cannot accept. "
+                   "Go back and try again, with less text if it was very long. We never accept pictures or files.",
+    }, audience=audience, status_code=code)
+
+
+def render_rate_limited(request: Request, audience: Audience | None) -> Response:
+    return render(request, "public/rate_limited.html", {"title": "Please try again later"},
+                  audience=audience, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+
+
+# --- state --------------------------------------------------------------------------------
+
+def load_state(request: Request, session: Session, now: datetime) -> FlowState | None:
+    data = drafts.load_draft(session, request.cookies.get(DRAFT_COOKIE), now)
+    return FlowState.from_dict(data) if data is not None else None
+
+
+def no_draft_redirect(request: Request) -> RedirectResponse:
+    """Without a draft: back to the start, or, if one had been started, say it was deleted."""
+    return _redirect(ENDED_URL if request.cookies.get(DRAFT_COOKIE) else START_URL)
+
+
+def save_state(request: Request, session: Session, response: Response, state: FlowState, now: datetime) -> None:
+    """Save the draft and commit before the response leaves, so the next page finds it."""
+    secret = request.cookies.get(DRAFT_COOKIE)
+    fresh = not secret or drafts.load_draft(session, secret, now) is None
+    if fresh:
+        secret = drafts.new_secret()
+    assert secret is not None
+    drafts.save_draft(session, secret, state.to_dict(), now)
+    session.commit()
+    if fresh:
+        _set_cookie(request, response, DRAFT_COOKIE, secret)
+        _clear_cookie(request, response, DONE_COOKIE)
+
+
+# --- routes -------------------------------------------------------------------------------
+
+@router.get("", response_class=HTMLResponse)
+def start_page(request: Request) -> Response:
+    """What this form is for, what it is not for, and where to go instead."""
+    return render(request, "public/start.html", {"title": "Report online sexual abuse"})
+
+
+@router.get("/exit")
+def exit_page(request: Request, session: Session = Depends(db_session)) -> Response:
+    """Delete the draft and cookies, then send the browser to a neutral site (works without JS)."""
+    drafts.delete_draft(session, request.cookies.get(DRAFT_COOKIE))
+    session.commit()
+    response = _redirect(EXIT_URL)
+    for name in (DRAFT_COOKIE, DONE_COOKIE):
+        _clear_cookie(request, response, name)
+    _clear_cookie(request, response, ANON_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.get("/session-ended", response_class=HTMLResponse)
+def session_ended(request: Request) -> Response:
+    return render(request, "public/ended.html", {"title": "Your answers were deleted"})
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_answers(request: Request, session: Session = Depends(db_session)) -> Response:
+    state = load_state(request, session, _now())
+    if state is None:
+        return no_draft_redirect(request)
+    missing = first_incomplete(state)
+    if missing is not None:
+        return _redirect(step_url(missing))
+    return render(request, "public/check.html", {
+        "title": "Check your answers before sending", "rows": summary_rows(state),
+        "back_url": step_url(StepId.CONTACT), "step_url": step_url,
+    }, audience=state.audience)
+
+
+@router.post("/check")
+def send_report(request: Request, form: PublicForm = Depends(read_public_form),
+                session: Session = Depends(db_session)) -> Response:
+    """Submit the report: claim (delete) the draft, store the report, show the reference."""
+    now = _now()
+    state = load_state(request, session, now)
+    if form.refused:
+        return render_refused(request, form.refused, state.audience if state else None)
+    if not check_anon_csrf(platform_of(request).settings.session_key(), request, form.get("csrf_token")):
+        if state is None:
+            return no_draft_redirect(request)
+        return render(request, "public/check.html", {
+            "title": "Check your answers before sending", "rows": summary_rows(state),
+            "back_url": step_url(StepId.CONTACT), "step_url": step_url,
+            "errors": [(None, TIMED_OUT)],
+        }, audience=state.audience, status_code=status.HTTP_400_BAD_REQUEST)
+    if state is not None and not _limiters(request)[0].allow(client_key(request)):
+        return render_rate_limited(request, state.audience)
+    claimed = drafts.claim_draft(session, request.cookies.get(DRAFT_COOKIE), now)
+    if claimed is None:  # already sent (a double click) or expired
+        return _redirect(DONE_URL)
+    return _submit(request, session, FlowState.from_dict(claimed), now)
+
+
+def _submit(request: Request, session: Session, state: FlowState, now: datetime) -> Response:
+    missing = first_incomplete(state)
+    if missing is not None:
+        session.rollback()  # keep the draft: it is not finished
+        return _redirect(step_url(missing))
+    try:
+        submitted = submit_report(
+            session, build_report_draft(state), Actor(f"public:{client_key(request)}"),
+            default_region=platform_of(request).settings.default_phone_region,
+        )
+    except InvalidReport as invalid:
+        session.rollback()  # restores the claimed draft; then note what to fix
+        step, messages = first_problem_step(invalid.problems)
+        response = _redirect(step_url(step, changing=True))
+        save_state(request, session, response, with_pending_errors(state, step, messages), now)
+        return response
+    session.commit()
+    response = _redirect(DONE_URL)
+    _set_cookie(request, response, DONE_COOKIE, _done_cookie_value(request, submitted.report.reference, now),
+                max_age=int(DONE_LIFETIME.total_seconds()))
+    _clear_cookie(request, response, DRAFT_COOKIE)
+    return response
+
+
+@router.get("/done", response_class=HTMLResponse)
+def report_sent(request: Request) -> Response:
+    reference = _reference_from_done_cookie(request, _now())
+    if reference is None:
+        return no_draft_redirect(request)
+    return render(request, "public/done.html", {"title": "Report sent", "reference": reference})
+
+
+def _step_or_none(slug: str) -> StepId | None:
+    try:
+        return StepId(slug)
+    except ValueError:
+        return None
+
+
+def render_not_found(request: Request) -> Response:
+    return render(request, "public/problem.html", {
+        "title": "Page not found",
+        "message": "We could not find that page. You can start a report from the beginning.",
+    }, status_code=status.HTTP_404_NOT_FOUND)
+
+
+@router.get("/{slug}", response_class=HTMLResponse)
+def question_page(slug: str, request: Request, change: str = "",
+                  session: Session = Depends(db_session)) -> Response:
+    """Show one question with the saved answer, and any problem found when it was sent."""
+    step = _step_or_none(slug)
+    if step is None:
+        return render_not_found(request)
+    state = load_state(request, session, _now())
+    if state is None:
+        if step is not StepId.WHO:
+            return no_draft_redirect(request)
+        state = FlowState()
+    if not can_visit(step, state):
+        return _redirect(step_url(first_incomplete(state)))
+    pending = {k: v for k, v in state.pending_errors.items() if k in STEP_FIELDS[step]}
+    if pending:  # shown once: a reload shows the page without them
+        drafts.save_draft(session, request.cookies.get(DRAFT_COOKIE, ""),
+                          clear_pending_errors(state, step).to_dict(), _now())
+        session.commit()
+    return render_question(request, step, state, field_errors=pending, changing=change == "1")
+
+
+@router.post("/{slug}")
+def answer_question(slug: str, request: Request, form: PublicForm = Depends(read_public_form),
+                    session: Session = Depends(db_session)) -> Response:
+    """Validate one page. Problems: show it again with what was typed. Otherwise save and move on."""
+    step = _step_or_none(slug)
+    if step is None:
+        return render_not_found(request)
+    now = _now()
+    existing = load_state(request, session, now)
+    state = existing or FlowState()
+    changing = form.get("changing") == "1"
+    if form.refused:
+        return render_refused(request, form.refused, state.audience)
+    if not check_anon_csrf(platform_of(request).settings.session_key(), request, form.get("csrf_token")):
+        typed = validate_step(step, form.values, today=now.date()).values  # shown again, not saved
+        return render_question(request, step, state, values=typed, changing=changing,
+                               form_error=TIMED_OUT, status_code=status.HTTP_400_BAD_REQUEST)
+    if existing is None and step is not StepId.WHO:
+        return no_draft_redirect(request)
+    if not can_visit(step, state):
+        return _redirect(step_url(first_incomplete(state)))
+    outcome = validate_step(step, form.values, today=now.date(),
+                            region=platform_of(request).settings.default_phone_region)
+    if not outcome.ok:
+        return render_question(request, step, state, values=outcome.values, field_errors=outcome.errors,
+                               changing=changing, status_code=status.HTTP_400_BAD_REQUEST)
+    if existing is None and not _limiters(request)[1].allow(client_key(request)):
+        return render_rate_limited(request, state.audience)
+    new_state = record_answers(state, step, outcome.values)
+    response = _redirect(step_url(next_step(step, new_state, changing=changing), changing=changing))
+    save_state(request, session, response, new_state, now)
+    return response

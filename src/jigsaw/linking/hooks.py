@@ -1,0 +1,56 @@
+"""Linking's reaction to new reports: join each one into networks and series as it is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from jigsaw import events
+from jigsaw.audit.service import Actor
+from jigsaw.events import ReportsStored, ReportStored
+from jigsaw.linking.store import link_report, matching_bank_lookup
+
+LINKER = Actor("system:linking")
+_paused: ContextVar[bool] = ContextVar("jigsaw_linking_paused", default=False)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Store reports without linking them as they arrive, in this thread or task only.
+
+    For callers that link by hand (with their own config or bank lookup: tests, benchmarks) or
+    that load many reports and then run one ``networks rebuild``. Reports stored meanwhile are
+    unlinked until one of those happens.
+    """
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def on_report_stored(session: Session, event: ReportStored) -> None:
+    if _paused.get():
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    link_report(session, event.report_id, LINKER, banks=matching_bank_lookup(engine))
+
+
+def on_reports_stored(session: Session, event: ReportsStored) -> None:
+    """A batch: the bank lookup is built once, then each report is linked in order."""
+    if _paused.get() or not event.report_ids:
+        return
+    bind = session.get_bind()
+    banks = matching_bank_lookup(bind if isinstance(bind, Engine) else bind.engine)
+    for report_id in event.report_ids:
+        link_report(session, report_id, LINKER, banks=banks)
+
+
+def install() -> None:
+    events.subscribe(ReportStored, on_report_stored)
+    events.subscribe(ReportsStored, on_reports_stored)

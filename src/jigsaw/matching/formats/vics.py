@@ -1,0 +1,92 @@
+"""Project VIC / VICS JSON (formats.md §2): hash sets (``#Media``) and case exports (``#Cases``).
+
+Each Media record may carry several hashes (``MD5``, ``SHA1``, and in ``AlternativeHashes`` e.g.
+``PDQ`` or ``SHA256``); each becomes an entry with the record's ``Category`` (VICS 0-4),
+``Series``, ``VictimIdentified`` and ``Tags``. PhotoDNA is skipped: it cannot be matched without
+Microsoft's licence. Error positions are 1-based Media record numbers.
+
+UK grades have no field in the published VICS data model, so Jigsaw writes its own
+``UKCategory`` property (other readers ignore unknown properties) and reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult, make_entry, split_tags
+
+CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/UK/$metadata#Media"
+_FIELDS = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "PDQ": "pdq"}
+_ALT = {"pdq": "pdq", "sha256": "sha256", "sha-256": "sha256", "md5": "md5", "sha1": "sha1"}
+
+
+def _media_list(doc: Any) -> list[Any]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+        raise ValueError("not a VICS document: no 'value' array")
+    values = doc["value"]
+    ctx = str(doc.get("@odata.context") or doc.get("odata.metadata") or "")
+    is_cases = ctx.endswith("#Cases") or (values and isinstance(values[0], dict)
+                                         and "Media" in values[0])
+    if is_cases:
+        media: list[Any] = []
+        for case in values:
+            if isinstance(case, dict) and isinstance(case.get("Media"), list):
+                media.extend(case["Media"])
+        return media
+    return list(values)
+
+
+def read(data: bytes) -> Iterator[ParseResult]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+        media = _media_list(doc)
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield ParseError(0, f"unreadable VICS JSON: {exc}")
+        return
+    for pos, rec in enumerate(media, start=1):
+        if not isinstance(rec, dict):
+            yield ParseError(pos, "Media record is not an object")
+            continue
+        hashes: list[tuple[str, str]] = [
+            (st, str(rec[f])) for f, st in _FIELDS.items() if rec.get(f)
+        ]
+        for alt in rec.get("AlternativeHashes") or []:
+            if isinstance(alt, dict):
+                st = _ALT.get(str(alt.get("HashName", "")).strip().lower())
+                if st and alt.get("HashValue"):
+                    hashes.append((st, str(alt["HashValue"])))
+        if not hashes:
+            yield ParseError(pos, "Media record has no MD5, SHA1, SHA256 or PDQ hash")
+            continue
+        for st, value in dict.fromkeys(hashes):
+            try:
+                yield make_entry(
+                    st, value, vics_category=rec.get("Category"),
+                    uk_category=rec.get("UKCategory"), series=rec.get("Series"),
+                    victim_identified=rec.get("VictimIdentified"),
+                    tags=split_tags(rec.get("Tags")),
+                )
+            except ValueError as exc:
+                yield ParseError(pos, f"{st}: {exc}")
+
+
+def write(entries: Iterable[EntryRecord]) -> bytes:
+    media = []
+    for i, e in enumerate(entries, start=1):
+        rec: dict[str, Any] = {"MediaID": i, "Category": e.vics_category}
+        if e.signal_type in ("md5", "sha1"):
+            rec[e.signal_type.upper()] = e.value.upper()
+        else:
+            rec["AlternativeHashes"] = [{"HashName": e.signal_type.upper(), "HashValue": e.value}]
+        if e.uk_category:
+            rec["UKCategory"] = e.uk_category
+        if e.series:
+            rec["Series"] = e.series
+        if e.victim_identified is not None:
+            rec["VictimIdentified"] = "true" if e.victim_identified else "false"
+        if e.tags:
+            rec["Tags"] = list(e.tags)
+        media.append(rec)
+    return json.dumps({"@odata.context": CONTEXT, "value": media}, indent=1).encode()

@@ -1,0 +1,267 @@
+"""HTTP routes: HMA 2.x-compatible hashing, matching and curation, plus a batch match API.
+
+HMA clients keep working by adding ``Authorization: Bearer <token>``: the paths, parameters and
+response shapes follow HMA's ``/h``, ``/m`` and ``/c`` blueprints. Differences, on purpose:
+
+* every route needs a token scope (``hashes:read`` / ``banks:write``) or a staff role;
+* no server-side fetching: a ``url`` parameter is refused with 400 (no SSRF surface);
+* uploads are hashed in memory and discarded; nothing is written;
+* a duplicate bank is 409 (HMA answers 403, which clients cannot tell from an auth failure);
+* ``POST /api/v1/match`` takes many hashes at once and returns every match with its bank
+  metadata and distance, which HMA cannot (#1827, #1681).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from jigsaw.accounts.principal import Principal
+from jigsaw.accounts.roles import OrgKind, Role, Scope
+from jigsaw.audit.chain import AuditAction
+from jigsaw.audit.service import record
+from jigsaw.matching.banks import make_entry
+from jigsaw.matching.service import MatchingService, service_for
+from jigsaw.matching.signals import SignalError, signal_type
+from jigsaw.matching.storage import BankError, add_entry, create_bank, get_bank, list_banks
+from jigsaw.web.deps import authorize, db_session, platform_of, require_csrf
+
+router = APIRouter(tags=["matching"])
+
+read_access = authorize(scopes={Scope.HASHES_READ}, roles={Role.ANALYST, Role.SUPERVISOR},
+                        org_kinds=tuple(OrgKind))
+write_access = authorize(scopes={Scope.BANKS_WRITE}, roles={Role.SUPERVISOR, Role.ADMIN})
+
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+MAX_BATCH = 10_000
+
+
+def matching_service(request: Request) -> MatchingService:
+    """The process's matcher for this app's database (its indexes live in memory and follow it)."""
+    return service_for(platform_of(request).engine)
+
+
+def _no_url(request: Request) -> None:
+    if "url" in request.query_params:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            "fetching media by URL is not supported; upload the file instead")
+
+
+def _staff_csrf(request: Request, principal: Principal) -> None:
+    """A staff session changing banks must echo its CSRF token (tokens need not)."""
+    if principal.is_staff:
+        require_csrf(request, request.headers.get("x-csrf-token"))
+
+
+def _banks_param(banks: list[str] | None) -> list[str] | None:
+    if not banks:
+        return None
+    return [b.strip() for item in banks for b in item.split(",") if b.strip()]
+
+
+def _lookup(service: MatchingService, stype: str, signal: str, banks: list[str] | None,
+            threshold: int | None = None) -> list[tuple[str, int, int]]:
+    try:
+        return service.lookup_raw(stype, [signal], banks=banks, threshold=threshold)[0]
+    except SignalError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except BankError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+
+# -- /h: hashing ----------------------------------------------------------------------------
+class _InMemoryMultiPart(MultiPartParser):
+    """Starlette spools uploads over 1 MB to a temporary file on disk; media must never touch
+    disk, so the spool threshold is raised above the upload cap (and the stream is capped)."""
+
+    spool_max_size = MAX_UPLOAD_BYTES + 1
+
+
+async def _capped(request: Request) -> AsyncGenerator[bytes, None]:
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > MAX_UPLOAD_BYTES + 64 * 1024:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "file too large")
+        yield chunk
+
+
+@router.post("/h/hash", dependencies=[Depends(_no_url)])
+async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> dict[str, str]:
+    """Hash one uploaded file (multipart; field ``photo`` or ``video`` as in HMA) in memory."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "send the file as multipart/form-data")
+    parser = _InMemoryMultiPart(request.headers, _capped(request), max_files=1, max_fields=4,
+                                max_part_size=64 * 1024)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, exc.message) from None
+    uploads = [v for v in form.values() if isinstance(v, StarletteUpload)]
+    if len(uploads) != 1:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "upload exactly one file")
+    data = await uploads[0].read()
+    name = uploads[0].filename
+    await form.close()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "file too large")
+    from jigsaw.media import hash_bytes
+
+    hashes = hash_bytes(data, name=name)
+    del data
+    out = {k: v for k in ("pdq", "md5", "sha1", "sha256") if (v := getattr(hashes, k, None))}
+    if hashes.kind == "video" and hashes.md5:
+        out["video_md5"] = hashes.md5
+    return out
+
+
+# -- /m: matching ---------------------------------------------------------------------------
+@router.get("/m/raw_lookup", dependencies=[Depends(_no_url)])
+def raw_lookup(
+    signal_type_name: Annotated[str, Query(alias="signal_type")],
+    signal: str,
+    banks: Annotated[list[str] | None, Query()] = None,
+    include_distance: bool = False,
+    service: MatchingService = Depends(matching_service),
+    _: Principal = Depends(read_access),
+) -> dict[str, list[Any]]:
+    """HMA shape: ``{"matches": [id, ...]}``, or ``[{bank_content_id, distance}]``."""
+    hits = _lookup(service, signal_type_name, signal, _banks_param(banks))
+    if include_distance:
+        return {"matches": [{"bank_content_id": i, "distance": str(d)} for _, i, d in hits]}
+    return {"matches": [i for _, i, _ in hits]}
+
+
+@router.get("/m/lookup", dependencies=[Depends(_no_url)])
+def lookup(
+    signal_type_name: Annotated[str, Query(alias="signal_type")],
+    signal: str,
+    banks: Annotated[list[str] | None, Query()] = None,
+    service: MatchingService = Depends(matching_service),
+    _: Principal = Depends(read_access),
+) -> dict[str, list[dict[str, Any]]]:
+    """HMA shape: ``{BANK: [{bank_content_id, distance}]}``."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for bank, i, d in _lookup(service, signal_type_name, signal, _banks_param(banks)):
+        out.setdefault(bank, []).append({"bank_content_id": i, "distance": str(d)})
+    return out
+
+
+class HashQuery(BaseModel):
+    signal_type: str = Field(examples=["pdq"])
+    value: str
+
+
+class MatchRequest(BaseModel):
+    hashes: list[HashQuery] = Field(max_length=MAX_BATCH)
+    banks: list[str] | None = None
+    threshold: int | None = Field(default=None, ge=0, le=128,
+                                  description="PDQ distance; default: each bank's own")
+
+
+@router.post("/api/v1/match")
+def match_many(
+    body: MatchRequest,
+    service: MatchingService = Depends(matching_service),
+    session: Session = Depends(db_session),
+    _: Principal = Depends(read_access),
+) -> dict[str, Any]:
+    """Match up to 10,000 hashes in one call; every match carries bank metadata and distance."""
+    by_type: dict[str, list[int]] = {}
+    for i, h in enumerate(body.hashes):
+        try:
+            by_type.setdefault(signal_type(h.signal_type).name, []).append(i)
+        except SignalError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"hashes[{i}]: {exc}") \
+                from None
+    results: list[dict[str, Any]] = [
+        {"signal_type": h.signal_type, "value": h.value, "matches": []} for h in body.hashes]
+    service.refresh()
+    for stype, positions in by_type.items():
+        values = [body.hashes[i].value for i in positions]
+        try:
+            raw = service.lookup_raw(stype, values, banks=body.banks, threshold=body.threshold,
+                                     refresh=False)
+        except SignalError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        except BankError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        for i, matches in zip(positions, service.describe(raw, session=session), strict=True):
+            results[i]["matches"] = [m.as_dict() for m in matches]
+    return {"results": results,
+            "matched": sum(1 for r in results if r["matches"])}
+
+
+# -- /c: curation ---------------------------------------------------------------------------
+def _bank_json(bank: Any, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    out = {"name": bank.name, "matching_enabled_ratio": 1.0 if bank.enabled else 0.0,
+           "description": bank.description, "source": bank.source,
+           "pdq_threshold": bank.pdq_threshold, "created_at": bank.created_at.isoformat()}
+    if counts is not None:
+        out["entries"] = counts
+    return out
+
+
+@router.get("/c/banks")
+def banks_index(session: Session = Depends(db_session),
+                _: Principal = Depends(read_access)) -> list[dict[str, Any]]:
+    return [_bank_json(b, c) for b, c in list_banks(session)]
+
+
+class BankCreate(BaseModel):
+    name: str
+    enabled: bool = True
+    enabled_ratio: float | None = Field(default=None, ge=0, le=1)
+    description: str = Field(default="", max_length=500)
+    source: str = Field(default="", max_length=200)
+    pdq_threshold: int | None = Field(default=None, ge=0, le=128)
+
+
+@router.post("/c/banks", status_code=status.HTTP_201_CREATED)
+def bank_create(body: BankCreate, request: Request, session: Session = Depends(db_session),
+                principal: Principal = Depends(write_access)) -> dict[str, Any]:
+    _staff_csrf(request, principal)
+    try:
+        bank = create_bank(session, body.name, description=body.description, source=body.source,
+                           pdq_threshold=body.pdq_threshold)
+    except BankError as exc:
+        code = 409 if "already exists" in str(exc) else 400
+        raise HTTPException(code, str(exc)) from None
+    bank.enabled = body.enabled if body.enabled_ratio is None else body.enabled_ratio > 0
+    record(session, principal.actor, AuditAction.ADMINISTRATION, "bank", bank.id,
+           detail={"event": "bank.create", "name": bank.name})
+    return _bank_json(bank)
+
+
+@router.post("/c/bank/{bank_name}/signal")
+def bank_add_signals(bank_name: str, body: dict[str, str], request: Request,
+                     session: Session = Depends(db_session),
+                     principal: Principal = Depends(write_access)) -> dict[str, Any]:
+    """HMA shape: body ``{signal_type: hash, ...}``; returns ``{"id", "signals"}``. Each hash
+    is its own bank entry here, so ``ids`` lists them per signal type."""
+    _staff_csrf(request, principal)
+    if not body:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "No signals given")
+    try:
+        bank = get_bank(session, bank_name)
+    except BankError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    ids: dict[str, int] = {}
+    signals: dict[str, str] = {}
+    for name, value in body.items():
+        try:
+            rec = make_entry(name, value)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Invalid {name} signal: {exc}") \
+                from None
+        entry, _created = add_entry(session, bank, rec)
+        ids[rec.signal_type], signals[rec.signal_type] = entry.id, rec.value
+    record(session, principal.actor, AuditAction.ADMINISTRATION, "bank", bank.id,
+           detail={"event": "bank.add_signal", "entries": list(ids.values())})
+    return {"id": next(iter(ids.values())), "ids": ids, "signals": signals}

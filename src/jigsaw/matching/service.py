@@ -1,0 +1,234 @@
+"""The in-process matcher: per-bank indexes built from the database and kept in step with it.
+
+HMA rebuilds its whole index whenever a bank changes and ships it to matchers as a pickle, so a
+new hash takes a minute or more to become matchable. Here each lookup first pulls what changed
+since the last one (new entries by ascending id, removals from the removal log) and applies it
+to the in-memory indexes incrementally, so a bank change is visible to the very next lookup and
+the cost of staying current is one indexed query returning only the changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from jigsaw.matching.exact_index import ExactIndex
+from jigsaw.matching.pdq_index import PdqIndex
+from jigsaw.matching.signals import SIGNAL_TYPES, hex_rows, normalize, signal_type
+from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError, entries_by_id
+
+# Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
+# Re-reading this many ids below the high-water mark catches such late commits.
+_LOOKBACK = 10_000
+
+
+@dataclass(frozen=True)
+class Match:
+    """One bank entry that matched a query, with the metadata an analyst needs."""
+
+    bank: str
+    entry_id: int
+    signal_type: str
+    value: str
+    distance: int
+    uk_category: str | None = None
+    vics_category: int | None = None
+    series: str | None = None
+    victim_identified: bool | None = None
+    tags: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bank": self.bank, "entry_id": self.entry_id, "signal_type": self.signal_type,
+                "hash": self.value, "distance": self.distance, "uk_category": self.uk_category,
+                "vics_category": self.vics_category, "series": self.series,
+                "victim_identified": self.victim_identified, "tags": list(self.tags)}
+
+
+Index = PdqIndex | ExactIndex
+
+
+@dataclass
+class _BankState:
+    name: str
+    enabled: bool
+    pdq_threshold: int
+    indexes: dict[str, Index] = field(default_factory=dict)
+
+
+def _new_index(stype: str) -> Index:
+    return PdqIndex() if stype == "pdq" else ExactIndex(SIGNAL_TYPES[stype].nbytes)
+
+
+class MatchingService:
+    """Matches hashes against banks. Thread-safe; create one per process and share it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.RLock()
+        self._banks: dict[int, _BankState] = {}
+        self._last_entry = 0
+        self._recent: set[int] = set()
+        self._last_removal = 0
+
+    # -- keeping in step -----------------------------------------------------------------
+    def refresh(self) -> int:
+        """Apply bank changes made since the last call; returns how many entries changed."""
+        with self._lock, Session(self.engine) as session:
+            for b in session.scalars(select(Bank)):
+                state = self._banks.get(b.id)
+                if state is None:
+                    self._banks[b.id] = _BankState(b.name, b.enabled, b.pdq_threshold)
+                else:
+                    state.name, state.enabled = b.name, b.enabled
+                    state.pdq_threshold = b.pdq_threshold
+            changed = self._pull_entries(session) + self._pull_removals(session)
+        return changed
+
+    def _pull_entries(self, session: Session) -> int:
+        floor = max(self._last_entry - _LOOKBACK, 0)
+        stmt = (select(BankEntry.id, BankEntry.bank_id, BankEntry.signal_type, BankEntry.value)
+                .where(BankEntry.id > floor).order_by(BankEntry.id)
+                .execution_options(yield_per=20_000))
+        pending: dict[tuple[int, str], tuple[list[str], list[int]]] = defaultdict(
+            lambda: ([], []))
+        count = 0
+        for entry_id, bank_id, stype, value in session.execute(stmt):
+            if entry_id <= self._last_entry and entry_id in self._recent:
+                continue
+            values, ids = pending[(bank_id, stype)]
+            values.append(value)
+            ids.append(entry_id)
+            self._recent.add(entry_id)
+            self._last_entry = max(self._last_entry, entry_id)
+            count += 1
+            if len(ids) >= 100_000:
+                self._apply_adds(pending)
+                pending.clear()
+        self._apply_adds(pending)
+        if len(self._recent) > 4 * _LOOKBACK:
+            low = self._last_entry - _LOOKBACK
+            self._recent = {i for i in self._recent if i > low}
+        return count
+
+    def _apply_adds(self, pending: dict[tuple[int, str], tuple[list[str], list[int]]]) -> None:
+        for (bank_id, stype), (values, ids) in pending.items():
+            state = self._banks.get(bank_id)
+            if state is None or stype not in SIGNAL_TYPES:
+                continue
+            idx = state.indexes.get(stype)
+            if idx is None:
+                idx = state.indexes[stype] = _new_index(stype)
+            idx.add(hex_rows(values, SIGNAL_TYPES[stype].nbytes), np.asarray(ids, np.int64))
+
+    def _pull_removals(self, session: Session) -> int:
+        rows = session.execute(
+            select(BankEntryRemoval.id, BankEntryRemoval.entry_id, BankEntryRemoval.bank_id,
+                   BankEntryRemoval.signal_type)
+            .where(BankEntryRemoval.id > self._last_removal).order_by(BankEntryRemoval.id)
+        ).all()
+        gone: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for rid, entry_id, bank_id, stype in rows:
+            gone[(bank_id, stype)].append(entry_id)
+            self._last_removal = rid
+        for (bank_id, stype), ids in gone.items():
+            state = self._banks.get(bank_id)
+            if state is not None and stype in state.indexes:
+                state.indexes[stype].remove(ids)
+        return len(rows)
+
+    # -- matching ------------------------------------------------------------------------
+    def bank_names(self) -> list[str]:
+        with self._lock:
+            return sorted(s.name for s in self._banks.values())
+
+    def _select(self, banks: Iterable[str] | None) -> list[tuple[int, _BankState]]:
+        chosen = [(i, s) for i, s in self._banks.items() if s.enabled]
+        if banks is None:
+            return chosen
+        names = set(banks)
+        known = {s.name for s in self._banks.values()}
+        unknown = names - known
+        if unknown:
+            raise BankError(f"unknown bank(s): {', '.join(sorted(unknown))}")
+        return [(i, s) for i, s in chosen if s.name in names]
+
+    def lookup_raw(
+        self, stype: str, values: Sequence[str], *, banks: Iterable[str] | None = None,
+        threshold: int | None = None, refresh: bool = True,
+    ) -> list[list[tuple[str, int, int]]]:
+        """Per query: ``(bank name, entry id, distance)`` hits, without touching metadata.
+
+        ``values`` must be valid hashes of ``stype`` (see :func:`signals.normalize`)."""
+        st = signal_type(stype)
+        rows = hex_rows([normalize(st, v) for v in values], st.nbytes)
+        if refresh:
+            self.refresh()
+        out: list[list[tuple[str, int, int]]] = [[] for _ in values]
+        with self._lock:
+            for _, state in self._select(banks):
+                idx = state.indexes.get(st.name)
+                if idx is None or len(idx) == 0:
+                    continue
+                t = state.pdq_threshold if threshold is None else threshold
+                lims, dist, ids = idx.search(rows, t if st.by_distance else 0)
+                for qi in range(len(values)):
+                    for k in range(lims[qi], lims[qi + 1]):
+                        out[qi].append((state.name, int(ids[k]), int(dist[k])))
+        return out
+
+    def lookup(
+        self, stype: str, values: Sequence[str], *, banks: Iterable[str] | None = None,
+        threshold: int | None = None, session: Session | None = None,
+    ) -> list[list[Match]]:
+        """Per query, every matching entry with its bank metadata, nearest first."""
+        raw = self.lookup_raw(stype, values, banks=banks, threshold=threshold)
+        return self.describe(raw, session=session)
+
+    def describe(self, raw: list[list[tuple[str, int, int]]], *,
+                 session: Session | None = None) -> list[list[Match]]:
+        """Attach entry metadata (one primary-key query for all hits)."""
+        ids = {entry_id for hits in raw for _, entry_id, _ in hits}
+        if not ids:
+            return [[] for _ in raw]
+        own = session is None
+        s = Session(self.engine) if own else session
+        assert s is not None
+        try:
+            entries = entries_by_id(s, ids)
+        finally:
+            if own:
+                s.close()
+        result: list[list[Match]] = []
+        for hits in raw:
+            matches = []
+            for bank, entry_id, d in hits:
+                e = entries.get(entry_id)
+                if e is None:  # removed since the index saw it
+                    continue
+                matches.append(Match(bank, entry_id, e.signal_type, e.value, d, e.uk_category,
+                                     e.vics_category, e.series, e.victim_identified,
+                                     tuple(e.tags or ())))
+            matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
+            result.append(matches)
+        return result
+
+
+_services: dict[Engine, MatchingService] = {}
+_services_lock = threading.Lock()
+
+
+def service_for(engine: Engine) -> MatchingService:
+    """The process's one matcher for ``engine``: its indexes are large, so they are shared
+    by the HTTP routes, linking (bank series) and triage (bank matches)."""
+    with _services_lock:
+        service = _services.get(engine)
+        if service is None:
+            service = _services[engine] = MatchingService(engine)
+        return service

@@ -1,0 +1,284 @@
+"""Reading a case's triage inputs from the database (adapter).
+
+Everything the model may use is gathered here and nowhere else, as :data:`model.FACTS` plus
+analysts' item records, so it is easy to audit that no prohibited input is read: this module
+reads report flags, media categories and annotations, bank matches, victims' ages, suspects'
+identifiers, network membership and item records. It never reads names, addresses' contents,
+free text (only whether an escalation text exists) or anything about a subject's background.
+
+A case is more than one report: reports whose suspects share an identifier (the same
+``IdentifierRecord``) are the same line of enquiry, so analysts' records on those suspects are
+read too, and :func:`linked_reports` is how a new report re-scores the ones it joins.
+
+Extension points, each a named function to replace when the owning capability provides it:
+:func:`media_flags` (the import's file annotations and classification), :func:`network_member`
+(linking's networks), :func:`preservation_days_left` (the import's preservation deadline).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session
+
+from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.triage.model import ItemValue
+from jigsaw.triage.models import MediaMatchRecord, TriageItemRecord, table_of
+from jigsaw.triage.scoring import Evidence, RecordedItem, TriageInputs
+
+# An identifier seen in more reports than this (a shared NAT address, a platform's support
+# email) links nothing: it would join unrelated cases and make one report re-score thousands.
+MAX_REPORTS_PER_IDENTIFIER = 50
+MAX_LINKED_REPORTS = 200
+LOCATING_TYPES = {"address"}
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def snake(flag: str) -> str:
+    """``liveStreaming`` and ``live-streaming`` -> ``live_streaming`` (imports send either)."""
+    return re.sub(r"[^a-z0-9]+", "_", _CAMEL.sub("_", flag.strip()).lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """The report, its subjects, and the other reports joined to it by suspects' identifiers.
+
+    ``subjects`` and ``observations`` are the report's own rows, read once here and reused by
+    :func:`gather` (scoring runs on every new report, so round trips count).
+    """
+
+    report_id: int
+    suspect_ids: tuple[int, ...]
+    subject_ids: tuple[int, ...]
+    linked_report_ids: tuple[int, ...]
+    linked_suspect_ids: tuple[int, ...]
+    subjects: tuple[tuple[int, str, int | None, bool], ...] = ()  # id, role, age, named
+    observations: tuple[tuple[int | None, str, int, str, Any], ...] = ()  # subject, role, identifier, type, seen_at
+
+
+# Statements are built once, on the tables (Core): scoring runs inside the transaction of every
+# stored report, and building a statement, or going through the ORM's entity loading, costs more
+# than the indexed lookup itself. Each reads only the columns the model may use.
+_subjects_t, _observations_t = table_of(Subject), table_of(Observation)
+_identifiers_t, _reports_t = table_of(IdentifierRecord), table_of(Report)
+_media_t, _matches_t, _records_t = table_of(MediaRecord), table_of(MediaMatchRecord), table_of(TriageItemRecord)
+
+_SUBJECTS = (select(_subjects_t.c.id, _subjects_t.c.role, _subjects_t.c.age, _subjects_t.c.name.is_not(None))
+             .where(_subjects_t.c.report_id == bindparam("rid")))
+_OBSERVATIONS = (select(_observations_t.c.subject_id, _observations_t.c.role, _observations_t.c.identifier_id,
+                        _identifiers_t.c.type, _observations_t.c.seen_at)
+                 .join(_identifiers_t, _identifiers_t.c.id == _observations_t.c.identifier_id)
+                 .where(_observations_t.c.report_id == bindparam("rid")))
+_SHARED = (select(_observations_t.c.identifier_id, _observations_t.c.report_id, _observations_t.c.subject_id)
+           .where(_observations_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
+                  _observations_t.c.report_id != bindparam("rid"), _observations_t.c.role == "suspect")
+           .limit(bindparam("cap")))
+
+
+def linked_reports(session: Session, report_id: int) -> CaseScope:
+    """Who is in this case: own subjects, and reports sharing a suspect identifier."""
+    subjects = tuple((r[0], r[1], r[2], bool(r[3])) for r in session.execute(_SUBJECTS, {"rid": report_id}))
+    observations = tuple((r[0], r[1], r[2], r[3], r[4]) for r in session.execute(_OBSERVATIONS, {"rid": report_id}))
+    suspect_ids = tuple(s[0] for s in subjects if s[1] == "suspect")
+    identifier_ids = sorted({o[2] for o in observations if o[1] == "suspect"})
+    linked: list[int] = []
+    linked_suspects: list[int] = []
+    if identifier_ids:
+        cap = (MAX_REPORTS_PER_IDENTIFIER + 1) * len(identifier_ids) * 2
+        rows = session.execute(_SHARED, {"ids": identifier_ids, "rid": report_id, "cap": cap}).all()
+        per_identifier: dict[int, set[int]] = {}
+        for identifier_id, other, _ in rows:
+            per_identifier.setdefault(identifier_id, set()).add(other)
+        busy = {i for i, reports in per_identifier.items() if len(reports) >= MAX_REPORTS_PER_IDENTIFIER}
+        usable = [(r, s) for i, r, s in rows if i not in busy]
+        linked = sorted({r for r, _ in usable})[:MAX_LINKED_REPORTS]
+        kept = set(linked)
+        linked_suspects = sorted({s for r, s in usable if s is not None and r in kept})
+    return CaseScope(report_id, suspect_ids, tuple(s[0] for s in subjects), tuple(linked), tuple(linked_suspects),
+                     subjects, observations)
+
+
+def media_flags(annotations: Mapping[str, Any] | None) -> tuple[set[str], str | None]:
+    """File annotations and industry classification from a media item's ``annotations``.
+
+    The CyberTipline import stores ``{"file_annotations": [...], "industry_classification": "A1"}``;
+    flags are snake_cased so camelCase from other sources compares equal.
+    """
+    if not annotations:
+        return set(), None
+    flags = annotations.get("file_annotations") or []
+    if isinstance(flags, Mapping):
+        flags = [k for k, v in flags.items() if v]
+    classification = annotations.get("industry_classification")
+    return ({snake(str(f)) for f in flags if f},
+            str(classification).upper() if classification else None)
+
+
+def network_member(session: Session, suspect_ids: Iterable[int]) -> bool | None:
+    """Whether a suspect is in a network of two or more subjects; None until linking has run.
+
+    One statement: the number of members of every network the suspects are in. None of them in
+    a network gives 0 (linking has not placed them); more members than suspects means another
+    subject shares a network with one of them.
+    """
+    ids = list(suspect_ids)
+    if not ids:
+        return None
+    statement = _network_statement()
+    if statement is None:
+        return None
+    members = session.execute(statement, {"ids": ids}).scalar() or 0
+    if not members:
+        return None
+    return members > len(set(ids))
+
+
+@cache
+def _network_statement() -> Select[Any] | None:
+    """Built on first use: linking is imported late (it may not be in the composition)."""
+    try:
+        from jigsaw.linking.models import LinkSubject
+    except ImportError:
+        return None
+    members = table_of(LinkSubject)
+    theirs = members.alias("theirs")
+    networks = select(theirs.c.network_id).where(theirs.c.subject_id.in_(bindparam("ids", expanding=True)))
+    return select(func.count()).select_from(members).where(members.c.network_id.in_(networks))
+
+
+def preservation_days_left(source_data: Mapping[str, Any] | None, today: date) -> int | None:
+    """Days to the platform's data-preservation deadline, when the source gave one."""
+    if not source_data:
+        return None
+    value = source_data.get("preservation_deadline") or source_data.get("preservationDeadline")
+    if not value:
+        return None
+    try:
+        deadline = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+    return (deadline - today).days
+
+
+_REPORT = select(_reports_t.c.incident_type, _reports_t.c.escalation.is_not(None), _reports_t.c.annotations,
+                 _reports_t.c.source_data, _reports_t.c.reference).where(_reports_t.c.id == bindparam("rid"))
+# Media and their bank matches in one round trip: one row per media item and match (or one row,
+# match columns NULL, for an item that matched nothing).
+_MEDIA_MATCHES = (select(_media_t.c.id, _media_t.c.uk_category, _media_t.c.annotations, _matches_t.c.id,
+                         _matches_t.c.bank, _matches_t.c.uk_category)
+                  .select_from(_media_t)
+                  .outerjoin(_matches_t, and_(_matches_t.c.media_id == _media_t.c.id,
+                                              _matches_t.c.report_id == _media_t.c.report_id))
+                  .where(_media_t.c.report_id == bindparam("rid"))
+                  .order_by(_media_t.c.id, _matches_t.c.id))
+_RECORDS = (select(_records_t.c.id, _records_t.c.item_id, _records_t.c.value, _records_t.c.evidence,
+                   _records_t.c.recorded_by, _records_t.c.recorded_at, _records_t.c.report_id, _records_t.c.subject_id)
+            .where(_records_t.c.subject_id.in_(bindparam("ids", expanding=True))).order_by(_records_t.c.id))
+
+
+def gather(session: Session, report_id: int, now: datetime, scope: CaseScope | None = None) -> TriageInputs:
+    """All facts and records the model reads for one report, each fact with its evidence."""
+    scope = scope or linked_reports(session, report_id)
+    href = f"/reports/{report_id}"
+    report = session.execute(_REPORT, {"rid": report_id}).one()
+    incident_type, escalated, annotations, source_data, reference = report
+    annotation_set = {snake(a) for a in (annotations or [])}
+    facts: dict[str, Any] = {
+        "report.escalated": bool(escalated),
+        "report.annotations": annotation_set,
+        "report.incident_type": incident_type,
+        "report.preservation_days_left": preservation_days_left(source_data, now.date()),
+    }
+    this_report = (Evidence("report", f"Report {reference}", href),)
+    evidence: dict[str, tuple[Evidence, ...]] = {
+        "report.escalated": (Evidence("report", f"Escalation text on report {reference}", href),),
+        "report.annotations": (Evidence("report", "Source flags: " + (", ".join(sorted(annotation_set)) or "none"),
+                                        href),),
+        "report.incident_type": (Evidence("report", f"Incident type: {incident_type}", href),),
+    }
+
+    media: dict[int, tuple[str | None, Any]] = {}
+    found: list[tuple[int, int, str, str | None]] = []  # match id, media id, bank, category
+    for media_id, uk_category, media_annotations, match_id, bank, match_category in session.execute(
+            _MEDIA_MATCHES, {"rid": report_id}):
+        media.setdefault(media_id, (uk_category, media_annotations))
+        if match_id is not None:
+            found.append((match_id, media_id, bank, match_category))
+    found.sort()  # in the order the matches were recorded
+    matches = [(m, bank, c) for _, m, bank, c in found]
+    file_flags: set[str] = set()
+    classes: set[str] = set()
+    uk: set[str] = set()
+    classified = 0
+    flag_evidence: list[Evidence] = []
+    for media_id, (uk_category, media_annotations) in media.items():
+        flags, classification = media_flags(media_annotations)
+        file_flags |= flags
+        if classification:
+            classes.add(classification)
+        if uk_category:
+            uk.add(uk_category)
+        if classification or uk_category:
+            classified += 1
+        if flags or classification or uk_category:
+            bits = sorted(flags) + [x for x in (classification, uk_category and f"UK {uk_category}") if x]
+            flag_evidence.append(Evidence("media", f"Media {media_id}: {', '.join(bits)}", f"{href}#media-{media_id}"))
+    matched_media = {m for m, _, _ in matches}
+    facts.update({
+        "media.count": len(media),
+        "media.classified_count": classified,
+        "media.uk_categories": uk,
+        "media.industry_classifications": classes,
+        "media.file_annotations": file_flags,
+        "media.unmatched_count": len(media) - len(matched_media & media.keys()),
+        "matches.count": len(matched_media),
+        "matches.uk_categories": {c for _, _, c in matches if c},
+    })
+    match_evidence = tuple(Evidence("bank_match", f"Media {m} matched bank {bank}" + (f" (category {c})" if c else ""),
+                                    f"{href}#media-{m}") for m, bank, c in matches)
+    media_evidence = tuple(flag_evidence) or this_report
+    for key in ("media.count", "media.classified_count", "media.uk_categories", "media.industry_classifications",
+                "media.file_annotations", "media.unmatched_count"):
+        evidence[key] = media_evidence
+    evidence["matches.count"] = evidence["matches.uk_categories"] = match_evidence
+
+    victims = [s for s in scope.subjects if s[1] == "victim"]
+    victim_idents = {o[0] for o in scope.observations if o[1] == "victim"}
+    ages = [age for _, _, age, _ in victims if age is not None]
+    identified = [sid for sid, _, age, named in victims if named or age is not None or sid in victim_idents]
+    facts["victims.identified"] = bool(identified)
+    facts["victims.min_age"] = min(ages) if ages else None
+    victim_evidence = tuple(Evidence("subject", f"Victim subject {sid}", f"{href}#subject-{sid}")
+                            for sid in identified)
+    evidence["victims.identified"] = evidence["victims.min_age"] = victim_evidence
+
+    idents = [(o[3], o[4]) for o in scope.observations if o[1] == "suspect"]
+    facts["identifiers.count"] = len(idents)
+    facts["identifiers.location_resolved"] = any(
+        t in LOCATING_TYPES or (t == "ip" and seen is not None) for t, seen in idents)
+    facts["network.member"] = network_member(session, scope.suspect_ids)
+    facts["linked.reports"] = len(scope.linked_report_ids)
+    evidence["linked.reports"] = tuple(Evidence("report", f"Linked report {r}", f"/reports/{r}")
+                                       for r in scope.linked_report_ids[:20])
+
+    return TriageInputs(facts=facts, fact_evidence=evidence, records=_records(session, scope))
+
+
+def _records(session: Session, scope: CaseScope) -> dict[str, RecordedItem]:
+    """The latest record per item across this report's subjects and linked suspects."""
+    subject_ids = list(scope.subject_ids) + list(scope.linked_suspect_ids)
+    if not subject_ids:
+        return {}
+    rows = session.execute(_RECORDS, {"ids": subject_ids}).all()
+    latest: dict[str, RecordedItem] = {}
+    for _id, item_id, value, text, by, at, report_id, subject_id in rows:
+        latest[item_id] = RecordedItem(item_id, ItemValue(value), text, by, at,
+                                       f"/reports/{report_id}#subject-{subject_id}")
+    return latest

@@ -1,0 +1,137 @@
+"""Triage pages and actions: item records and overrides from the report page, supervisors'
+monitoring and configuration approval, and the ATRS record. Forms are CSRF-protected and work
+without JavaScript (post, then redirect back to the report).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from jigsaw.accounts.principal import Principal
+from jigsaw.accounts.roles import Role
+from jigsaw.audit.service import Actor
+from jigsaw.intake import service as intake
+from jigsaw.triage import service
+from jigsaw.triage.atrs import atrs_record, to_markdown
+from jigsaw.triage.model import ConfigError
+from jigsaw.web.deps import authorize, db_session, require_csrf
+from jigsaw.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
+
+case_workers = authorize(roles={Role.ANALYST, Role.SUPERVISOR}, page=True)
+supervisors = authorize(roles={Role.SUPERVISOR}, page=True)
+staff = authorize(roles=tuple(Role))
+
+TRIAGE_PURPOSE = "recording triage information on a report"
+
+
+def _check_report(session: Session, principal: Principal, report_id: int) -> None:
+    try:
+        intake.read_report(session, principal, report_id, purpose=TRIAGE_PURPOSE)
+    except intake.ReportNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
+
+
+def _back(report_id: int, message: str, anchor: str = "triage") -> RedirectResponse:
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/reports/{report_id}?triage_msg={quote(message)}#{anchor}", status_code=303)
+
+
+@router.post("/reports/{report_id}/triage/items")
+def record_item(
+    report_id: int, request: Request,
+    subject_id: int = Form(...), item_id: str = Form(...), value: str = Form(...), evidence: str = Form(""),
+    csrf_token: str = Form(""),
+    principal: Principal = Depends(case_workers), session: Session = Depends(db_session),
+) -> Response:
+    """Record yes/no/unknown for one item on a subject; the report re-scores at once."""
+    require_csrf(request, csrf_token)
+    _check_report(session, principal, report_id)
+    try:
+        service.record_item(session, principal, report_id, subject_id, item_id, value, evidence)
+    except service.TriageError as exc:
+        return _back(report_id, f"Not recorded: {exc}")
+    return _back(report_id, "Recorded. The assessment below has been updated.")
+
+
+@router.post("/reports/{report_id}/triage/override")
+def override(
+    report_id: int, request: Request,
+    to_band: str = Form(...), reason_code: str = Form(...), reason_text: str = Form(""), csrf_token: str = Form(""),
+    principal: Principal = Depends(case_workers), session: Session = Depends(db_session),
+) -> Response:
+    require_csrf(request, csrf_token)
+    _check_report(session, principal, report_id)
+    try:
+        result = service.request_override(session, principal, report_id, to_band, reason_code, reason_text)
+    except service.TriageError as exc:
+        return _back(report_id, f"Not changed: {exc}")
+    if result.status == "pending":
+        return _back(report_id, f"Lowering to {result.to_band} waits for a different supervisor's approval.")
+    return _back(report_id, f"Band set to {result.to_band}.")
+
+
+@router.post("/triage/overrides/{override_id}/decide")
+def decide(
+    override_id: int, request: Request,
+    decision: str = Form(...), note: str = Form(""), csrf_token: str = Form(""),
+    principal: Principal = Depends(supervisors), session: Session = Depends(db_session),
+) -> Response:
+    require_csrf(request, csrf_token)
+    try:
+        result = service.decide_override(session, principal, override_id, decision == "approve", note)
+    except service.TriageError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return _back(result.report_id, f"Override {result.status}.")
+
+
+@router.get("/triage/monitor", response_class=HTMLResponse)
+def monitor(request: Request, principal: Principal = Depends(supervisors),
+            session: Session = Depends(db_session)) -> Response:
+    """Supervisors' view: bands, overdue work, override rates, pending downgrades, outcomes."""
+    data = service.monitoring(session)
+    return templates.TemplateResponse(request, "triage/monitor.html", {
+        "principal": principal, "csrf_token": request.state.csrf_token, "m": data,
+        "config": service.active_config(session),
+    })
+
+
+@router.get("/triage/config", response_class=HTMLResponse)
+def config_page(request: Request, principal: Principal = Depends(supervisors),
+                session: Session = Depends(db_session), msg: str | None = None) -> Response:
+    return templates.TemplateResponse(request, "triage/config.html", {
+        "principal": principal, "csrf_token": request.state.csrf_token, "versions": service.config_versions(session),
+        "active": service.active_config(session), "shipped": service.shipped_config(), "msg": msg,
+    })
+
+
+@router.post("/triage/config/{version}/approve")
+def approve_config(version: str, request: Request, csrf_token: str = Form(""),
+                   principal: Principal = Depends(supervisors), session: Session = Depends(db_session)) -> Response:
+    require_csrf(request, csrf_token)
+    try:
+        service.approve_config(session, version, principal.label,
+                               approver_actor=Actor(principal.actor.label, principal.organisation_id))
+        message = f"Approved {version}."
+    except (service.TriageError, ConfigError) as exc:
+        message = f"Not approved: {exc}"
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/triage/config?msg={quote(message)}", status_code=303)
+
+
+@api_router.get("/atrs", responses={200: {"content": {"text/markdown": {}}}})
+def atrs(format: str = "json", principal: Principal = Depends(staff),
+         session: Session = Depends(db_session)) -> Response:
+    """The ATRS (tiers 1 and 2) record of the live triage model, as JSON or Markdown."""
+    record = atrs_record(service.active_config(session))
+    if format == "markdown":
+        return PlainTextResponse(to_markdown(record), media_type="text/markdown; charset=utf-8")
+    if format != "json":
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "format is json or markdown")
+    return JSONResponse(record)

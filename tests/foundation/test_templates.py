@@ -1,0 +1,27 @@
+"""Templates stay within the Content-Security-Policy: no inline styles, scripts or handlers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jigsaw
+
+SRC = Path(jigsaw.__file__).parent
+FORBIDDEN = [
+    (re.compile(r"\sstyle\s*="), "inline style attribute (blocked by style-src 'self')"),
+    (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), "inline <script> (blocked by script-src 'self')"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "inline event handler"),
+    (re.compile(r"<input[^>]*type=[\"']?file", re.I), "file upload (Jigsaw never takes media files from pages)"),
+]
+
+
+def test_no_template_breaks_the_csp_or_takes_files() -> None:
+    problems = []
+    for template in SRC.rglob("*.html"):
+        text = template.read_text()
+        for pattern, why in FORBIDDEN:
+            for match in pattern.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                problems.append(f"{template.relative_to(SRC)}:{line}: {why}")
+    assert problems == []

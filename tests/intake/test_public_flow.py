@@ -1,0 +1,275 @@
+"""The public form's pure step logic: order, wording, validation and the intake draft it builds."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from jigsaw.intake.domain import Channel, IncidentType, Problem, Source, prepare
+from jigsaw.intake.public_flow import (
+    MAX_SUMMARY_CHARS,
+    SOURCE_FOR_AUDIENCE,
+    Audience,
+    FlowState,
+    StepId,
+    StepOutcome,
+    applicable_steps,
+    build_report_draft,
+    can_visit,
+    clean_text,
+    first_incomplete,
+    first_problem_step,
+    incident_options,
+    locate_problem,
+    next_step,
+    page_for,
+    previous_step,
+    record_answers,
+    summary_rows,
+    validate_step,
+    with_pending_errors,
+)
+
+TODAY = date(2025, 6, 15)
+
+CHILD_ANSWERS = {
+    "audience": "young_person", "incident": "sextortion", "summary": "He said he would share my pictures.",
+    "platform": "Snapchat", "username": "@Bad_Guy99", "when_day": "3", "when_month": "6", "when_year": "2025",
+    "danger": "yes", "danger_details": "He says he is outside my school now.",
+    "name": "Sam", "email": "sam@example.com", "phone": "",
+}
+
+
+def complete_state(answers: dict[str, str]) -> FlowState:
+    return FlowState(answers, frozenset(applicable_steps(answers)))
+
+
+def validate(step: StepId, form: dict[str, str]) -> StepOutcome:
+    return validate_step(step, form, today=TODAY)
+
+
+# --- who is reporting -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("audience", "source"), [
+    (Audience.YOUNG_PERSON, Source.YOUNG_PERSON), (Audience.PARENT, Source.PARENT),
+    (Audience.PROFESSIONAL, Source.PROFESSIONAL), (Audience.OTHER_ADULT, Source.PUBLIC),
+])
+def test_each_audience_maps_to_an_intake_source(audience: Audience, source: Source) -> None:
+    assert SOURCE_FOR_AUDIENCE[audience] is source
+    state = complete_state({**CHILD_ANSWERS, "audience": audience.value})
+    assert build_report_draft(state).source == source.value
+
+
+# --- wording ----------------------------------------------------------------------------
+
+def test_a_child_is_asked_in_their_own_words() -> None:
+    labels = [o.label for o in incident_options(Audience.YOUNG_PERSON)]
+    assert "Someone asked me to send nude or sexual pictures" in labels
+    assert "Someone is threatening to share pictures of me" in labels
+    assert "Someone keeps asking to meet me" in labels
+    assert "Something else" in labels
+    assert page_for(StepId.DANGER, Audience.YOUNG_PERSON).title == "Are you or anyone else in danger right now?"
+
+
+def test_a_parent_is_asked_about_their_child() -> None:
+    labels = [o.label for o in incident_options(Audience.PARENT)]
+    assert "Someone asked my child to send nude or sexual pictures" in labels
+    assert "Someone my child met online keeps trying to talk to them in private" in labels
+    assert page_for(StepId.WHAT, Audience.PARENT).title == "What happened to your child?"
+    assert "your child" in page_for(StepId.DANGER, Audience.PARENT).title
+
+
+def test_every_audience_gets_the_same_incident_values() -> None:
+    values = {tuple(o.value for o in incident_options(a)) for a in [*Audience, None]}
+    assert len(values) == 1
+    assert {IncidentType(v) for v in values.pop()} >= {IncidentType.IMAGE_REQUEST, IncidentType.OTHER}
+
+
+def test_every_page_has_a_label_for_every_field_and_never_a_file_field() -> None:
+    for audience in [*Audience, None]:
+        for step in StepId:
+            page = page_for(step, audience)
+            assert page.title
+            for spec in page.fields:
+                assert spec.label and spec.kind != "file"
+
+
+def test_the_danger_page_tells_a_child_how_to_call_999() -> None:
+    page = page_for(StepId.DANGER_NOW, Audience.YOUNG_PERSON)
+    assert page.warning and "press 55" in page.warning and "adult you trust" in page.warning
+    assert "adult you trust" not in (page_for(StepId.DANGER_NOW, Audience.PARENT).warning or "")
+
+
+# --- order and navigation ---------------------------------------------------------------
+
+def test_the_danger_details_step_applies_only_when_someone_is_in_danger() -> None:
+    assert StepId.DANGER_NOW in applicable_steps({"danger": "yes"})
+    assert StepId.DANGER_NOW not in applicable_steps({"danger": "no"})
+    assert StepId.DANGER_NOW not in applicable_steps({})
+
+
+def test_continue_goes_to_the_next_applicable_step_and_finally_to_check() -> None:
+    state = complete_state({**CHILD_ANSWERS, "danger": "no"})
+    assert next_step(StepId.WHO, state, changing=False) is StepId.WHAT
+    assert next_step(StepId.DANGER, state, changing=False) is StepId.CONTACT
+    assert next_step(StepId.CONTACT, state, changing=False) is None
+    assert next_step(StepId.DANGER, complete_state(CHILD_ANSWERS), changing=False) is StepId.DANGER_NOW
+
+
+def test_back_goes_to_the_previous_step_or_the_start() -> None:
+    state = complete_state({**CHILD_ANSWERS, "danger": "no"})
+    assert previous_step(StepId.WHO, state) is None
+    assert previous_step(StepId.CONTACT, state) is StepId.DANGER
+    assert previous_step(StepId.CONTACT, complete_state(CHILD_ANSWERS)) is StepId.DANGER_NOW
+
+
+def test_pages_cannot_be_skipped() -> None:
+    state = record_answers(FlowState(), StepId.WHO, {"audience": "parent"})
+    assert can_visit(StepId.WHAT, state)
+    assert not can_visit(StepId.DETAILS, state)
+    assert first_incomplete(state) is StepId.WHAT
+    assert not can_visit(StepId.DANGER_NOW, complete_state({**CHILD_ANSWERS, "danger": "no"}))
+
+
+def test_after_a_change_the_reporter_returns_to_check_unless_a_new_step_opened() -> None:
+    state = complete_state({**CHILD_ANSWERS, "danger": "no"})
+    changed = record_answers(state, StepId.WHERE, {"platform": "Roblox", "username": ""})
+    assert next_step(StepId.WHERE, changed, changing=True) is None
+    now_in_danger = record_answers(state, StepId.DANGER, {"danger": "yes"})
+    assert next_step(StepId.DANGER, now_in_danger, changing=True) is StepId.DANGER_NOW
+
+
+def test_saying_no_danger_forgets_what_was_written_about_danger() -> None:
+    state = record_answers(complete_state(CHILD_ANSWERS), StepId.DANGER, {"danger": "no"})
+    assert "danger_details" not in state.answers
+    assert StepId.DANGER_NOW not in state.completed
+    assert first_incomplete(state) is None
+
+
+def test_clearing_an_optional_answer_removes_it() -> None:
+    state = record_answers(complete_state(CHILD_ANSWERS), StepId.WHERE, {"platform": "", "username": ""})
+    assert "platform" not in state.answers and "username" not in state.answers
+
+
+def test_state_survives_a_round_trip_and_ignores_junk() -> None:
+    state = with_pending_errors(complete_state(CHILD_ANSWERS), StepId.CONTACT, {"email": "bad"})
+    assert FlowState.from_dict(state.to_dict()) == state
+    junk = FlowState.from_dict({"answers": {"a": 1}, "completed": ["who", "nonsense"], "pending_errors": None})
+    assert junk.answers == {"a": "1"} and junk.completed == {StepId.WHO}
+
+
+# --- validation -------------------------------------------------------------------------
+
+def test_choices_are_required_and_must_be_one_of_the_options() -> None:
+    assert validate(StepId.WHO, {}).errors == {"audience": "Choose who you are"}
+    assert not validate(StepId.WHO, {"audience": "hacker"}).ok
+    assert validate(StepId.WHO, {"audience": "parent"}).values == {"audience": "parent"}
+    assert not validate(StepId.WHAT, {"incident": "indecent_images"}).ok  # not offered on the form
+    assert not validate(StepId.DANGER, {"danger": "maybe"}).ok
+
+
+def test_what_happened_is_required_and_limited_but_kept_when_too_long() -> None:
+    assert validate(StepId.DETAILS, {"summary": "   "}).errors == {"summary": "Write what happened in the box"}
+    too_long = "x" * (MAX_SUMMARY_CHARS + 1)
+    outcome = validate(StepId.DETAILS, {"summary": too_long})
+    assert "5,001 characters" in outcome.errors["summary"] and "5,000" in outcome.errors["summary"]
+    assert outcome.values["summary"] == too_long
+
+
+def test_line_breaks_count_once_and_control_characters_go() -> None:
+    text = "a\r\nb" + "\x00"
+    assert clean_text(text, multiline=True) == "a\nb"
+    assert clean_text(" one\ntwo ") == "one two"
+    exactly = "x\r\n" * (MAX_SUMMARY_CHARS // 2)
+    assert validate(StepId.DETAILS, {"summary": exactly}).ok
+
+
+def test_where_is_optional_with_limits() -> None:
+    assert validate(StepId.WHERE, {}).ok
+    outcome = validate(StepId.WHERE, {"platform": "p" * 101, "username": "ok"})
+    assert set(outcome.errors) == {"platform"} and outcome.values["platform"] == "p" * 101
+
+
+@pytest.mark.parametrize(("day", "month", "year", "ok"), [
+    ("", "", "", True), ("3", "6", "2025", True), ("15", "6", "2025", True),
+    ("16", "6", "2025", False),  # tomorrow
+    ("31", "2", "2025", False), ("x", "6", "2025", False), ("3", "6", "25", False), ("1", "1", "1900", False),
+    ("3", "", "2025", False),
+])
+def test_when_is_optional_but_must_be_a_real_past_date(day: str, month: str, year: str, ok: bool) -> None:
+    outcome = validate(StepId.WHEN, {"when_day": day, "when_month": month, "when_year": year})
+    assert outcome.ok is ok
+    assert outcome.values == {"when_day": day, "when_month": month, "when_year": year}
+
+
+def test_danger_details_are_required_when_shown() -> None:
+    assert not validate(StepId.DANGER_NOW, {"danger_details": ""}).ok
+    assert validate(StepId.DANGER_NOW, {"danger_details": "He is outside"}).ok
+
+
+@pytest.mark.parametrize(("form", "error_fields"), [
+    ({"email": "sam@example.com"}, set()),
+    ({"phone": "07700 900982"}, set()),
+    ({"email": "sam@example.com", "phone": "07700 900982", "name": "Sam"}, set()),
+    ({}, {"email"}),
+    ({"name": "Sam"}, {"email"}),
+    ({"email": "not an email"}, {"email"}),
+    ({"email": "sam@example"}, {"email"}),
+    ({"phone": "12"}, {"phone"}),
+    ({"email": "sam@example.com", "phone": "call me"}, {"phone"}),
+    ({"email": "sam@example.com", "name": "n" * 101}, {"name"}),
+])
+def test_contact_needs_an_email_or_phone_that_we_can_use(form: dict[str, str], error_fields: set[str]) -> None:
+    outcome = validate(StepId.CONTACT, form)
+    assert set(outcome.errors) == error_fields
+    assert outcome.values["email"] == form.get("email", "")  # kept, valid or not
+
+
+# --- the check page and the intake draft ------------------------------------------------
+
+def test_summary_rows_use_plain_words_and_link_to_their_step() -> None:
+    rows = {row.label: row for row in summary_rows(complete_state(CHILD_ANSWERS))}
+    assert rows["What happened"].value == "Someone is threatening to share pictures of me"
+    assert rows["When it happened"].value == "3 June 2025"
+    assert rows["What is happening now"].step is StepId.DANGER_NOW
+    assert rows["Phone number"].value == "Not given"
+    no_danger = {r.label for r in summary_rows(complete_state({**CHILD_ANSWERS, "danger": "no"}))}
+    assert "What is happening now" not in no_danger
+
+
+def test_the_draft_names_the_suspect_by_username_on_the_platform() -> None:
+    draft = build_report_draft(complete_state(CHILD_ANSWERS))
+    assert draft.channel is Channel.PUBLIC_FORM
+    assert draft.source == "young_person" and draft.incident_type == "sextortion"
+    assert draft.incident_at == datetime(2025, 6, 3, tzinfo=UTC)
+    assert draft.escalation == "He says he is outside my school now."
+    assert draft.reporter.email == "sam@example.com" and draft.reporter.phone is None
+    (suspect,) = draft.subjects
+    assert suspect.role == "suspect"
+    (identifier,) = suspect.identifiers
+    assert (identifier.type, identifier.value, identifier.platform) == ("username", "@Bad_Guy99", "Snapchat")
+    prepared = prepare(draft)
+    assert prepared.subjects[0].identifiers[0].identifier.key == "username|snapchat|bad_guy99"
+
+
+def test_a_username_without_a_platform_is_kept_as_a_description() -> None:
+    draft = build_report_draft(complete_state({**CHILD_ANSWERS, "platform": ""}))
+    (suspect,) = draft.subjects
+    assert suspect.identifiers == () and suspect.description and "@Bad_Guy99" in suspect.description
+    assert build_report_draft(complete_state({**CHILD_ANSWERS, "username": ""})).subjects == ()
+
+
+def test_no_escalation_and_no_date_when_not_given() -> None:
+    answers = {**CHILD_ANSWERS, "danger": "no", "when_day": "", "when_month": "", "when_year": ""}
+    draft = build_report_draft(complete_state(answers))
+    assert draft.escalation is None and draft.incident_at is None
+    prepare(draft)
+
+
+def test_problems_at_submission_point_back_to_the_right_page() -> None:
+    assert locate_problem(Problem(("reporter", "email"), "x"))[:2] == (StepId.CONTACT, "email")
+    assert locate_problem(Problem(("subjects", 0, "identifiers", 0), "x"))[:2] == (StepId.WHERE, "username")
+    assert locate_problem(Problem(("summary",), "x"))[:2] == (StepId.DETAILS, "summary")
+    step, messages = first_problem_step([Problem(("reporter", "phone"), "x"), Problem(("platform",), "y")])
+    assert step is StepId.WHERE and set(messages) == {"platform"}
