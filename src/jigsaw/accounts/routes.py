@@ -22,6 +22,7 @@ from jigsaw.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 LOGIN_ATTEMPTS_PER_5_MIN = 30
+LANDING_PAGES = {Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue", Role.AUDITOR: "/audit"}
 
 
 def login_limiter(request: Request) -> SlidingWindowLimiter:
@@ -83,7 +84,7 @@ def login(
     issued = accounts.start_session(session, result.user, lifetime_hours=settings.session_lifetime_hours)
     landing = _safe_next(next)
     if landing == "/":
-        landing = "/queue" if result.user.role in (Role.ANALYST, Role.SUPERVISOR) else "/"
+        landing = LANDING_PAGES.get(Role(result.user.role), "/")
     response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, issued.secret, httponly=True, samesite="strict",
                         secure=settings.cookie_secure, max_age=settings.session_lifetime_hours * 3600)

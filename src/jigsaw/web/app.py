@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jigsaw import __version__
 from jigsaw.accounts.routes import router as accounts_router
+from jigsaw.audit.routes import router as audit_router
 from jigsaw.bootstrap import Platform, open_platform
 from jigsaw.config import Settings
 from jigsaw.imports.routes import router as imports_router
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(accounts_router)
+    app.include_router(audit_router)
     app.include_router(intake_pages_router)
     app.include_router(public_router)
     app.include_router(reports_api_router)

@@ -11,6 +11,7 @@ _SRC = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     _SRC / "web" / "templates",
     _SRC / "accounts" / "templates",
+    _SRC / "audit" / "templates",
     _SRC / "intake" / "templates",
     _SRC / "linking" / "templates",
     _SRC / "triage" / "templates",
