@@ -25,3 +25,10 @@ def test_no_template_breaks_the_csp_or_takes_files() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 problems.append(f"{template.relative_to(SRC)}:{line}: {why}")
     assert problems == []
+
+
+def test_api_reference_renders_without_scripts(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "POST /api/v1/reports" in page.text and "ReportIn" in page.text
+    assert "<script" not in page.text

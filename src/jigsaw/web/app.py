@@ -23,6 +23,7 @@ from jigsaw.linking.routes import pages_router as networks_pages_router
 from jigsaw.matching.routes import router as matching_router
 from jigsaw.triage.routes import api_router as triage_api_router
 from jigsaw.triage.routes import router as triage_pages_router
+from jigsaw.web.api_docs import router as api_docs_router
 from jigsaw.web.deps import LoginRequired, TransactionMiddleware
 from jigsaw.web.security import SecurityHeadersMiddleware
 from jigsaw.web.templating import templates
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         version=__version__,
         description="Partner API of Jigsaw, a platform for a national online child-protection centre. "
                     "Authenticate with `Authorization: Bearer <token>`.",
-        docs_url="/api/docs",
+        docs_url=None,  # jigsaw.web.api_docs renders the reference without a CDN or inline script
         redoc_url=None,
     )
     app.state.platform = platform
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    app.include_router(api_docs_router)
     app.include_router(accounts_router)
     app.include_router(audit_router)
     app.include_router(intake_pages_router)
