@@ -178,7 +178,7 @@ def match_many(
         try:
             by_type.setdefault(signal_type(h.signal_type).name, []).append(i)
         except SignalError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"hashes[{i}]: {exc}") \
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"hashes[{i}]: {exc}") \
                 from None
     results: list[dict[str, Any]] = [
         {"signal_type": h.signal_type, "value": h.value, "matches": []} for h in body.hashes]
@@ -189,7 +189,7 @@ def match_many(
             raw = service.lookup_raw(stype, values, banks=body.banks, threshold=body.threshold,
                                      refresh=False)
         except SignalError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
         except BankError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
         for i, matches in zip(positions, service.describe(raw, session=session), strict=True):
