@@ -29,6 +29,13 @@ class ReportsStored:
 
 
 @dataclass(frozen=True)
+class BankEntriesAdded:
+    """New hashes joined a bank: media already stored may now match them."""
+
+    entry_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class MediaMatched:
     """One or more of a report's media items matched bank entries."""
 

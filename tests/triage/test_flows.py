@@ -253,3 +253,29 @@ def test_queue_pages_run_on_from_assessed_into_unassessed_reports(client: TestCl
                 page, page_total = service.triage_queue(session, limit=limit, offset=offset)
                 assert page_total == 5
                 assert [e.id for e in page] == [e.id for e in everything][offset:offset + limit]
+
+
+def test_a_bank_growing_rematches_and_rescores_stored_reports(
+    client: TestClient, platform: Platform, centre: dict[str, Any]
+) -> None:
+    """New intelligence reaches old cases: entries added after a report was stored still match it."""
+    near_pdq = "f" * 60 + "0000"  # 16 bits from the stored hash below: within the default 31
+    rid = post(client, centre["token"], report(media=[{"md5": KNOWN_MD5}, {"pdq": "f" * 64}]))
+    assert triage_of(client, centre["token"], rid)["band"] == "P3"
+    with session_of(platform) as session:
+        assert session.scalar(select(func.count()).select_from(MediaMatchRecord)) == 0
+
+    with session_scope(platform.engine) as session:
+        bank = create_bank(session, "LATE_INTELLIGENCE", description="synthetic")
+        add_entry(session, bank, EntryRecord("md5", KNOWN_MD5, uk_category="A", vics_category=1))
+        add_entry(session, bank, EntryRecord("pdq", near_pdq, uk_category="B"))
+
+    after = triage_of(client, centre["token"], rid)
+    assert after["band"] == "P2"
+    with session_of(platform) as session:
+        kinds = sorted(s for (s,) in session.execute(select(MediaMatchRecord.signal_type)))
+        triggers = [t for (t,) in session.execute(select(TriageAssessment.trigger)
+                                                  .where(TriageAssessment.report_id == rid)
+                                                  .order_by(TriageAssessment.id))]
+    assert kinds == ["md5", "pdq"]
+    assert triggers[0] == "report_stored" and triggers[-1] == "bank_entries_added"

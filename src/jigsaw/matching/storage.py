@@ -29,7 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from jigsaw import events
 from jigsaw.db.base import Base, UTCDateTime, utcnow
+from jigsaw.events import BankEntriesAdded
 from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult
 from jigsaw.matching.signals import PDQ
 
@@ -215,6 +217,8 @@ def _upsert(session: Session, bank_id: int, import_id: int,
     session.add_all(new_rows)
     session.flush()
     summary.added += len(new_rows)
+    if new_rows:
+        events.publish(session, BankEntriesAdded(tuple(e.id for e in new_rows)))
 
 
 def add_entry(session: Session, bank: Bank, rec: EntryRecord, *, source: str = "api") -> tuple[
@@ -230,6 +234,7 @@ def add_entry(session: Session, bank: Bank, rec: EntryRecord, *, source: str = "
                       **_metadata(rec))
     session.add(entry)
     session.flush()
+    events.publish(session, BankEntriesAdded((entry.id,)))
     return entry, True
 
 

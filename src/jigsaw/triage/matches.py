@@ -135,3 +135,72 @@ def _pdq_hits(session: Session, report_id: int) -> list[Hit]:
     known = {(m, e) for m, e in session.execute(_RECORDED, {"rid": report_id})}
     fresh = {(h.media_id, h.entry_id): h for h in near if (h.media_id, h.entry_id) not in known}
     return list(fresh.values())
+
+
+
+def match_new_entries(session: Session, entry_ids: Sequence[int]) -> list[int]:
+    """Record matches between stored media and bank entries just added; return the reports hit.
+
+    Runs when a bank grows, so old cases meet new intelligence. It works in the caller's
+    transaction (the in-process matcher cannot see entries that are not committed yet): equal
+    digests by indexed lookups, PDQ within the bank's threshold by a chunked scan of stored PDQs
+    against the few new entries.
+    """
+    from jigsaw.matching.storage import Bank, BankEntry
+
+    entries = session.execute(
+        select(BankEntry.id, BankEntry.signal_type, BankEntry.value, Bank.name, Bank.pdq_threshold,
+               BankEntry.uk_category, BankEntry.vics_category, BankEntry.series, BankEntry.victim_identified)
+        .join(Bank, Bank.id == BankEntry.bank_id)
+        .where(BankEntry.id.in_(list(entry_ids)), Bank.enabled.is_(True))
+    ).all()
+    found: dict[tuple[int, int], tuple[int, Hit]] = {}
+    for stype in _EXACT:
+        by_value = {e.value: e for e in entries if e.signal_type == stype}
+        column = getattr(MediaRecord, stype)
+        values = list(by_value)
+        for start in range(0, len(values), 500):
+            rows = session.execute(select(MediaRecord.id, MediaRecord.report_id, column)
+                                   .where(column.in_(values[start:start + 500])))
+            for media_id, report_id, value in rows:
+                e = by_value[value]
+                found[(media_id, e.id)] = (report_id, Hit(media_id, e.id, e.name, stype, 0, e.uk_category,
+                                                          e.vics_category, e.series, e.victim_identified))
+    pdq_entries = [e for e in entries if e.signal_type == "pdq"]
+    if pdq_entries:
+        for media_id, report_id, entry, distance in _near_pdq(session, pdq_entries):
+            found.setdefault((media_id, entry.id), (report_id, Hit(
+                media_id, entry.id, entry.name, "pdq", distance, entry.uk_category, entry.vics_category,
+                entry.series, entry.victim_identified)))
+    if not found:
+        return []
+    media_ids = sorted({m for m, _ in found})
+    recorded = {(m, e) for m, e in session.execute(
+        select(_matches.c.media_id, _matches.c.bank_entry_id).where(_matches.c.media_id.in_(media_ids)))}
+    fresh = [(rid, h) for key, (rid, h) in found.items() if key not in recorded]
+    if fresh:
+        now = datetime.now(UTC)
+        session.execute(_INSERT, [
+            {"media_id": h.media_id, "report_id": rid, "bank_entry_id": h.entry_id, "bank": h.bank,
+             "signal_type": h.signal_type, "distance": h.distance, "uk_category": h.uk_category,
+             "vics_category": h.vics_category, "series": h.series, "victim_identified": h.victim_identified,
+             "matched_at": now} for rid, h in fresh])
+    return sorted({rid for rid, _ in fresh})
+
+
+def _near_pdq(session: Session, entries: Sequence[Any]) -> list[tuple[int, int, Any, int]]:
+    """(media id, report id, entry, distance) for stored PDQs within each entry's bank threshold."""
+    import numpy as np
+
+    targets = np.frombuffer(b"".join(bytes.fromhex(e.value) for e in entries), dtype=np.uint8).reshape(-1, 32)
+    thresholds = np.array([e.pdq_threshold for e in entries])
+    hits: list[tuple[int, int, Any, int]] = []
+    rows = session.execute(select(MediaRecord.id, MediaRecord.report_id, MediaRecord.pdq)
+                           .where(MediaRecord.pdq.is_not(None)).execution_options(yield_per=50_000))
+    for chunk in rows.partitions():
+        media = np.frombuffer(b"".join(bytes.fromhex(p or "") for _, _, p in chunk), dtype=np.uint8).reshape(-1, 32)
+        distances = np.bitwise_count(media[:, None, :] ^ targets[None, :, :]).sum(axis=2)
+        for row, col in zip(*np.nonzero(distances <= thresholds[None, :]), strict=True):
+            media_id, report_id, _ = chunk[row]
+            hits.append((media_id, report_id, entries[col], int(distances[row, col])))
+    return hits

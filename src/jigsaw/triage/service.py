@@ -24,10 +24,10 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
-from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.models import Report, Subject
 from jigsaw.triage.inputs import CaseScope, gather, linked_reports
-from jigsaw.triage.matches import match_report_media
+from jigsaw.triage.matches import match_new_entries, match_report_media
 from jigsaw.triage.model import Band, ConfigError, ItemValue, TriageConfig, load_config, shipped_text
 from jigsaw.triage.models import (
     TriageAssessment,
@@ -279,6 +279,13 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
         score_report(session, report_id, "linked_reports:import", config=config)
 
 
+def on_bank_entries_added(session: Session, event: BankEntriesAdded) -> None:
+    """A bank grew: re-match the stored reports it may now hit, and re-score those that did."""
+    config = active_config(session)
+    for report_id in match_new_entries(session, event.entry_ids):
+        score_report(session, report_id, "bank_entries_added", config=config)
+
+
 def on_media_matched(session: Session, event: MediaMatched) -> None:
     score_report(session, event.report_id, "media_matched")
 
@@ -297,6 +304,7 @@ def install() -> None:
     events.subscribe(ReportStored, on_report_stored)
     events.subscribe(ReportsStored, on_reports_stored)
     events.subscribe(MediaMatched, on_media_matched)
+    events.subscribe(BankEntriesAdded, on_bank_entries_added)
     events.subscribe(SubjectInformationAdded, on_subject_information_added)
 
 
