@@ -22,7 +22,7 @@ from jigsaw.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 LOGIN_ATTEMPTS_PER_5_MIN = 30
-LANDING_PAGES = {Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue", Role.AUDITOR: "/audit"}
+LANDING_PAGES = {Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue", Role.AUDITOR: "/audit", Role.ADMIN: "/admin"}
 
 
 def login_limiter(request: Request) -> SlidingWindowLimiter:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from jigsaw import __version__
+from jigsaw.accounts.admin import router as admin_router
 from jigsaw.accounts.routes import router as accounts_router
 from jigsaw.audit.routes import router as audit_router
 from jigsaw.bootstrap import Platform, open_platform
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     app.include_router(api_docs_router)
     app.include_router(accounts_router)
+    app.include_router(admin_router)
     app.include_router(audit_router)
     app.include_router(intake_pages_router)
     app.include_router(public_router)
