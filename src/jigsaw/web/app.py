@@ -26,7 +26,7 @@ from jigsaw.triage.routes import api_router as triage_api_router
 from jigsaw.triage.routes import router as triage_pages_router
 from jigsaw.web.api_docs import router as api_docs_router
 from jigsaw.web.deps import LoginRequired, TransactionMiddleware
-from jigsaw.web.security import SecurityHeadersMiddleware
+from jigsaw.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
 from jigsaw.web.templating import templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         redoc_url=None,
     )
     app.state.platform = platform
+    keep_uploads_in_memory()
     app.add_middleware(TransactionMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -10,8 +10,9 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -95,3 +96,55 @@ class SlidingWindowLimiter:
 
 def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+# --- Request bodies never touch disk ---------------------------------------------------
+
+MAX_REQUEST_BODY_BYTES = 256 * 1024 * 1024
+"""The largest body any route accepts (a hash upload or a zip of referrals)."""
+
+
+def keep_uploads_in_memory(limit: int = MAX_REQUEST_BODY_BYTES) -> None:
+    """Starlette spools multipart uploads over 1 MB to temporary files. A request may carry
+    media (a zip from a partner, a file to hash), and media must never be written to disk, so
+    every upload stays in memory up to the body limit; :class:`BodySizeLimitMiddleware`
+    refuses anything larger, which keeps that memory bounded."""
+    from starlette.formparsers import MultiPartParser
+
+    MultiPartParser.spool_max_size = limit + 1
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 to a request body over ``limit`` bytes, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_REQUEST_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, "request body too large")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _too_large(send: Send) -> None:
+    body = b'{"detail":"request body too large"}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
