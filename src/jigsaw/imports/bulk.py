@@ -223,6 +223,10 @@ def _sqlite_statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) 
     processors = []
     for position, name in enumerate(columns):
         column_type = table.c[name].type
+        if isinstance(column_type, LargeBinary) and dialect.dbapi is not None and dialect.dbapi.Binary is memoryview:
+            # sqlite3 binds bytes as a BLOB exactly as it binds the memoryview that
+            # LargeBinary's processor wraps them in; skipping the wrapper saves a call per value.
+            continue
         processor = column_type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             processors.append((position, processor, isinstance(getattr(column_type, "impl_instance", column_type),
@@ -305,7 +309,7 @@ def _select_in(conn: Connection, table: Table, columns: tuple[str, ...], key: st
             result = conn.exec_driver_sql(sql, tuple(chunk))
         else:
             result = conn.execute(select(*(table.c[c] for c in columns)).where(table.c[key].in_(chunk)))
-        found.extend(tuple(row) for row in result)
+        found.extend(tuple(row) for row in result.fetchall())  # one fetch, not one per row
     return found
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -480,7 +480,9 @@ class _ReportBuilder:
             entry = dict(details.source)
             if details.media is not None:
                 subject_index = 0 if has_suspect else None
-                media.append(replace(details.media, subject_index=subject_index))
+                m = details.media  # every field, as dataclasses.replace would pass them (cheaper)
+                media.append(MediaDraft(m.md5, m.sha1, m.sha256, m.pdq, m.filename, m.size, m.media_type, m.uk_category,
+                                        m.vics_category, m.series, m.victim_identified, m.annotations, subject_index))
                 entry["media_index"] = len(media) - 1
             if details.captures:
                 if has_suspect:  # the upload IPs and devices are the reported user's

@@ -62,53 +62,65 @@ class _Builder:
     defusedxml keeps its guards (DTD, entity and external-reference handlers); only the
     element and text handlers are ours, which avoids ElementTree's per-element layers (the
     import reads thousands of documents a second) and enforces the depth, element-count
-    and text bounds as the document streams past.
+    and text bounds as the document streams past. The handlers are closures over local
+    state (no attribute lookups per element): they run for every element of every document.
     """
 
     def __init__(self, limits: Limits, expat: Any) -> None:
-        self.limits = limits
         self.expat = expat
-        self.stack: list[Node] = []
-        self.parts: list[list[str]] = []
-        self.sizes: list[int] = []
         self.root: Node | None = None
-        self.count = 0
+        max_elements, max_depth, max_text = limits.max_elements, limits.max_depth, limits.max_text_chars
+        stack: list[Node] = []
+        # Per open element: its text so far, or a list of pieces once there are several.
+        texts: list[Any] = []
+        push, pop, push_text, pop_text = stack.append, stack.pop, texts.append, texts.pop
+        count = 0
+
+        def start(tag: str, attrs: list[str]) -> None:
+            nonlocal count
+            count += 1
+            if count > max_elements:
+                raise XmlRefused(f"more than {max_elements} elements", self.line())
+            if len(stack) >= max_depth:
+                raise XmlRefused(f"elements nested deeper than {max_depth}", self.line())
+            attrib = {_local(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)} if attrs else {}
+            node = Node(tag.rpartition("}")[2] if "}" in tag else tag, attrib, expat.CurrentLineNumber)
+            if stack:
+                stack[-1].children.append(node)
+            else:
+                self.root = node
+            push(node)
+            push_text(None)
+
+        def data(text: str) -> None:
+            if not stack:
+                return
+            so_far = texts[-1]
+            if so_far is None:
+                size = len(text)
+                texts[-1] = text
+            elif isinstance(so_far, str):
+                size = len(so_far) + len(text)
+                texts[-1] = [so_far, text, size]
+            else:
+                size = so_far[-1] + len(text)
+                so_far[-1] = size
+                so_far.insert(-1, text)
+            if size > max_text:
+                raise XmlRefused(f"a text node longer than {max_text} characters", self.line())
+
+        def end(tag: str) -> None:
+            node = pop()
+            text = pop_text()
+            if text is not None:
+                if not isinstance(text, str):
+                    text = "".join(text[:-1])
+                node.text = text if not node.children else text.strip()  # mixed content: keep the words
+
+        self.start, self.data, self.end = start, data, end
 
     def line(self) -> int:
         return int(self.expat.CurrentLineNumber)
-
-    def start(self, tag: str, attrs: list[str]) -> None:
-        self.count += 1
-        if self.count > self.limits.max_elements:
-            raise XmlRefused(f"more than {self.limits.max_elements} elements", self.line())
-        stack = self.stack
-        if len(stack) >= self.limits.max_depth:
-            raise XmlRefused(f"elements nested deeper than {self.limits.max_depth}", self.line())
-        attrib = {_local(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)} if attrs else {}
-        node = Node(_local(tag), attrib, self.expat.CurrentLineNumber)
-        if stack:
-            stack[-1].children.append(node)
-        else:
-            self.root = node
-        stack.append(node)
-        self.parts.append([])
-        self.sizes.append(0)
-
-    def data(self, text: str) -> None:
-        if not self.stack:
-            return
-        self.sizes[-1] += len(text)
-        if self.sizes[-1] > self.limits.max_text_chars:
-            raise XmlRefused(f"a text node longer than {self.limits.max_text_chars} characters", self.line())
-        self.parts[-1].append(text)
-
-    def end(self, tag: str) -> None:
-        node = self.stack.pop()
-        parts = self.parts.pop()
-        self.sizes.pop()
-        if parts:
-            text = parts[0] if len(parts) == 1 else "".join(parts)
-            node.text = text if not node.children else text.strip()  # mixed content: keep the words
 
 
 def _local(name: str) -> str:

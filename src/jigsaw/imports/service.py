@@ -11,6 +11,7 @@ transaction, so each document is either fully stored or not at all.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -50,6 +51,17 @@ DEFAULT_ORGANISATIONS: dict[str, str] = {
     "csv": "CSV import",
 }
 PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it saves
+# Cyclic-GC generation-0 threshold while importing. Parsing and writing allocate many
+# short-lived containers (nodes, rows) that die by reference counting; at the default
+# (700) the collector ran every few documents and cost about a tenth of the CPU time.
+# Memory stays bounded: cycles are still collected, only less often.
+_IMPORT_GC_THRESHOLD = 50_000
+
+
+def _worker_init() -> None:
+    """Worker process setup: the inherited heap is never garbage, so keep the collector off it."""
+    gc.freeze()
+    gc.set_threshold(_IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 class ImportRefused(ValueError):
@@ -106,7 +118,7 @@ class WorkerPool:
         if self.count > 1 and items >= PARALLEL_THRESHOLD:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_worker_init)
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -178,6 +190,8 @@ class _Writer:
         changed: list[Issue] = []
         batch_seen: dict[str, str] = {}
         with session_scope(self.engine) as session:
+            if session.bind is not None and session.bind.dialect.name == "sqlite":
+                _tune_sqlite(session)
             stored = _stored_digests(session, opts.organisation_id, [i.external_id for i in batch])
             fresh: list[ReadyReport] = []
             for item in batch:
@@ -214,6 +228,18 @@ class _Writer:
         self.summary.reports.extend(imported)
         self.summary.duplicates.extend(duplicates)
         self.summary.changed.extend(changed)
+
+
+# Page cache for the import connection (KiB when negative): a batch touches index pages all
+# over the blind-index and reference indexes, more than SQLite's default 2 MiB holds. Temp
+# structures in memory. Durability settings (WAL, synchronous=NORMAL) are left as configured.
+_SQLITE_IMPORT_PRAGMAS = ("PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY")
+
+
+def _tune_sqlite(session: Session) -> None:
+    conn = session.connection()
+    for pragma in _SQLITE_IMPORT_PRAGMAS:
+        conn.exec_driver_sql(pragma)
 
 
 def _stored_digests(session: Session, organisation_id: int, external_ids: list[str]) -> dict[str, tuple[int, str]]:
@@ -256,9 +282,14 @@ def run_import(
     for issue in pre_issues:
         (summary.warnings if issue.reason.startswith("skipped") else summary.errors).append(issue)
     writer = _Writer(engine, options, summary)
-    for item in items:
-        writer.add(item)
-    writer.flush()
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], _IMPORT_GC_THRESHOLD), *threshold[1:])
+    try:
+        for item in items:
+            writer.add(item)
+        writer.flush()
+    finally:
+        gc.set_threshold(*threshold)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -125,16 +125,21 @@ def _read_file(path: Path, label: str, limits: Limits) -> Iterator[Document | Is
 
 
 def _read_directory(root: Path, suffixes: tuple[str, ...], limits: Limits) -> Iterator[Document | Issue]:
+    # One lstat and one open per file (no pathlib objects): reading is done by the importing
+    # process before any parsing can start, so it is on the import's serial path.
     count = 0
     total = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if folder == "." else f"{folder}/"
         for filename in sorted(filenames):
             if filename.startswith("."):
                 continue
-            full = Path(dirpath) / filename
-            label = full.relative_to(root).as_posix()
-            if full.is_symlink():
+            full = os.path.join(dirpath, filename)
+            label = prefix + filename
+            info = os.lstat(full)
+            if stat.S_ISLNK(info.st_mode):
                 yield Issue(label, "skipped: symbolic link")
                 continue
             if not filename.lower().endswith(suffixes):
@@ -142,7 +147,12 @@ def _read_directory(root: Path, suffixes: tuple[str, ...], limits: Limits) -> It
             count += 1
             if count > limits.max_members:
                 raise BatchRefused(f"{root}: more than {limits.max_members} documents")
-            total += full.lstat().st_size
+            total += info.st_size
             if total > limits.max_total_bytes:
                 raise BatchRefused(f"{root}: more than {limits.max_total_bytes} bytes")
-            yield from _read_file(full, label, limits)
+            if info.st_size > limits.max_document_bytes:
+                yield Issue(label, f"file is {info.st_size} bytes; the limit is {limits.max_document_bytes}")
+                continue
+            with open(full, "rb") as handle:
+                data = handle.read()
+            yield Document(label, data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -302,8 +302,10 @@ def _prepare_media(media: MediaDraft, index: int, problems: list[Problem]) -> Me
         problems.append(Problem(("media", index, "uk_category"), "must be A, B or C"))
     if media.vics_category is not None and not 0 <= media.vics_category <= 4:
         problems.append(Problem(("media", index, "vics_category"), "must be between 0 and 4"))
-    return replace(media, md5=cleaned["md5"], sha1=cleaned["sha1"], sha256=cleaned["sha256"], pdq=cleaned["pdq"],
-                   uk_category=uk_category)
+    # The constructor with every field, as ``dataclasses.replace`` would call it (cheaper in bulk).
+    return MediaDraft(cleaned["md5"], cleaned["sha1"], cleaned["sha256"], cleaned["pdq"], media.filename, media.size,
+                      media.media_type, uk_category, media.vics_category, media.series, media.victim_identified,
+                      media.annotations, media.subject_index)
 
 
 # Crockford base32 without I, L, O, U: easy to read aloud over the phone.

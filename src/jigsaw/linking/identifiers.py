@@ -70,7 +70,7 @@ def normalise(
 ) -> Identifier:
     """Return the canonical identifier, or raise :class:`IdentifierError` saying what is wrong."""
     try:
-        kind = IdentifierType(type_)
+        kind = (_TYPES.get(type_) if isinstance(type_, str) else None) or IdentifierType(type_)  # dict: cheaper
     except ValueError:
         allowed = ", ".join(t.value for t in IdentifierType)
         raise IdentifierError(f"unknown identifier type {type_!r}; expected one of {allowed}") from None
@@ -92,7 +92,9 @@ def normalise(
 
 def normalise_email(raw: str, _region: str = "GB") -> str:
     local, sep, domain = raw.rpartition("@")
-    if not sep or not local or not domain or any(c.isspace() for c in raw):
+    # raw.split() != [raw]: some character is whitespace (str.split and str.isspace agree on
+    # what whitespace is; raw is not empty once sep is found), checked in C, not per character.
+    if not sep or not local or not domain or raw.split() != [raw]:
         raise IdentifierError(f"not an email address: {raw!r}")
     return f"{local.casefold()}@{_ascii_domain(domain.rstrip('.'))}"
 
@@ -107,6 +109,12 @@ def _ascii_domain(domain: str) -> str:
 
 
 def normalise_phone(raw: str, region: str = "GB") -> str:
+    return _normalise_phone(raw, region)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_phone(raw: str, region: str) -> str:
+    """Cached: parsing is slow and imports see the same numbers again (errors are not cached)."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -118,6 +126,8 @@ def normalise_phone(raw: str, region: str = "GB") -> str:
 
 def normalise_ip(raw: str, _region: str = "GB") -> str:
     candidate = raw.strip("[]")
+    if _is_canonical_ipv4(candidate):  # the common case, already in the form ipaddress would give
+        return candidate
     try:
         address = ipaddress.ip_address(candidate)
     except ValueError:
@@ -125,6 +135,15 @@ def normalise_ip(raw: str, _region: str = "GB") -> str:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.compressed
+
+
+_IPV4_RE = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}"
+                      r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])")
+
+
+def _is_canonical_ipv4(candidate: str) -> bool:
+    """Dotted decimal, four octets 0-255 without leading zeros: ``ip_address`` returns it unchanged."""
+    return _IPV4_RE.fullmatch(candidate) is not None
 
 
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -205,6 +224,8 @@ def normalise_postal_address(raw: str, _region: str = "GB") -> str:
     """Whitespace and case only: addresses join reports, but triage never reads them."""
     return ", ".join(" ".join(part.split()).casefold() for part in raw.split(",") if part.strip())
 
+
+_TYPES: dict[str, IdentifierType] = {t.value: t for t in IdentifierType}
 
 _NORMALISERS = {
     IdentifierType.EMAIL: normalise_email,

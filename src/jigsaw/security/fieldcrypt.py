@@ -59,7 +59,8 @@ class FieldCipher:
 
     def blind_index(self, value: str) -> str:
         """A stable, keyed digest of ``value`` for equality lookups without the plaintext."""
-        return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        # One-shot HMAC (the same digest as ``hmac.new(...).hexdigest()``, without the object).
+        return hmac.digest(self._index_key, value.encode("utf-8"), hashlib.sha256).hex()
 
 
 _active: FieldCipher | None = None
