@@ -76,13 +76,6 @@ def _lookup(service: MatchingService, stype: str, signal: str, banks: list[str] 
 
 
 # -- /h: hashing ----------------------------------------------------------------------------
-class _InMemoryMultiPart(MultiPartParser):
-    """Starlette spools uploads over 1 MB to a temporary file on disk; media must never touch
-    disk, so the spool threshold is raised above the upload cap (and the stream is capped)."""
-
-    spool_max_size = MAX_UPLOAD_BYTES + 1
-
-
 async def _capped(request: Request) -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in request.stream():
@@ -97,7 +90,8 @@ async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> 
     """Hash one uploaded file (multipart; field ``photo`` or ``video`` as in HMA) in memory."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "send the file as multipart/form-data")
-    parser = _InMemoryMultiPart(request.headers, _capped(request), max_files=1, max_fields=4,
+    # The app keeps every upload in memory (jigsaw.web.security.keep_uploads_in_memory).
+    parser = MultiPartParser(request.headers, _capped(request), max_files=1, max_fields=4,
                                 max_part_size=64 * 1024)
     try:
         form = await parser.parse()
