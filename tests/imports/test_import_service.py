@@ -4,6 +4,7 @@ hostile archives, audit, and proof that the bulk path stores what ``submit_repor
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,58 @@ def test_batches_join_file_details_to_reports(sqlite_platform: Platform, tmp_pat
         assert report is not None and report.channel == "import" and report.source == "platform"
         assert report.source_data["import"]["format"] == "cybertip"
         assert len(report.source_data["cybertip"]["files"]) == 2
+
+
+def _unroutable(doc: bytes) -> bytes:
+    """The same file details with a comment in them: the byte-level routing hint declines it."""
+    return doc.replace(b"<reportId>", b"<!-- routed by a real parse --><reportId>", 1)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_file_details_join_the_same_whether_routed_by_hint_or_by_parse(sqlite_platform: Platform,
+                                                                       workers: int) -> None:
+    docs = synthetic.documents(710001, 300, files_per_report=2)
+    for name in list(docs)[1::4]:  # a share of the files takes the parsing pass
+        if "file" in name:
+            docs[name] = _unroutable(docs[name])
+    assert any(service.cybertip.report_id_hint(d) is None for d in docs.values())
+    summary = import_docs(sqlite_platform, docs, workers=workers)
+    assert summary.imported == 300 and summary.errors == []
+    with session_scope(sqlite_platform.engine) as session:
+        reports = session.scalars(select(Report)).all()
+        assert {len(r.source_data["cybertip"]["files"]) for r in reports} == {2}
+        external = {r.id: r.external_id for r in reports}
+        stored = {(m.md5, external[m.report_id]) for m in session.scalars(select(MediaRecord))}
+    expected = {(re.search(rb'hashType="MD5">([0-9a-f]+)<', data).group(1).decode(),  # type: ignore[union-attr]
+                 f"cybertip:{name.split('/')[1].split('-')[0]}") for name, data in docs.items() if "file" in name}
+    assert len(expected) == 600 and stored == expected  # each file joined the report it names
+
+
+def test_report_id_hint_only_trusts_unambiguous_text() -> None:
+    hint = service.cybertip.report_id_hint
+    plain = synthetic.file_details_xml(42, 1)
+    assert hint(plain) == "42"
+    assert hint(_unroutable(plain)) is None
+    assert hint(plain.replace(b"</fileDetails>", b"<reportId>43</reportId></fileDetails>")) is None
+    assert hint(plain.replace(b"<reportId>42</reportId>", b"<reportId><![CDATA[42]]></reportId>")) is None
+    assert hint(plain.replace(b"<reportId>42</reportId>", b"<reportId>&#52;2</reportId>")) is None
+
+
+def test_file_whose_parse_disagrees_with_its_routing_is_named_not_misjoined(sqlite_platform: Platform) -> None:
+    docs = synthetic.documents(720001, 2)
+    # The only "<reportId" text sits in a processing instruction; the element the parser reads is
+    # namespace-prefixed, so the bytes suggest report 720001 while the document names 720002.
+    docs["files/720002-file1.xml"] = docs["files/720002-file1.xml"].replace(
+        b"<reportId>720002</reportId>", b'<?note <reportId>720001</reportId>?><x:reportId xmlns:x="urn:x">720002'
+                                        b"</x:reportId>")
+    assert service.cybertip.report_id_hint(docs["files/720002-file1.xml"]) == "720001"
+    summary = import_docs(sqlite_platform, docs)
+    assert summary.imported == 2
+    assert [(e.file, "names report 720002" in e.reason) for e in summary.errors] == [
+        ("files/720002-file1.xml", True)]
+    with session_scope(sqlite_platform.engine) as session:
+        report = session.scalar(select(Report).where(Report.external_id == "cybertip:720001"))
+        assert report is not None and len(report.source_data["cybertip"]["files"]) == 1
 
 
 def test_full_schema_import_and_idempotent_reimport(platform: Platform) -> None:
@@ -170,7 +223,7 @@ def test_bulk_path_stores_exactly_what_submit_report_stores(platform: Platform) 
     from tests.support import make_org
 
     orm_org = make_org(platform, "ORM twin")
-    ready = [service._report_task((name, data, files, bulk_opts.limits, "GB", True)) for name, data, files in
+    ready = [service._report_task((name, data, files, (), bulk_opts.limits, "GB", True)) for name, data, files in
              _joined(docs)]
     with session_scope(platform.engine) as session:
         for item in ready:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from jigsaw.imports.common import (
     DocumentError,
@@ -151,9 +151,34 @@ def report_id_from_name(name: str) -> str | None:
 # --- fileDetails ---------------------------------------------------------------------
 
 
-def parse_file_details(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> FileDetails:
-    """Parse one ``<fileDetails>`` document; raise :class:`DocumentError` with the line."""
-    root = _parse(data, limits)
+_REPORT_ID_ELEMENT = re.compile(rb"<reportId>\s*([0-9]{1,20})\s*</reportId>")
+
+
+def report_id_hint(data: bytes) -> str | None:
+    """The reportId a ``<fileDetails>`` document names, read from its bytes when unambiguous.
+
+    Lets the importer send a file's document to the worker that parses its report, instead of
+    parsing every file in a pass of its own first. Only a routing hint: None unless the text
+    holds exactly one ``<reportId`` and no comment or CDATA section that could hide another,
+    and the worker's real, safe parse must agree with it.
+    """
+    if data.count(b"<reportId") != 1 or b"<!--" in data or b"<![CDATA[" in data:
+        return None
+    match = _REPORT_ID_ELEMENT.search(data)
+    return match.group(1).decode("ascii") if match else None
+
+
+def parse_file_details(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS, *, lines: bool = True
+                       ) -> FileDetails:
+    """Parse one ``<fileDetails>`` document; raise :class:`DocumentError` with the line.
+
+    ``lines=False``: see :func:`_quick_then_exact` (``FileDetails.line`` is then 0).
+    """
+    return _quick_then_exact(lambda exact: _file_details(name, data, limits, exact), lines)
+
+
+def _file_details(name: str, data: bytes, limits: Limits, lines: bool) -> FileDetails:
+    root = _parse(data, limits, lines)
     if root.tag != "fileDetails":
         raise DocumentError(f"expected a <fileDetails> document, found <{root.tag}>", root.line)
     id_node = root.find("reportId")
@@ -239,10 +264,38 @@ def _add_hash(hashes: dict[str, str], label: str | None, value: str, name: str, 
 
 def parse_report(
     name: str, data: bytes, files: Sequence[FileDetails] = (), *, report_id: str | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits = DEFAULT_LIMITS, lines: bool = True,
 ) -> ParsedReport:
-    """Parse a ``<report>`` document and join its file details into one :class:`ReportDraft`."""
-    root = _parse(data, limits)
+    """Parse a ``<report>`` document and join its file details into one :class:`ReportDraft`.
+
+    ``lines=False``: see :func:`_quick_then_exact`.
+    """
+    return _quick_then_exact(lambda exact: _report(name, data, files, report_id, limits, exact), lines)
+
+
+ParsedT = TypeVar("ParsedT", FileDetails, ParsedReport)
+
+
+def _quick_then_exact(parse: Callable[[bool], ParsedT], lines: bool) -> ParsedT:
+    """Parse without line numbers first (much faster) and again with them only when needed.
+
+    Most referrals parse without a single remark; only a document with a warning or an error
+    is parsed a second time, with lines, so that what is reported points into the file.
+    """
+    if not lines:
+        try:
+            quick = parse(False)
+        except DocumentError:
+            pass
+        else:
+            if not quick.warnings:
+                return quick
+    return parse(True)
+
+
+def _report(name: str, data: bytes, files: Sequence[FileDetails], report_id: str | None, limits: Limits,
+            lines: bool) -> ParsedReport:
+    root = _parse(data, limits, lines)
     if root.tag != "report":
         raise DocumentError(f"expected a <report> (or <fileDetails>) document, found <{root.tag}>", root.line)
     report_id = report_id or report_id_from_name(name)
@@ -267,9 +320,9 @@ def document_digest(report: bytes, file_digests: Iterable[str]) -> str:
     return combined.hexdigest()
 
 
-def _parse(data: bytes, limits: Limits) -> Node:
+def _parse(data: bytes, limits: Limits, lines: bool = True) -> Node:
     try:
-        return parse_xml(data, limits)
+        return parse_xml(data, limits, lines=lines)
     except XmlRefused as exc:
         raise DocumentError(exc.reason, exc.line) from None
 

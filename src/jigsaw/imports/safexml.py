@@ -8,9 +8,12 @@ element remembers the line it started on, so an error can point at the place in 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import fromstring as _c_fromstring  # only ever given plain documents: see _is_plain
 from xml.parsers.expat import XML_PARAM_ENTITY_PARSING_NEVER, ExpatError, ParserCreate
 
 from defusedxml import DefusedXmlException
@@ -148,10 +151,68 @@ def _defused_expat() -> Any:
     return expat
 
 
-def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Node:
-    """Parse ``data`` into :class:`Node` trees, or raise :class:`XmlRefused` with the line."""
+# The quick path takes small documents with no markup declaration at all ("<!": no DTD, so no
+# entities; no comment or CDATA) in an ASCII-compatible encoding that expat reads natively.
+_QUICK_MAX_BYTES = 256 * 1024
+_DECLARED_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
+_QUICK_ENCODINGS = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
+
+
+def _is_plain(data: bytes) -> bool:
+    """True when ``data`` cannot hold a DTD or entity declaration, even in an unusual encoding."""
+    if len(data) > _QUICK_MAX_BYTES or b"<!" in data or b"\x00" in data:
+        return False
+    declared = _DECLARED_ENCODING.match(data)
+    return declared is None or declared.group(1).lower() in _QUICK_ENCODINGS
+
+
+def _nodes_from(root: Element, limits: Limits) -> Node:
+    """The :class:`Node` tree of an ElementTree tree, within the same bounds, every line 0.
+
+    Text follows :class:`_Builder`: an element's own text is its leading text plus the tails
+    of its children (stripped when it has children).
+    """
+    count = 0
+
+    def convert(element: Element, depth: int) -> Node:
+        nonlocal count
+        count += 1
+        if count > limits.max_elements or depth > limits.max_depth:
+            raise XmlRefused("bounds exceeded")  # the line-tracking parse names which, and where
+        tag = element.tag
+        attrib = {_local(k): v for k, v in element.attrib.items()} if element.attrib else {}
+        node = Node(tag.rpartition("}")[2] if "}" in tag else tag, attrib, 0)
+        if len(element):
+            text = "".join([element.text or "", *(child.tail or "" for child in element)])
+            node.children = [convert(child, depth + 1) for child in element]
+            if len(text) > limits.max_text_chars:
+                raise XmlRefused("bounds exceeded")
+            node.text = text.strip()
+        elif element.text:
+            if len(element.text) > limits.max_text_chars:
+                raise XmlRefused("bounds exceeded")
+            node.text = element.text
+        return node
+
+    return convert(root, 1)
+
+
+def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS, *, lines: bool = True) -> Node:
+    """Parse ``data`` into :class:`Node` trees, or raise :class:`XmlRefused` with the line.
+
+    ``lines=False`` lets a plain document (see :func:`_is_plain`) go through ElementTree's C
+    tree builder, about 3x faster than these line-tracking handlers, with every line 0. A
+    caller that finds something to report about such a tree parses again with lines. Any
+    document the quick path does not take, or fails on, gets the full parse below, which
+    gives the verdict and the line.
+    """
     if len(data) > limits.max_document_bytes:
         raise XmlRefused(f"document is {len(data)} bytes; the limit is {limits.max_document_bytes}", None)
+    if not lines and _is_plain(data):
+        try:
+            return _nodes_from(_c_fromstring(data), limits)  # noqa: S314 - plain: no DTD, so no entities
+        except (ParseError, XmlRefused, ValueError, RecursionError):
+            pass
     expat = _defused_expat()
     builder = _Builder(limits, expat)
     expat.StartElementHandler = builder.start

@@ -51,7 +51,7 @@ DEFAULT_ORGANISATIONS: dict[str, str] = {
     "csv": "CSV import",
 }
 PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it saves
-# Cyclic-GC generation-0 threshold while importing. Parsing and writing allocate many
+# Cyclic-GC generation-0 threshold of the writing process while importing. Writing allocates many
 # short-lived containers (nodes, rows) that die by reference counting; at the default
 # (700) the collector ran every few documents and cost about a tenth of the CPU time.
 # Memory stays bounded: cycles are still collected, only less often.
@@ -59,9 +59,12 @@ _IMPORT_GC_THRESHOLD = 50_000
 
 
 def _worker_init() -> None:
-    """Worker process setup: the inherited heap is never garbage, so keep the collector off it."""
+    """Worker process setup: the inherited heap is never garbage, so keep the collector off it.
+
+    Workers keep the default collection threshold: raising it (as the writing parent does)
+    made their parsing measurably slower, about 10 % of the import's rate on the 2-core VM.
+    """
     gc.freeze()
-    gc.set_threshold(_IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 class ImportRefused(ValueError):
@@ -305,11 +308,40 @@ def _file_task(args: tuple[str, bytes, Limits]) -> cybertip.FileDetails | Issue:
         return Issue(name, exc.reason, exc.line)
 
 
-def _report_task(args: tuple[str, bytes, tuple[cybertip.FileDetails, ...], Limits, str, bool],
-                 ) -> ReadyReport | Issue:
-    name, data, files, limits, region, orm = args
+FileDocument = tuple[str, bytes]  # (name, bytes) of a <fileDetails> document, parsed by the report's task
+
+
+def _report_task(args: tuple[str, bytes, tuple[cybertip.FileDetails, ...], tuple[FileDocument, ...], Limits, str,
+                             bool]) -> ReadyReport | Issue | list[ReadyReport | Issue]:
+    """Parse one report with its file details: those already parsed and those routed to it unparsed.
+
+    The unparsed ones are parsed here, in the same worker as their report, so they never
+    travel back through the parent as objects (pickling them cost more than parsing them).
+    """
+    name, data, files, file_documents, limits, region, orm = args
+    joined = list(files)
+    file_issues: list[ReadyReport | Issue] = []
+    report_id = cybertip.report_id_from_name(name)
+    for file_name, file_data in file_documents:
+        try:
+            details = cybertip.parse_file_details(file_name, file_data, limits, lines=False)
+        except DocumentError as exc:
+            file_issues.append(Issue(file_name, exc.reason, exc.line))
+            continue
+        if details.report_id != report_id:  # the byte-level hint disagreed with the parse
+            line = cybertip.parse_file_details(file_name, file_data, limits).line
+            file_issues.append(Issue(file_name, f"names report {details.report_id}, but its text pointed to "
+                                                f"report {report_id}; not joined (import it with its report)", line))
+            continue
+        joined.append(details)
+    result = _parse_report(name, data, tuple(joined), limits, region, orm)
+    return [result, *file_issues] if file_issues else result
+
+
+def _parse_report(name: str, data: bytes, files: tuple[cybertip.FileDetails, ...], limits: Limits, region: str,
+                  orm: bool) -> ReadyReport | Issue:
     try:
-        parsed = cybertip.parse_report(name, data, files, limits=limits)
+        parsed = cybertip.parse_report(name, data, files, limits=limits, lines=False)
         prepared, warnings = prepare_for_import(parsed.draft, name, default_region=region)
     except DocumentError as exc:
         return Issue(name, exc.reason, exc.line)
@@ -318,7 +350,12 @@ def _report_task(args: tuple[str, bytes, tuple[cybertip.FileDetails, ...], Limit
 
 
 def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options: ImportOptions) -> ImportSummary:
-    """Import CyberTipline ``<report>`` documents joined with their ``<fileDetails>`` documents."""
+    """Import CyberTipline ``<report>`` documents joined with their ``<fileDetails>`` documents.
+
+    A file document whose bytes plainly name a report of the batch (:func:`cybertip.report_id_hint`)
+    goes unparsed with that report's task; the rest are parsed first, in a pass of their own,
+    to learn which report they belong to (or why they cannot be joined).
+    """
     started = time.perf_counter()
     issues: list[Issue] = []
     reports: list[Document] = []
@@ -331,9 +368,17 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
         else:
             reports.append(item)
     known_ids = {cybertip.report_id_from_name(doc.name) for doc in reports} - {None}
+    routed: dict[str, list[FileDocument]] = {}
+    unrouted: list[Document] = []
+    for doc in files:
+        hint = cybertip.report_id_hint(doc.data)
+        if hint in known_ids:
+            routed.setdefault(hint, []).append((doc.name, doc.data))  # type: ignore[arg-type]
+        else:
+            unrouted.append(doc)
     by_report: dict[str, list[cybertip.FileDetails]] = {}
     with WorkerPool(options.workers, max(len(files), len(reports))) as pool:
-        for parsed in pool.map(_file_task, [(d.name, d.data, options.limits) for d in files]):
+        for parsed in pool.map(_file_task, [(d.name, d.data, options.limits) for d in unrouted]):
             if isinstance(parsed, Issue):
                 issues.append(parsed)
             elif parsed.report_id not in known_ids:
@@ -341,8 +386,11 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
                                     parsed.line))
             else:
                 by_report.setdefault(parsed.report_id, []).append(parsed)
-        tasks = [(doc.name, doc.data, tuple(by_report.get(cybertip.report_id_from_name(doc.name) or "", ())),
-                  options.limits, options.default_region, options.orm) for doc in reports]
+        tasks = []
+        for doc in reports:
+            report_id = cybertip.report_id_from_name(doc.name) or ""
+            tasks.append((doc.name, doc.data, tuple(by_report.get(report_id, ())), tuple(routed.get(report_id, ())),
+                          options.limits, options.default_region, options.orm))
         if options.progress is not None:
             options.progress(0)
         summary = run_import(engine, cybertip.FORMAT, options, pool.map(_report_task, tasks),
