@@ -28,6 +28,9 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     engine = get_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+    from jigsaw.matching.service import keep_snapshots
+
+    keep_snapshots(engine, settings.data_dir / "index")
     install_reactions()
     return Platform(settings, engine, cipher)
 

@@ -5,21 +5,29 @@ new hash takes a minute or more to become matchable. Here each lookup first pull
 since the last one (new entries by ascending id, removals from the removal log) and applies it
 to the in-memory indexes incrementally, so a bank change is visible to the very next lookup and
 the cost of staying current is one indexed query returning only the changes.
+
+With a snapshot folder (:mod:`jigsaw.matching.snapshots`) a starting matcher maps the last
+saved indexes instead of reading every entry, then pulls only what changed after them; it
+saves a new snapshot by itself after every ``snapshot_after`` changes it applied.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from jigsaw.matching import snapshots
 from jigsaw.matching.exact_index import ExactIndex
+from jigsaw.matching.fileformat import IndexFormatError
 from jigsaw.matching.pdq_index import PdqIndex
 from jigsaw.matching.signals import SIGNAL_TYPES, hex_rows, normalize, signal_type
 from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError, entries_by_id
@@ -27,6 +35,9 @@ from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError
 # Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
 # Re-reading this many ids below the high-water mark catches such late commits.
 _LOOKBACK = 10_000
+_SNAPSHOT_AFTER = 100_000  # changes applied before the matcher saves a new snapshot by itself
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,30 +77,108 @@ def _new_index(stype: str) -> Index:
     return PdqIndex() if stype == "pdq" else ExactIndex(SIGNAL_TYPES[stype].nbytes)
 
 
+def _load_index(stype: str, path: Path) -> Index:
+    return PdqIndex.load(path) if stype == "pdq" else ExactIndex.load(path)
+
+
 class MatchingService:
     """Matches hashes against banks. Thread-safe; create one per process and share it."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, snapshot_dir: Path | None = None,
+                 snapshot_after: int = _SNAPSHOT_AFTER) -> None:
         self.engine = engine
+        self.snapshot_dir = snapshot_dir
+        self.snapshot_after = snapshot_after
         self._lock = threading.RLock()
         self._banks: dict[int, _BankState] = {}
         self._last_entry = 0
         self._recent: set[int] = set()
         self._last_removal = 0
+        self._opened = False
+        self._since_snapshot = 0
+        self.pulled_entries = 0  # entries read from the database so far (diagnostics, tests)
 
     # -- keeping in step -----------------------------------------------------------------
     def refresh(self) -> int:
         """Apply bank changes made since the last call; returns how many entries changed."""
         with self._lock, Session(self.engine) as session:
+            if not self._opened:
+                self._opened = True
+                self._open_snapshot(session)
+            present = set()
             for b in session.scalars(select(Bank)):
+                present.add(b.id)
                 state = self._banks.get(b.id)
                 if state is None:
                     self._banks[b.id] = _BankState(b.name, b.enabled, b.pdq_threshold)
                 else:
                     state.name, state.enabled = b.name, b.enabled
                     state.pdq_threshold = b.pdq_threshold
+            for gone in set(self._banks) - present:
+                del self._banks[gone]
             changed = self._pull_entries(session) + self._pull_removals(session)
+            self._since_snapshot += changed
+            if self.snapshot_dir is not None and self._since_snapshot >= self.snapshot_after:
+                self._save_snapshot(session)
         return changed
+
+    # -- snapshots -----------------------------------------------------------------------
+    def _fingerprint(self) -> str:
+        return snapshots.database_fingerprint(self.engine.url.render_as_string(hide_password=True))
+
+    def _open_snapshot(self, session: Session) -> None:
+        """Start from the saved generation when there is a usable one (else from nothing)."""
+        if self.snapshot_dir is None:
+            return
+        try:
+            folder, manifest = snapshots.current_generation(self.snapshot_dir, self._fingerprint())
+            if manifest.probe is not None:
+                entry = session.get(BankEntry, manifest.probe[0])
+                if entry is None or entry.value != manifest.probe[1]:
+                    raise snapshots.SnapshotUnusable("its newest entry is not in the database")
+            banks: dict[int, _BankState] = {}
+            for bank_id, files in manifest.files.items():
+                bank = session.get(Bank, int(bank_id))
+                if bank is None:
+                    continue
+                state = banks[bank.id] = _BankState(bank.name, bank.enabled, bank.pdq_threshold)
+                for stype, name in files.items():
+                    if stype in SIGNAL_TYPES:
+                        state.indexes[stype] = _load_index(stype, folder / name)
+        except (snapshots.SnapshotUnusable, IndexFormatError, OSError, ValueError) as exc:
+            log.info("matching: building indexes from the database (%s)", exc)
+            return
+        self._banks = banks
+        self._last_entry, self._recent = manifest.last_entry, set(manifest.recent)
+        self._last_removal = manifest.last_removal
+        log.info("matching: opened snapshot %s (entries up to %d)", folder.name, manifest.last_entry)
+
+    def save_snapshot(self) -> Path | None:
+        """Bring the indexes up to date and save them as the current snapshot generation."""
+        if self.snapshot_dir is None:
+            return None
+        self.refresh()
+        with self._lock, Session(self.engine) as session:
+            return self._save_snapshot(session)
+
+    def _save_snapshot(self, session: Session) -> Path:
+        assert self.snapshot_dir is not None
+        newest = session.get(BankEntry, self._last_entry) if self._last_entry else None
+        manifest = snapshots.Manifest(
+            self._fingerprint(), self._last_entry, sorted(self._recent), self._last_removal,
+            (newest.id, newest.value) if newest is not None else None)
+
+        def write_files(folder: Path) -> None:
+            for bank_id, state in self._banks.items():
+                for stype, index in state.indexes.items():
+                    name = snapshots.index_file_name(bank_id, stype)
+                    index.save(folder / name)
+                    manifest.files.setdefault(str(bank_id), {})[stype] = name
+
+        folder = snapshots.write_generation(self.snapshot_dir, manifest, write_files)
+        self._since_snapshot = 0
+        log.info("matching: saved snapshot %s (entries up to %d)", folder.name, self._last_entry)
+        return folder
 
     def _pull_entries(self, session: Session) -> int:
         floor = max(self._last_entry - _LOOKBACK, 0)
@@ -105,6 +194,7 @@ class MatchingService:
             values, ids = pending[(bank_id, stype)]
             values.append(value)
             ids.append(entry_id)
+            self.pulled_entries += 1
             self._recent.add(entry_id)
             self._last_entry = max(self._last_entry, entry_id)
             count += 1
@@ -144,6 +234,11 @@ class MatchingService:
         return len(rows)
 
     # -- matching ------------------------------------------------------------------------
+    def indexed_entries(self) -> int:
+        """Live entries across every bank's indexes."""
+        with self._lock:
+            return sum(len(index) for state in self._banks.values() for index in state.indexes.values())
+
     def bank_names(self) -> list[str]:
         with self._lock:
             return sorted(s.name for s in self._banks.values())
@@ -221,7 +316,17 @@ class MatchingService:
 
 
 _services: dict[Engine, MatchingService] = {}
+_snapshot_dirs: dict[Engine, Path] = {}
 _services_lock = threading.Lock()
+
+
+def keep_snapshots(engine: Engine, directory: Path) -> None:
+    """Where the matcher for ``engine`` keeps its index snapshots (set when the platform opens)."""
+    with _services_lock:
+        _snapshot_dirs[engine] = directory
+        service = _services.get(engine)
+        if service is not None and service.snapshot_dir is None:
+            service.snapshot_dir = directory
 
 
 def service_for(engine: Engine) -> MatchingService:
@@ -230,5 +335,5 @@ def service_for(engine: Engine) -> MatchingService:
     with _services_lock:
         service = _services.get(engine)
         if service is None:
-            service = _services[engine] = MatchingService(engine)
+            service = _services[engine] = MatchingService(engine, snapshot_dir=_snapshot_dirs.get(engine))
         return service
