@@ -97,15 +97,21 @@ def matching_bank_lookup(engine: Engine) -> BankLookup:
 
     service = service_for(engine)
     fallback = simple_bank_lookup(engine)
+    current = False  # one lookup serves a whole batch: the banks are brought up to date once
 
     def lookup(items: Sequence[MediaHashes]) -> list[BankSeries]:
+        nonlocal current
         out: list[BankSeries] = [(None, None)] * len(items)
         try:
+            if not current:
+                service.refresh()
+                current = True
             for stype in ("pdq", "sha256", "sha1", "md5"):
                 todo = [i for i, m in enumerate(items) if out[i][0] is None and getattr(m, stype)]
                 if not todo:
                     continue
-                found = service.lookup(stype, [getattr(items[i], stype) for i in todo])
+                found = service.describe(service.lookup_raw(stype, [getattr(items[i], stype) for i in todo],
+                                                            refresh=False))
                 for i, matches in zip(todo, found, strict=True):
                     named = [m for m in matches if m.series]
                     if named:
