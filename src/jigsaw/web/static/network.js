@@ -80,9 +80,20 @@
     panel.appendChild(p);
   }
 
+  function shortName(n) {
+    // What an analyst recognises a subject by: its first identifier, clipped to fit the drawing.
+    var first = (n.identifiers || [])[0];
+    if (!first) { return "subject " + n.id; }
+    var text = first.value + (first.platform ? " @" + first.platform : "");
+    return text.length > 26 ? text.slice(0, 25) + "\u2026" : text;
+  }
+
   function draw(view) {
     var nodes = view.nodes.map(function (n) {
-      return { key: "s" + n.id, id: n.id, role: n.role, start: n.start, label: "Subject " + n.id + " (" + n.role + ")" };
+      var idents = (n.identifiers || []).map(function (i) { return i.type + ": " + i.value; });
+      return { key: "s" + n.id, id: n.id, role: n.role, start: n.start, short: shortName(n),
+               label: "Subject " + n.id + " (" + n.role + ", report " + n.report_reference + ")" +
+                      (idents.length ? "\n" + idents.join("\n") : "") };
     });
     view.hubs.forEach(function (h) {
       nodes.push({ key: "h" + h.via, id: h.via, hub: true, label: h.count + " more via subject " + h.via });
@@ -120,7 +131,7 @@
       shape.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { go(); } });
       svg.appendChild(shape);
       var text = el("text", { x: d.x + 10, y: d.y - 8, "font-size": 11, fill: "#0b0c0c" });
-      text.textContent = d.hub ? d.label : String(d.id);
+      text.textContent = d.hub ? d.label : d.short;
       svg.appendChild(text);
     });
     box.appendChild(svg);
