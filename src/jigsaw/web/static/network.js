@@ -130,7 +130,9 @@
       shape.addEventListener("click", go);
       shape.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { go(); } });
       svg.appendChild(shape);
-      var text = el("text", { x: d.x + 10, y: d.y - 8, "font-size": 11, fill: "#0b0c0c" });
+      var nearRight = d.x > W - 180;  // keep the name inside the drawing
+      var text = el("text", { x: nearRight ? d.x - 10 : d.x + 10, y: d.y - 8, "font-size": 11, fill: "#0b0c0c",
+                              "text-anchor": nearRight ? "end" : "start" });
       text.textContent = d.hub ? d.label : d.short;
       svg.appendChild(text);
     });
