@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from jigsaw.bootstrap import Platform
 from jigsaw.cli.app import app
 from jigsaw.config import get_settings
 from jigsaw.db.engine import session_scope
+from jigsaw.matching import snapshots
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.service import MatchingService
 from jigsaw.matching.storage import add_entry, create_bank, get_bank, import_entries, remove_entries
@@ -111,3 +114,23 @@ def test_cli_snapshot_writes_into_the_data_folder(sqlite_platform: Platform,
     assert result.exit_code == 0, result.output
     assert "Saved 51 indexed entries" in result.output
     assert (sqlite_platform.settings.data_dir / "index" / "CURRENT").exists()
+
+
+def test_concurrent_writers_leave_one_complete_current_generation(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    (folder / ".gen-1-1.tmp").mkdir(parents=True)  # a crashed writer's staging folder
+
+    def writer(number: int) -> None:
+        def files(staging: Path) -> None:
+            time.sleep(0.02)
+            (staging / "bank1-pdq.idx").write_bytes(bytes([number]))
+        snapshots.write_generation(folder, snapshots.Manifest("db", number, [], 0, None), files)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    current, manifest = snapshots.current_generation(folder, "db")
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == [current.name]
+    assert (current / "bank1-pdq.idx").read_bytes() == bytes([manifest.last_entry])

@@ -8,21 +8,27 @@ entries and removals it contains, so the matcher then pulls only what changed si
 A generation is written in full under a temporary name, renamed into place, and only then
 named in ``CURRENT`` (written and renamed, so readers never see half of it). Older
 generations are deleted afterwards; a process still mapping one keeps its pages (POSIX
-unlink semantics). Snapshots hold hashes and ids only, never media or personal data.
+unlink semantics). Writers (several server processes may each save) take an exclusive lock
+on the folder, so one never deletes a generation another is about to name. Snapshots hold
+hashes and ids only, never media or personal data.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 _CURRENT = "CURRENT"
+_LOCK = ".lock"
 _MANIFEST = "manifest.json"
 _VERSION = 1
 
@@ -66,12 +72,27 @@ def index_file_name(bank_id: int, signal_type: str) -> str:
     return f"bank{bank_id}-{signal_type}.idx"
 
 
+@contextmanager
+def _writer_lock(directory: Path) -> Iterator[None]:
+    with open(directory / _LOCK, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def write_generation(directory: Path, manifest: Manifest, write_files: Any) -> Path:
     """Write a new generation: ``write_files(folder)`` saves the index files into ``folder``.
 
     Returns the generation folder once ``CURRENT`` names it; older generations are removed.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(directory):
+        return _write_locked(directory, manifest, write_files)
+
+
+def _write_locked(directory: Path, manifest: Manifest, write_files: Any) -> Path:
     name = f"gen-{time.time_ns()}-{os.getpid()}"
     staging = directory / f".{name}.tmp"
     staging.mkdir()
@@ -86,8 +107,9 @@ def write_generation(directory: Path, manifest: Manifest, write_files: Any) -> P
     pointer = directory / f".{_CURRENT}.{os.getpid()}.tmp"
     pointer.write_text(name)
     os.replace(pointer, directory / _CURRENT)
-    for old in directory.iterdir():
-        if old.is_dir() and old.name.startswith("gen-") and old.name != name:
+    for old in directory.iterdir():  # older generations, and staging left by a writer that crashed
+        stale = old.name.startswith("gen-") or (old.name.startswith(".gen-") and old.name.endswith(".tmp"))
+        if old.is_dir() and stale and old.name != name:
             shutil.rmtree(old, ignore_errors=True)
     return final
 
