@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jigsaw.matching import PdqIndex
-from jigsaw.matching.fileformat import IndexFormatError
+from jigsaw.matching.fileformat import IndexFormatError, read_arrays, write_arrays
 from jigsaw.matching.pdq_index import radii_for
 
 
@@ -132,6 +132,29 @@ def test_save_load_roundtrip(tmp_path: Path, mmap: bool) -> None:
     loaded.remove(ids[:5])
     check(loaded, np.concatenate([db[5:], extra]), np.concatenate([ids[5:], np.arange(50) + 10**6]),
           q, 31)
+
+
+def test_files_with_four_byte_postings_still_load(tmp_path: Path) -> None:
+    """Indexes saved before postings shrank to 3 bytes hold them as uint32: same answers."""
+    rng = np.random.default_rng(12)
+    db = rng.integers(0, 256, (300, 32), dtype=np.uint8)
+    ids = np.arange(300, dtype=np.int64)
+    idx = small_index()
+    idx.add(db, ids)
+    path = tmp_path / "new.jpdq"
+    idx.save(path)
+    meta, arrays = read_arrays(path, "jigsaw.pdq_index.v1", mmap=False)
+    widened = {}
+    for name, array in arrays.items():
+        if name.endswith("postings") and array.size:
+            three = array.reshape(-1, 3)
+            array = (three[:, 0].astype("<u4") | three[:, 1].astype("<u4") << 8
+                     | three[:, 2].astype("<u4") << 16)
+        widened[name] = array
+    assert any(a.dtype == np.dtype("<u4") and n.endswith("postings") for n, a in widened.items())
+    old = tmp_path / "old.jpdq"
+    write_arrays(old, "jigsaw.pdq_index.v1", meta, widened)
+    check(PdqIndex.load(old), db, ids, planted(rng, db, 31, 20), 31)
 
 
 def test_rejects_foreign_or_corrupt_files(tmp_path: Path) -> None:

@@ -128,6 +128,16 @@ def _bucket(coarse, fine, cbase, fbase, key):
 
 
 @njit(inline="always", nogil=True, cache=True)
+def _posting(postings, idx, pw):
+    """Posting ``idx``: a row number stored little-endian in ``pw`` bytes (3 while rows < 2**24)."""
+    b = idx * pw
+    v = np.int64(postings[b]) | (np.int64(postings[b + 1]) << 8) | (np.int64(postings[b + 2]) << 16)
+    if pw == 4:
+        v |= np.int64(postings[b + 3]) << 24
+    return v
+
+
+@njit(inline="always", nogil=True, cache=True)
 def _check(
     pos, j, q0, q1, q2, q3, words, starts, widths, radii, alive, threshold, out_pos, out_dist,
     count,
@@ -156,7 +166,7 @@ def _check(
 def _mih_one(
     q, words, starts, widths, radii, masks, mask_lo, mask_hi, coarse, coarse_off, dirs, dir_off,
     postings,
-    post_off, alive, threshold, out_pos, out_dist, scratch,
+    post_off, pw, alive, threshold, out_pos, out_dist, scratch,
 ):
     """Search one query; write up to ``len(out_pos)`` hits and return the true hit count.
 
@@ -198,7 +208,7 @@ def _mih_one(
             scratch[rbase + 2 * (mi - lo_m)] = lo
             scratch[rbase + 2 * (mi - lo_m) + 1] = min(
                 _bucket(coarse, dirs, cbase, dbase, key + 1), nrows)
-            _prefetch(postings, pbase + lo)
+            _prefetch(postings, (pbase + lo) * pw)
         nc = 0
         for mi in range(nm):
             lo = scratch[rbase + 2 * mi]
@@ -210,7 +220,7 @@ def _mih_one(
                                    alive, threshold, out_pos, out_dist, count)
                 nc = 0
             for t in range(lo, hi):
-                pos = np.int64(postings[pbase + t])
+                pos = _posting(postings, pbase + t, pw)
                 if pos >= nrows:  # only a corrupt file could hold one; never read past rows
                     continue
                 scratch[nc] = pos
@@ -257,7 +267,7 @@ def _scratch_len(mask_lo, mask_hi, candidates):
 @njit(nogil=True, cache=True)
 def mih_search_serial(
     queries, words, starts, widths, radii, masks, mask_lo, mask_hi, coarse, coarse_off, dirs,
-    dir_off, postings, post_off, alive, threshold, flat,
+    dir_off, postings, post_off, pw, alive, threshold, flat,
 ):
     """All queries on the calling thread. Returns (lims, positions, distances)."""
     nq = queries.shape[0]
@@ -276,7 +286,7 @@ def mih_search_serial(
             else:
                 c = _mih_one(
                     queries[qi], words, starts, widths, radii, masks, mask_lo, mask_hi, coarse,
-                    coarse_off, dirs, dir_off, postings, post_off, alive, threshold, buf_pos, buf_dist, scratch,
+                    coarse_off, dirs, dir_off, postings, post_off, pw, alive, threshold, buf_pos, buf_dist, scratch,
                 )
             if c <= buf_pos.shape[0]:
                 break
@@ -299,7 +309,7 @@ def mih_search_serial(
 @njit(nogil=True, parallel=True, cache=True)
 def mih_search_parallel(
     queries, words, starts, widths, radii, masks, mask_lo, mask_hi, coarse, coarse_off, dirs,
-    dir_off, postings, post_off, alive, threshold, flat, per_query_cap,
+    dir_off, postings, post_off, pw, alive, threshold, flat, per_query_cap,
 ):
     """Queries spread over every numba thread. Each query writes into its own fixed slot of
     ``per_query_cap`` hits; the (rare) queries with more hits return their true count so the
@@ -319,7 +329,7 @@ def mih_search_parallel(
             else:
                 counts[qi] = _mih_one(
                     queries[qi], words, starts, widths, radii, masks, mask_lo, mask_hi, coarse,
-                    coarse_off, dirs, dir_off, postings, post_off, alive, threshold,
+                    coarse_off, dirs, dir_off, postings, post_off, pw, alive, threshold,
                     slots_pos[qi], slots_dist[qi], scratch,
                 )
     return counts, slots_pos, slots_dist

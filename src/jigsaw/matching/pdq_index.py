@@ -4,11 +4,12 @@ Shape of the index (an LSM-style set of immutable *segments* plus a small mutabl
 
 * A **segment** holds its hashes as an ``(n, 4)`` uint64 array, **sorted by chunk 0**, so the
   first multi-index table is only a directory (bucket start offsets) and its candidates are read
-  sequentially. Each further table is a directory plus ``uint32`` postings (row numbers sorted by
-  that chunk's value), built with a counting sort in O(n). Directories are stored as a uint32
-  checkpoint every 32 buckets plus a uint8 (or wider, if needed) offset per bucket. Ids are stored as ``uint32`` offsets
-  from a base when they fit (they do for database keys), else ``int64``. Removals clear a bit in
-  an alive bitmap (1 bit per hash), so they cost nothing at query time.
+  sequentially. Each further table is a directory plus postings (row numbers sorted by that
+  chunk's value, 3 bytes each below 2**24 rows, else 4), built with a counting sort in O(n).
+  Directories are stored as a uint32 checkpoint every 32 buckets plus a uint8 (or wider, if
+  needed) offset per bucket. Ids are stored as ``uint32`` offsets from a base when they fit
+  (they do for database keys), else ``int64``. Removals clear a bit in an alive bitmap (1 bit
+  per hash), so they cost nothing at query time.
 * The **tail** takes new hashes. It is searched by brute force, so an added hash is matchable by
   the very next query; when it passes ``tail_max`` rows it becomes a segment, and segments of
   similar size are merged (size-tiered), so there are O(log n) of them and no full rebuild
@@ -106,7 +107,7 @@ class _Segment:
     widths: np.ndarray  # (m,) int64; empty for a flat (brute-force) segment
     coarse: np.ndarray  # uint32 directory checkpoints, one per 32 buckets (+1) per table
     dirs: np.ndarray  # per-bucket offsets from the checkpoint (2**w + 1 per table), u8/u16/u32
-    postings: np.ndarray  # uint32, concatenated postings for tables 1..m-1
+    postings: np.ndarray  # uint8: row numbers of tables 1..m-1, posting_bytes each, little-endian
     n_alive: int = field(default=0)
 
     @property
@@ -130,6 +131,12 @@ class _Segment:
     def dir_off(self) -> np.ndarray:
         sizes = (np.int64(1) << self.widths) + 1
         return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+    @property
+    def posting_bytes(self) -> int:
+        """3 while a segment has fewer than 2**24 rows (a quarter less memory than uint32), else 4."""
+        entries = max(self.widths.shape[0] - 1, 0) * self.n
+        return self.postings.shape[0] // entries if entries else 4
 
     @property
     def post_off(self) -> np.ndarray:
@@ -159,7 +166,7 @@ class _Segment:
             alive[-1] = (1 << (n % 8)) - 1
         if n <= flat_max:
             return cls(np.ascontiguousarray(words), ids_store, base, alive, np.zeros(0, np.int64),
-                       np.zeros(0, np.uint32), np.zeros(0, np.uint8), np.zeros(0, np.uint32), n)
+                       np.zeros(0, np.uint32), np.zeros(0, np.uint8), np.zeros(0, np.uint8), n)
         widths = chunk_layout(n)
         starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
         # Table 0: sort the rows themselves by chunk 0; its directory is all it needs.
@@ -168,12 +175,14 @@ class _Segment:
         words = np.ascontiguousarray(words[order])
         ids_store = ids_store[order]
         dirs = [dir0]
-        postings = np.empty(max(len(widths) - 1, 0) * n, dtype=np.uint32)
+        pw = 3 if n <= 1 << 24 else 4
+        by_row = np.empty((max(len(widths) - 1, 0) * n, pw), dtype=np.uint8)
         for j in range(1, len(widths)):
             keys = K.chunk_values(words, int(starts[j]), int(widths[j]))
             order_j, dir_j = K.counting_sort(keys, 1 << int(widths[j]))
-            postings[(j - 1) * n : j * n] = order_j
+            by_row[(j - 1) * n : j * n] = order_j.astype("<u4").view(np.uint8).reshape(n, 4)[:, :pw]
             dirs.append(dir_j)
+        postings = by_row.reshape(-1)
         coarse, fine = _compress_directories(dirs)
         return cls(words, ids_store, base, alive, widths, coarse, fine, postings, n)
 
@@ -195,8 +204,8 @@ class _Segment:
                 np.zeros(1, np.uint32), np.zeros(m, np.int64), np.zeros(m, np.int64))
             dir_off, post_off, coarse_off = self.dir_off, self.post_off, self.coarse_off
         args = (queries, self.words, starts, widths, radii, masks, mask_lo, mask_hi, self.coarse,
-                coarse_off, self.dirs, dir_off, self.postings, post_off, self.alive,
-                np.int64(threshold), flat)
+                coarse_off, self.dirs, dir_off, self.postings, post_off, np.int64(self.posting_bytes),
+                self.alive, np.int64(threshold), flat)
         if not parallel:
             return K.mih_search_serial(*args)
         cap = 16
@@ -409,8 +418,8 @@ class PdqIndex:
             z = np.zeros(1, np.int64)
             u32 = np.zeros(1, np.uint32)
             lims, pos, dist = K.mih_search_serial(
-                q, tail, z, z, z, u32, z, z, u32, z, np.zeros(1, np.uint8), z, u32, z, alive,
-                np.int64(threshold), True)
+                q, tail, z, z, z, u32, z, z, u32, z, np.zeros(1, np.uint8), z, np.zeros(4, np.uint8), z,
+                np.int64(4), alive, np.int64(threshold), True)
             parts.append((lims, dist, self._tail_ids[pos]))
         return _combine(parts, nq)
 
@@ -442,12 +451,17 @@ class PdqIndex:
                 alive=np.array(arrays[p + "alive"]),  # writable copy: n/8 bytes
                 widths=np.asarray(arrays[p + "widths"], dtype=np.int64),
                 coarse=arrays[p + "coarse"], dirs=arrays[p + "dirs"],
-                postings=arrays[p + "postings"],
+                postings=_posting_bytes_view(arrays[p + "postings"]),
                 n_alive=int(sm["n_alive"]),
             )
             _check_segment(seg)
             idx._segments.append(seg)
         return idx
+
+
+def _posting_bytes_view(postings: np.ndarray) -> np.ndarray:
+    """Files written before 3-byte postings hold uint32 ones: the same bytes, 4 per posting."""
+    return postings.view(np.uint8) if postings.dtype == np.dtype("<u4") else postings
 
 
 def _check_segment(seg: _Segment) -> None:
@@ -460,7 +474,7 @@ def _check_segment(seg: _Segment) -> None:
     ok = ok and seg.alive.shape == ((n + 7) // 8,)
     u = np.dtype
     ok = ok and seg.words.dtype == u("<u8") and seg.ids.dtype in (u("<u4"), u("<i8"))
-    ok = ok and seg.alive.dtype == u("u1") and seg.postings.dtype == u("<u4")
+    ok = ok and seg.alive.dtype == u("u1") and seg.postings.dtype == u("u1")
     ok = ok and seg.coarse.dtype == u("<u4") and seg.dirs.dtype in (u("u1"), u("<u2"), u("<u4"))
     if seg.widths.shape[0]:
         ok = ok and int(seg.widths.sum()) == 256 and int(seg.widths.max()) <= 32
@@ -468,7 +482,7 @@ def _check_segment(seg: _Segment) -> None:
         ok = ok and seg.dirs.shape[0] == int(((np.int64(1) << seg.widths) + 1).sum())
         ok = ok and seg.coarse.shape[0] == int(
             ((np.int64(1) << (seg.widths - K.DIR_BLOCK_SHIFT)) + 1).sum())
-        ok = ok and seg.postings.shape[0] == (len(seg.widths) - 1) * n
+        ok = ok and seg.postings.shape[0] in ((len(seg.widths) - 1) * n * 3, (len(seg.widths) - 1) * n * 4)
     if not ok:
         from jigsaw.matching.fileformat import IndexFormatError
 
