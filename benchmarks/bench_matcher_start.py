@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 
 from jigsaw import events
 from jigsaw.bootstrap import open_platform
@@ -34,12 +34,12 @@ from jigsaw.matching.service import MatchingService
 from jigsaw.matching.storage import BankEntry, add_entry, create_bank, get_bank
 
 
-def _fill(engine: object, n: int, rng: np.random.Generator) -> list[str]:
-    with session_scope(engine) as session:  # type: ignore[arg-type]
+def _fill(engine: Engine, n: int, rng: np.random.Generator) -> list[str]:
+    with session_scope(engine) as session:
         bank_id = create_bank(session, "BENCH").id
     values = [row.tobytes().hex() for row in rng.integers(0, 256, size=(n, 32), dtype=np.uint8)]
     for start in range(0, n, 100_000):
-        with session_scope(engine) as session:  # type: ignore[arg-type]
+        with session_scope(engine) as session:
             session.execute(insert(BankEntry), [
                 {"bank_id": bank_id, "signal_type": "pdq", "value": v, "tags": []}
                 for v in values[start: start + 100_000]])

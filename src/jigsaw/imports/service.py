@@ -372,8 +372,8 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
     unrouted: list[Document] = []
     for doc in files:
         hint = cybertip.report_id_hint(doc.data)
-        if hint in known_ids:
-            routed.setdefault(hint, []).append((doc.name, doc.data))  # type: ignore[arg-type]
+        if hint is not None and hint in known_ids:
+            routed.setdefault(hint, []).append((doc.name, doc.data))
         else:
             unrouted.append(doc)
     by_report: dict[str, list[cybertip.FileDetails]] = {}

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -14,7 +13,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.events import ReportStored
-from jigsaw.intake.access import can_read_all_reports, can_read_report
+from jigsaw.intake.access import can_read_report
 from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
 from jigsaw.linking.identifiers import Identifier
@@ -135,35 +134,3 @@ def read_report(session: Session, principal: Principal, report_id: int, *, purpo
         raise ReportNotFound(report_id)
     record(session, principal.actor, AuditAction.CONSULTATION, "report", report.id, purpose=purpose)
     return report
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    id: int
-    reference: str
-    received_at: datetime
-    source: str
-    channel: str
-    incident_type: str
-    platform: str | None
-    subjects: int
-    escalated: bool
-
-
-def report_queue(
-    session: Session, principal: Principal, *, limit: int = 50, offset: int = 0
-) -> tuple[list[QueueRow], int]:
-    """The analyst queue: newest first (triage ordering replaces this later). No personal data."""
-    if not can_read_all_reports(principal):
-        return [], 0
-    subject_counts = (select(Subject.report_id, func.count(Subject.id).label("n"))
-                      .group_by(Subject.report_id).subquery())
-    rows = session.execute(
-        select(Report.id, Report.reference, Report.received_at, Report.source, Report.channel,
-               Report.incident_type, Report.platform, func.coalesce(subject_counts.c.n, 0),
-               Report.escalation.is_not(None))
-        .outerjoin(subject_counts, subject_counts.c.report_id == Report.id)
-        .order_by(Report.received_at.desc(), Report.id.desc()).limit(limit).offset(offset)
-    ).all()
-    total = session.scalar(select(func.count(Report.id))) or 0
-    return [QueueRow(*row) for row in rows], total

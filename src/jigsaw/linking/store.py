@@ -110,8 +110,7 @@ def matching_bank_lookup(engine: Engine) -> BankLookup:
                 todo = [i for i, m in enumerate(items) if out[i][0] is None and getattr(m, stype)]
                 if not todo:
                     continue
-                found = service.describe(service.lookup_raw(stype, [getattr(items[i], stype) for i in todo],
-                                                            refresh=False))
+                found = service.lookup(stype, [getattr(items[i], stype) for i in todo], refresh=False)
                 for i, matches in zip(todo, found, strict=True):
                     named = [m for m in matches if m.series]
                     if named:
@@ -614,19 +613,20 @@ class RebuildResult:
     seconds: dict[str, float]
 
 
-def _fetch(session: Session, sql: str, cols: int) -> list[np.ndarray]:
-    """Integer columns of a query as numpy arrays, read in chunks (5M rows without tuples piling up)."""
+def _row_chunks(session: Session, sql: str) -> Iterator[Sequence[Any]]:
+    """The rows of ``sql`` from the DB-API cursor, 200,000 at a time (no tuples piling up)."""
     cursor = session.connection().connection.cursor()
-    parts: list[np.ndarray] = []
     try:
         cursor.execute(sql)
-        while True:
-            chunk = cursor.fetchmany(200_000)
-            if not chunk:
-                break
-            parts.append(np.asarray(chunk, dtype=np.int64).reshape(-1, cols))
+        while chunk := cursor.fetchmany(200_000):
+            yield chunk
     finally:
         cursor.close()
+
+
+def _fetch(session: Session, sql: str, cols: int) -> list[np.ndarray]:
+    """Integer columns of a query as numpy arrays, read in chunks (5M rows without tuples piling up)."""
+    parts = [np.asarray(chunk, dtype=np.int64).reshape(-1, cols) for chunk in _row_chunks(session, sql)]
     arr = np.concatenate(parts) if parts else np.zeros((0, cols), np.int64)
     return [arr[:, i] for i in range(cols)]
 
@@ -639,17 +639,7 @@ def _fetch_pairs(session: Session, table: str, high: str, low: str, where: str =
     int64 per row by the database: a 1-tuple per row costs the driver about half a 2-tuple, and
     millions of rows are read this way on every rebuild."""
     sql = f"SELECT CAST({high} AS BIGINT) * {_HIGH} + {low} FROM {table} {where}"  # noqa: S608 - fixed names
-    cursor = session.connection().connection.cursor()
-    parts: list[np.ndarray] = []
-    try:
-        cursor.execute(sql)
-        while True:
-            chunk = cursor.fetchmany(200_000)
-            if not chunk:
-                break
-            parts.append(np.fromiter((r[0] for r in chunk), np.int64, len(chunk)))
-    finally:
-        cursor.close()
+    parts = [np.fromiter((r[0] for r in chunk), np.int64, len(chunk)) for chunk in _row_chunks(session, sql)]
     packed = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     return packed >> 32, packed & (_HIGH - 1)
 

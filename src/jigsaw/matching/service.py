@@ -102,24 +102,29 @@ class MatchingService:
     def refresh(self) -> int:
         """Apply bank changes made since the last call; returns how many entries changed."""
         with self._lock, Session(self.engine) as session:
-            if not self._opened:
-                self._opened = True
-                self._open_snapshot(session)
-            present = set()
-            for b in session.scalars(select(Bank)):
-                present.add(b.id)
-                state = self._banks.get(b.id)
-                if state is None:
-                    self._banks[b.id] = _BankState(b.name, b.enabled, b.pdq_threshold)
-                else:
-                    state.name, state.enabled = b.name, b.enabled
-                    state.pdq_threshold = b.pdq_threshold
-            for gone in set(self._banks) - present:
-                del self._banks[gone]
-            changed = self._pull_entries(session) + self._pull_removals(session)
-            self._since_snapshot += changed
+            changed = self._catch_up(session)
             if self.snapshot_dir is not None and self._since_snapshot >= self.snapshot_after:
                 self._save_snapshot(session)
+        return changed
+
+    def _catch_up(self, session: Session) -> int:
+        """Open the snapshot on first use, then apply bank, entry and removal changes."""
+        if not self._opened:
+            self._opened = True
+            self._open_snapshot(session)
+        present = set()
+        for b in session.scalars(select(Bank)):
+            present.add(b.id)
+            state = self._banks.get(b.id)
+            if state is None:
+                self._banks[b.id] = _BankState(b.name, b.enabled, b.pdq_threshold)
+            else:
+                state.name, state.enabled = b.name, b.enabled
+                state.pdq_threshold = b.pdq_threshold
+        for gone in set(self._banks) - present:
+            del self._banks[gone]
+        changed = self._pull_entries(session) + self._pull_removals(session)
+        self._since_snapshot += changed
         return changed
 
     # -- snapshots -----------------------------------------------------------------------
@@ -157,8 +162,8 @@ class MatchingService:
         """Bring the indexes up to date and save them as the current snapshot generation."""
         if self.snapshot_dir is None:
             return None
-        self.refresh()
         with self._lock, Session(self.engine) as session:
+            self._catch_up(session)
             return self._save_snapshot(session)
 
     def _save_snapshot(self, session: Session) -> Path:
@@ -280,10 +285,10 @@ class MatchingService:
 
     def lookup(
         self, stype: str, values: Sequence[str], *, banks: Iterable[str] | None = None,
-        threshold: int | None = None, session: Session | None = None,
+        threshold: int | None = None, session: Session | None = None, refresh: bool = True,
     ) -> list[list[Match]]:
         """Per query, every matching entry with its bank metadata, nearest first."""
-        raw = self.lookup_raw(stype, values, banks=banks, threshold=threshold)
+        raw = self.lookup_raw(stype, values, banks=banks, threshold=threshold, refresh=refresh)
         return self.describe(raw, session=session)
 
     def describe(self, raw: list[list[tuple[str, int, int]]], *,

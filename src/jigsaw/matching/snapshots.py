@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +82,7 @@ def _writer_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_generation(directory: Path, manifest: Manifest, write_files: Any) -> Path:
+def write_generation(directory: Path, manifest: Manifest, write_files: Callable[[Path], None]) -> Path:
     """Write a new generation: ``write_files(folder)`` saves the index files into ``folder``.
 
     Returns the generation folder once ``CURRENT`` names it; older generations are removed.
@@ -92,7 +92,7 @@ def write_generation(directory: Path, manifest: Manifest, write_files: Any) -> P
         return _write_locked(directory, manifest, write_files)
 
 
-def _write_locked(directory: Path, manifest: Manifest, write_files: Any) -> Path:
+def _write_locked(directory: Path, manifest: Manifest, write_files: Callable[[Path], None]) -> Path:
     name = f"gen-{time.time_ns()}-{os.getpid()}"
     staging = directory / f".{name}.tmp"
     staging.mkdir()
