@@ -9,7 +9,7 @@ the per-report ``intake.service.submit_report`` path on a sample for comparison.
 
 Two modes, because the platform reacts to every stored report (``jigsaw.events``):
 
-* ``--mode import``: the import alone. ``jigsaw.events.clear()`` is called in this process
+* ``--mode import``: the import alone. the platform gets an empty event bus
   after the platform is opened, so linking and triage do not run (the reports are stored
   unlinked and unscored, as after ``linking.hooks.paused()``).
 * ``--mode e2e``: the real product path, with ``bootstrap.install_reactions`` in place:
@@ -34,11 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from jigsaw import events
 from jigsaw.audit.service import Actor, verify
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
 from jigsaw.db.engine import session_scope
+from jigsaw.events import EventBus
 from jigsaw.imports import service, synthetic
 from jigsaw.imports.sources import read_path
 
@@ -55,7 +55,7 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
         batch = synthetic.write_directory(root / "batch", synthetic.documents(1_000_000, reports))
         platform = open_platform(Settings(data_dir=root / "data", database_url=f"sqlite:///{root / 'data/j.db'}"))
         if mode == "import":
-            events.clear()  # the import alone: no linking or triage reactions in this process
+            platform.events = EventBus()  # the import alone: no linking or triage reactions
         actor = Actor("bench")
         with session_scope(platform.engine) as session:
             org_id, org_name = service.resolve_organisation(session, actor, None, "cybertip")

@@ -53,7 +53,6 @@ from jigsaw.linking import hooks
 from jigsaw.linking.incremental import MemoryStore, Touched, add_subjects
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.linking.store import link_report, rebuild
-from jigsaw.security.fieldcrypt import active_cipher
 
 ACTOR = Actor("bench")
 TS = "2026-01-01 00:00:00.000000"
@@ -106,8 +105,7 @@ def synth(n_reports: int, n_obs: int, media_ratio: float, seed: int = 1, hub_val
 
 def build_store(path: Path, data: dict[str, np.ndarray]) -> Settings:
     settings = Settings(data_dir=path, database_url=f"sqlite:///{path / 'jigsaw.db'}")
-    open_platform(settings)
-    cipher = active_cipher()
+    cipher = open_platform(settings).cipher
     summary = cipher.encrypt("synthetic benchmark report", "reports.summary")
     value = cipher.encrypt("synthetic@bench.invalid", "identifiers.value")
     n_reports = int(data["subj_report"].max()) + 1

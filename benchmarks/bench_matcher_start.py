@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, insert
 
-from jigsaw import events
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
 from jigsaw.db.engine import session_scope
+from jigsaw.events import EventBus
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.service import MatchingService
 from jigsaw.matching.storage import BankEntry, add_entry, create_bank, get_bank
@@ -51,7 +51,7 @@ def run(n: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         platform = open_platform(Settings(data_dir=root / "data", database_url=f"sqlite:///{root / 'data/j.db'}"))
-        events.clear()  # no re-matching of stored media: only the matcher is measured
+        platform.events = EventBus()  # no re-matching of stored media: only the matcher is measured
         values = _fill(platform.engine, n, rng)
         folder = root / "data" / "index"
         query = [values[n // 2]]

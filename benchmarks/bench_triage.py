@@ -34,17 +34,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from jigsaw import events
 from jigsaw.audit.service import Actor
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
 from jigsaw.db.engine import session_factory
-from jigsaw.events import ReportStored
+from jigsaw.events import EventBus, ReportStored
 from jigsaw.intake.domain import IdentifierDraft, MediaDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.models import Report
 from jigsaw.intake.service import submit_report
 from jigsaw.linking.identifiers import normalise
-from jigsaw.security.fieldcrypt import active_cipher, encode_json
+from jigsaw.security.fieldcrypt import FieldCipher, encode_json
 from jigsaw.triage import service as triage
 
 BATCH = 50_000
@@ -54,12 +53,11 @@ def md5_of(i: int) -> str:
     return f"{i:032x}"
 
 
-def build(engine_url: str, n: int, bank: int) -> None:
+def build(engine_url: str, n: int, bank: int, cipher: FieldCipher) -> None:
     """Bulk-load the store with raw executemany (fast) on the migrated schema."""
     import sqlite3
 
     path = engine_url.removeprefix("sqlite:///")
-    cipher = active_cipher()
     summary = cipher.encrypt("Synthetic benchmark report.", "reports.summary")
     source_data = cipher.encrypt(encode_json({}), "reports.source_data")
     media_annotations = cipher.encrypt(encode_json({}), "media.annotations")
@@ -143,7 +141,7 @@ def prepared_store(folder: Path, store: Path | None, n: int, bank: int) -> tuple
     target = store or data
     platform = open_platform(Settings(data_dir=target, database_url=f"sqlite:///{target / 'jigsaw.db'}"))
     start = time.perf_counter()
-    build(str(platform.engine.url), n, bank)
+    build(str(platform.engine.url), n, bank, platform.cipher)
     platform.engine.dispose()
     built = time.perf_counter() - start
     if store is not None:
@@ -181,8 +179,8 @@ def main() -> None:
                 profiler.disable()
             rescored.append(len(triage.linked_reports(session, event.report_id).linked_report_ids))  # type: ignore
 
-        events.clear()
-        events.subscribe(ReportStored, timed)
+        platform.events = EventBus()
+        platform.events.subscribe(ReportStored, timed)
         normalise("email", "warm@example.org")
         factory = session_factory(platform.engine)
         submit_ms: list[float] = []

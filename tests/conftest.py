@@ -15,9 +15,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from jigsaw.bootstrap import Platform, open_platform
+from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
-from jigsaw.db.engine import _engine_for
+from jigsaw.platform import Platform
 
 PG_ADMIN_URL = os.environ.get("JIGSAW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -36,9 +36,6 @@ def pg_database() -> Iterator[str]:
     try:
         yield url
     finally:
-        engine = _engine_for(url)
-        engine.dispose()
-        _engine_for.cache_clear()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -52,12 +49,16 @@ def make_settings(data_dir: Path, database_url: str | None = None) -> Settings:
 def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
     """An opened platform (migrated, keys installed) on each backend."""
     url = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
-    yield open_platform(make_settings(tmp_path / "data", url))
+    opened = open_platform(make_settings(tmp_path / "data", url))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
-def sqlite_platform(tmp_path: Path) -> Platform:
-    return open_platform(make_settings(tmp_path / "data"))
+def sqlite_platform(tmp_path: Path) -> Iterator[Platform]:
+    opened = open_platform(make_settings(tmp_path / "data"))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import Organisation, User
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.service import Actor
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
+from jigsaw.platform import Platform
 
 TEST_PASSWORD = "correct horse battery staple"
 ACTOR = Actor("test")

@@ -1,45 +1,72 @@
-"""Opening the platform: one place that turns settings into a ready database and keys."""
+"""The composition root: the one list of capabilities, and opening a platform from it.
+
+``CAPABILITIES`` is the only place that names them. Each entry is a package under
+``jigsaw/`` with a ``manifest.py`` declaring a :class:`~jigsaw.capability.Capability`; the
+web app, the CLI, the templates, the staff navigation, the tables seen by the migrations and
+the event handlers are all built from that list, in its order.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from functools import cache
 
-from sqlalchemy import Engine
-
+from jigsaw.capability import Capability, handler_order
 from jigsaw.config import Settings, get_settings
-from jigsaw.db.engine import get_engine
+from jigsaw.db.engine import make_engine
 from jigsaw.db.migrate import upgrade
-from jigsaw.security.fieldcrypt import FieldCipher, install_cipher
+from jigsaw.platform import Platform
+from jigsaw.security.fieldcrypt import FieldCipher, bind_cipher
+
+CAPABILITIES: tuple[str, ...] = (
+    "accounts",
+    "audit",
+    "intake",
+    "imports",
+    "media",
+    "matching",
+    "linking",
+    "triage",
+)
 
 
-@dataclass(frozen=True)
-class Platform:
-    settings: Settings
-    engine: Engine
-    cipher: FieldCipher
+@cache
+def capabilities() -> tuple[Capability, ...]:
+    """Every composed capability's manifest, in the list's order."""
+    found = []
+    for name in CAPABILITIES:
+        manifest = importlib.import_module(f"jigsaw.{name}.manifest")
+        cap: Capability = manifest.CAPABILITY
+        if cap.name != name:
+            raise ValueError(f"jigsaw.{name}.manifest declares itself as {cap.name!r}")
+        found.append(cap)
+    return tuple(found)
+
+
+def import_tables() -> None:
+    """Import every capability's table modules, so ``Base.metadata`` (and Alembic) sees them all."""
+    for cap in capabilities():
+        for module in cap.tables:
+            importlib.import_module(module)
 
 
 def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> Platform:
-    """Create the data folder, load or create the keys, and bring the schema up to date."""
+    """Create the data folder, load or create the keys, bring the schema up to date (unless
+    ``migrate`` is false: read-only commands) and compose the capabilities on a new platform."""
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cipher = FieldCipher(settings.field_key())
-    install_cipher(cipher)
-    engine = get_engine(settings.database_url)
+    engine = make_engine(settings.database_url)
+    bind_cipher(engine, cipher)
     if migrate:
         upgrade(engine)
-    from jigsaw.matching.service import keep_snapshots
-
-    keep_snapshots(engine, settings.data_dir / "index")
-    install_reactions()
-    return Platform(settings, engine, cipher)
-
-
-def install_reactions() -> None:
-    """Wire capabilities to each other's events. Order matters: linking first, since triage
-    reads network membership and bank matches when it scores."""
-    from jigsaw.linking import hooks as linking_hooks
-    from jigsaw.triage import service as triage_service
-
-    linking_hooks.install()
-    triage_service.install()
+    composed = capabilities()
+    platform = Platform(settings=settings, engine=engine, cipher=cipher, session_key=settings.session_key(),
+                        capabilities=composed)
+    for cap in handler_order(composed):
+        for sub in cap.subscriptions:
+            platform.events.subscribe(sub.event, sub.handler)
+    for cap in composed:
+        if cap.open is not None:
+            cap.open(platform)
+    return platform

@@ -1,7 +1,9 @@
 """In-process domain events, so capabilities react to each other without importing each other.
 
 Intake publishes :class:`ReportStored` after it writes a report; linking and triage
-subscribe when the platform is composed (see :mod:`jigsaw.bootstrap`). Handlers run
+subscribe through their manifests when a platform opens (see :mod:`jigsaw.bootstrap`);
+each platform has its own :class:`EventBus`, reached from a session with
+:func:`jigsaw.platform.publish`. Handlers run
 synchronously inside the publisher's transaction: if one fails, the whole write rolls
 back, so no report is ever stored without its links and its triage.
 """
@@ -52,20 +54,22 @@ class SubjectInformationAdded:
 E = TypeVar("E")
 Handler = Callable[[Session, Any], None]
 
-_handlers: dict[type, list[Handler]] = defaultdict(list)
 
+class EventBus:
+    """One platform's subscriptions. Handlers run in the order they were subscribed, which the
+    composition root sets from the capabilities' declared ``after`` dependencies."""
 
-def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> None:
-    """Register ``handler`` once (re-registering the same function is a no-op)."""
-    if handler not in _handlers[event_type]:
-        _handlers[event_type].append(handler)
+    def __init__(self) -> None:
+        self._handlers: dict[type, list[Handler]] = defaultdict(list)
 
+    def subscribe(self, event_type: type[E], handler: Callable[[Session, E], None]) -> None:
+        """Register ``handler`` once (re-registering the same function is a no-op)."""
+        if handler not in self._handlers[event_type]:
+            self._handlers[event_type].append(handler)
 
-def publish(session: Session, event: object) -> None:
-    for handler in list(_handlers[type(event)]):
-        handler(session, event)
+    def publish(self, session: Session, event: object) -> None:
+        for handler in list(self._handlers[type(event)]):
+            handler(session, event)
 
-
-def clear() -> None:
-    """Remove every handler (tests that compose their own platform)."""
-    _handlers.clear()
+    def handlers(self, event_type: type) -> tuple[Handler, ...]:
+        return tuple(self._handlers[event_type])

@@ -21,8 +21,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
-from jigsaw.bootstrap import Platform, open_platform
-from jigsaw.security.fieldcrypt import install_cipher
+from jigsaw.bootstrap import open_platform
+from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
 from tests.conftest import make_settings
 
@@ -68,12 +68,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-@pytest.fixture(autouse=True)
-def _live_cipher(live_server: LiveServer) -> None:
-    """Other tests in the same run install their own key; the live server needs its own back."""
-    install_cipher(live_server.platform.cipher)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from jigsaw.accounts.models import ApiToken, User
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
-from jigsaw.bootstrap import Platform
+from jigsaw.platform import Platform
 from tests.support import csrf_from, login, make_org, make_staff, make_token, session_of
 
 

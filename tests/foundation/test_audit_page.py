@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.models import AuditEvent
-from jigsaw.bootstrap import Platform
+from jigsaw.platform import Platform
 from tests.support import login, make_org, make_staff, session_of
 
 

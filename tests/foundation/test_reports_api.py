@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from jigsaw.accounts.roles import OrgKind
 from jigsaw.audit.models import AuditEvent
-from jigsaw.bootstrap import Platform
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.platform import Platform
 from tests.support import make_org, make_token, session_of
 
 

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from jigsaw.accounts.roles import OrgKind, Role
-from jigsaw.bootstrap import Platform
+from jigsaw.platform import Platform
 from jigsaw.web.deps import Authorize
 from tests.support import login, make_org, make_staff
 

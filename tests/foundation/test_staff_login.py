@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from jigsaw.accounts.models import StaffSession, User
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.models import AuditEvent
-from jigsaw.bootstrap import Platform
+from jigsaw.platform import Platform
 from tests.support import csrf_from, login, make_org, make_staff, next_code, session_of
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from jigsaw.accounts.roles import OrgKind
-from jigsaw.bootstrap import Platform
+from jigsaw.platform import Platform
 from jigsaw.web.security import MAX_REQUEST_BODY_BYTES
 from tests.support import make_org, make_token
 

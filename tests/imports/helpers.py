@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jigsaw.audit.service import Actor
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.imports import service
 from jigsaw.imports.sources import Document
 from jigsaw.imports.summary import ImportSummary, Issue
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
+from jigsaw.platform import Platform
 
 ACTOR = Actor("test-import")
 

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from jigsaw.accounts.roles import OrgKind
-from jigsaw.bootstrap import Platform
 from jigsaw.imports import synthetic
 from jigsaw.imports.cli import register
 from jigsaw.imports.routes import router
+from jigsaw.platform import Platform
 from tests.imports.test_parsers import CSV, MAPPING
 from tests.support import make_org, make_token
 

@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from jigsaw.audit.models import AuditEvent
 from jigsaw.audit.service import verify
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.imports import service, synthetic
 from jigsaw.imports.limits import Limits
 from jigsaw.imports.sources import BatchRefused, Document, read_path, read_zip
 from jigsaw.intake.models import MediaRecord, Report
 from jigsaw.intake.service import submit_report
+from jigsaw.platform import Platform
 from tests.imports.helpers import ACTOR, counts, import_docs, options
 
 
@@ -223,7 +223,8 @@ def test_bulk_path_stores_exactly_what_submit_report_stores(platform: Platform) 
     from tests.support import make_org
 
     orm_org = make_org(platform, "ORM twin")
-    ready = [service._report_task((name, data, files, (), bulk_opts.limits, "GB", True)) for name, data, files in
+    ready = [service._report_task((name, data, files, (), bulk_opts.limits, "GB", True, platform.cipher))
+             for name, data, files in
              _joined(docs)]
     with session_scope(platform.engine) as session:
         for item in ready:

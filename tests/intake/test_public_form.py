@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 
 from jigsaw.audit.models import AuditEvent
-from jigsaw.bootstrap import Platform
 from jigsaw.intake import public
 from jigsaw.intake.domain import InvalidReport, Problem
 from jigsaw.intake.models import Observation, PublicDraft, Report
+from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
 from tests.support import csrf_from, session_of
 

@@ -7,7 +7,6 @@ import uuid
 import numpy as np
 from sqlalchemy import func, select
 
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.intake.domain import IdentifierDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.models import IdentifierRecord
@@ -17,6 +16,7 @@ from jigsaw.linking.graph import key_counts, unique_counts
 from jigsaw.linking.models import LinkIdentifier, LinkSubject
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.linking.store import rebuild
+from jigsaw.platform import Platform
 from tests.linking.scenario import ACTOR
 
 

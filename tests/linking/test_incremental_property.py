@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.intake.domain import IdentifierDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.service import submit_report
@@ -19,6 +18,7 @@ from jigsaw.linking.incremental import MemoryStore, Touched, add_subjects
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.linking.store import link_report, rebuild
+from jigsaw.platform import Platform
 from tests.linking.scenario import ACTOR
 
 # A report: subjects, each holding some of a small pool of keys (so keys collide often).

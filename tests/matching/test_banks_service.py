@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.matching.banks import ParseError, make_entry
 from jigsaw.matching.formats import csvfmt
@@ -22,6 +21,7 @@ from jigsaw.matching.storage import (
     list_banks,
     remove_entries,
 )
+from jigsaw.platform import Platform
 
 
 def pdq_hex(rng: np.random.Generator) -> str:

@@ -16,7 +16,6 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from jigsaw.config import get_settings
-from jigsaw.db.engine import _engine_for
 from jigsaw.matching.cli import _write_report, register
 from jigsaw.matching.scan import ScanReport
 from jigsaw.media import hash_bytes
@@ -31,8 +30,6 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer
     register(app)
     yield app
     get_settings.cache_clear()
-    _engine_for(f"sqlite:///{tmp_path / 'data' / 'j.db'}").dispose()
-    _engine_for.cache_clear()
 
 
 def synthetic_png(seed: int, size: int = 128) -> bytes:

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from jigsaw.accounts.roles import OrgKind, Role
-from jigsaw.bootstrap import Platform
 from jigsaw.matching.routes import router
+from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
 from tests.support import login, make_org, make_staff, make_token
 

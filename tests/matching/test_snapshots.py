@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from jigsaw.bootstrap import Platform
 from jigsaw.cli.app import app
 from jigsaw.config import get_settings
 from jigsaw.db.engine import session_scope
@@ -18,6 +17,7 @@ from jigsaw.matching import snapshots
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.service import MatchingService
 from jigsaw.matching.storage import add_entry, create_bank, get_bank, import_entries, remove_entries
+from jigsaw.platform import Platform
 from tests.matching.test_banks_service import near, pdq_hex
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.intake.models import Subject
 from jigsaw.matching.banks import EntryRecord
 from jigsaw.matching.storage import add_entry, create_bank
+from jigsaw.platform import Platform
 from jigsaw.triage import service
 from jigsaw.triage.model import shipped_text
 from jigsaw.triage.models import MediaMatchRecord, TriageAssessment, TriageState

@@ -20,7 +20,7 @@ from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
 from jigsaw.web.deps import authorize, db_session, require_csrf
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 admins = authorize(roles={Role.ADMIN}, page=True)
@@ -31,7 +31,7 @@ def admin_page(
     request: Request, principal: Principal = Depends(admins), session: Session = Depends(db_session),
 ) -> Response:
     now = datetime.now(UTC)
-    return templates.TemplateResponse(request, "admin.html", {
+    return render(request, "accounts/admin.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "now": now,
         "organisations": session.scalars(select(Organisation).order_by(Organisation.name)).all(),
         "users": session.scalars(select(User).order_by(User.email)).all(),

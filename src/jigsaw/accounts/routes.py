@@ -18,11 +18,10 @@ from jigsaw.web.security import (
     client_key,
     ensure_anon_csrf_cookie,
 )
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_ATTEMPTS_PER_5_MIN = 30
-LANDING_PAGES = {Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue", Role.AUDITOR: "/audit", Role.ADMIN: "/admin"}
 
 
 def login_limiter(request: Request) -> SlidingWindowLimiter:
@@ -44,9 +43,9 @@ def _safe_next(path: str | None) -> str:
 def _login_page(request: Request, *, error: str | None = None, email: str = "", next_path: str = "/",
                 status_code: int = 200) -> Response:
     cookie = ensure_anon_csrf_cookie(request)
-    token = anon_csrf_token(platform_of(request).settings.session_key(), cookie)
-    response = templates.TemplateResponse(
-        request, "login.html",
+    token = anon_csrf_token(platform_of(request).session_key, cookie)
+    response = render(
+        request, "accounts/login.html",
         {"error": error, "email": email, "next_path": _safe_next(next_path), "csrf_token": token, "principal": None},
         status_code=status_code,
     )
@@ -67,8 +66,9 @@ def login(
     email: str = Form(""), password: str = Form(""), code: str = Form(""),
     csrf_token: str = Form(""), next: str = Form("/"),
 ) -> Response:
-    settings = platform_of(request).settings
-    if not check_anon_csrf(settings.session_key(), request, csrf_token):
+    platform = platform_of(request)
+    settings = platform.settings
+    if not check_anon_csrf(platform.session_key, request, csrf_token):
         return _login_page(request, error="The form expired. Please try again.", email=email,
                            next_path=next, status_code=400)
     if not login_limiter(request).allow(client_key(request)):
@@ -84,7 +84,7 @@ def login(
     issued = accounts.start_session(session, result.user, lifetime_hours=settings.session_lifetime_hours)
     landing = _safe_next(next)
     if landing == "/":
-        landing = LANDING_PAGES.get(Role(result.user.role), "/")
+        landing = platform.landing_page(result.user.role)
     response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, issued.secret, httponly=True, samesite="strict",
                         secure=settings.cookie_secure, max_age=settings.session_lifetime_hours * 3600)

@@ -13,7 +13,7 @@ from jigsaw.audit import service
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.models import AuditEvent
 from jigsaw.web.deps import authorize, db_session
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 auditors = authorize(roles={Role.AUDITOR}, page=True)
@@ -46,7 +46,7 @@ def audit_log(
     service.record(session, principal.actor, AuditAction.CONSULTATION, "audit_log", None, purpose=REVIEW_PURPOSE,
                    detail={"filters": {"action": action, "actor": actor, "entity_type": entity_type,
                                        "entity_id": entity_id}, "page": page})
-    return templates.TemplateResponse(request, "audit.html", {
+    return render(request, "audit/audit.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "events": events, "total": total,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "integrity": integrity,
         "actions": [a.value for a in AuditAction],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from jigsaw.config import get_settings
-
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; for SQLite, create its folder and turn on WAL."""
+    """Create an engine for ``url``; for SQLite, create its folder and turn on WAL.
+
+    Each platform creates its own (engines are not cached by URL), so platforms share no pool."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -35,24 +34,14 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=8)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
-
-
-def get_engine(url: str | None = None) -> Engine:
-    """The shared engine for ``url`` (default: the configured database)."""
-    return _engine_for(url or get_settings().database_url)
-
-
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error: no half-written records."""
-    session = session_factory(engine or get_engine())()
+    session = session_factory(engine)()
     try:
         yield session
         session.commit()

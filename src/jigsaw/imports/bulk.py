@@ -37,7 +37,7 @@ from jigsaw.audit.models import AuditEvent
 from jigsaw.audit.service import Actor
 from jigsaw.intake.domain import PreparedReport, default_lines_of_enquiry
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
-from jigsaw.security.fieldcrypt import EncryptedText, active_cipher, encode_json
+from jigsaw.security.fieldcrypt import EncryptedText, FieldCipher, cipher_of, encode_json
 
 _PG_AUDIT_LOCK_KEY = 0x4A49_4753  # the advisory lock jigsaw.audit.service takes ("JIGS")
 _IN_CHUNK = 500
@@ -108,13 +108,13 @@ class EncodedReport(NamedTuple):
     lines: list[tuple[bytes, int | None]]  # (encrypted title, subject position or None)
 
 
-def encode_report(prepared: PreparedReport, source_data: dict[str, Any] | None = None) -> EncodedReport:
+def encode_report(prepared: PreparedReport, cipher: FieldCipher,
+                  source_data: dict[str, Any] | None = None) -> EncodedReport:
     """Flatten and encrypt one prepared report exactly as ``submit_report`` would store it.
 
     ``source_data`` replaces the draft's (the importer adds its provenance) without
     rebuilding the frozen draft, which costs more than encoding it.
     """
-    cipher = active_cipher()
     encrypt = cipher.encrypt
     draft = prepared.draft
 
@@ -154,7 +154,8 @@ def write_reports(
     organisation_id: int | None, token_id: int | None = None,
 ) -> list[Written]:
     """Insert ``reports`` (already prepared and de-duplicated) in the caller's transaction."""
-    return write_encoded(conn, [encode_report(p) for p in reports], actor,
+    cipher = cipher_of(conn)
+    return write_encoded(conn, [encode_report(p, cipher) for p in reports], actor,
                          organisation_id=organisation_id, token_id=token_id)
 
 

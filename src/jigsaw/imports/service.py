@@ -24,7 +24,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from jigsaw import events
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import Organisation
 from jigsaw.accounts.roles import OrgKind
@@ -40,6 +39,8 @@ from jigsaw.imports.sources import Document
 from jigsaw.imports.summary import Duplicate, ImportedReport, ImportSummary, Issue
 from jigsaw.intake.domain import PreparedReport
 from jigsaw.intake.service import submit_report
+from jigsaw.platform import publish
+from jigsaw.security.fieldcrypt import FieldCipher, cipher_of
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -223,7 +224,7 @@ class _Writer:
                 imported.extend(ImportedReport(i.name, i.external_id, w.report_id, w.reference)
                                 for i, w in zip(fresh, written, strict=True))
                 # Linking and triage react in this same transaction, once for the whole batch.
-                events.publish(session, ReportsStored(tuple(w.report_id for w in written)))
+                publish(session, ReportsStored(tuple(w.report_id for w in written)))
         digests = {i.external_id: i.digest for i in fresh}
         for report in imported:
             self.seen[report.external_id] = (report.report_id, digests[report.external_id])
@@ -260,7 +261,7 @@ def _stored_digests(session: Session, organisation_id: int, external_ids: list[s
 
 
 def finish(prepared: PreparedReport, *, name: str, external_id: str, digest: str, fmt: str,
-           warnings: Sequence[Issue], orm: bool) -> ReadyReport:
+           warnings: Sequence[Issue], orm: bool, cipher: FieldCipher) -> ReadyReport:
     """Record format, document and digest in source_data (idempotency, provenance) and encode.
 
     Runs in the worker: for the bulk path the report leaves it as encrypted plain rows.
@@ -270,7 +271,7 @@ def finish(prepared: PreparedReport, *, name: str, external_id: str, digest: str
     if orm:
         prepared = replace(prepared, draft=replace(draft, source_data=source_data))
         return ReadyReport(name, external_id, digest, prepared=prepared, warnings=tuple(warnings))
-    return ReadyReport(name, external_id, digest, encoded=encode_report(prepared, source_data),
+    return ReadyReport(name, external_id, digest, encoded=encode_report(prepared, cipher, source_data),
                        warnings=tuple(warnings))
 
 
@@ -312,13 +313,13 @@ FileDocument = tuple[str, bytes]  # (name, bytes) of a <fileDetails> document, p
 
 
 def _report_task(args: tuple[str, bytes, tuple[cybertip.FileDetails, ...], tuple[FileDocument, ...], Limits, str,
-                             bool]) -> ReadyReport | Issue | list[ReadyReport | Issue]:
+                             bool, FieldCipher]) -> ReadyReport | Issue | list[ReadyReport | Issue]:
     """Parse one report with its file details: those already parsed and those routed to it unparsed.
 
     The unparsed ones are parsed here, in the same worker as their report, so they never
     travel back through the parent as objects (pickling them cost more than parsing them).
     """
-    name, data, files, file_documents, limits, region, orm = args
+    name, data, files, file_documents, limits, region, orm, cipher = args
     joined = list(files)
     file_issues: list[ReadyReport | Issue] = []
     report_id = cybertip.report_id_from_name(name)
@@ -334,19 +335,19 @@ def _report_task(args: tuple[str, bytes, tuple[cybertip.FileDetails, ...], tuple
                                                 f"report {report_id}; not joined (import it with its report)", line))
             continue
         joined.append(details)
-    result = _parse_report(name, data, tuple(joined), limits, region, orm)
+    result = _parse_report(name, data, tuple(joined), limits, region, orm, cipher)
     return [result, *file_issues] if file_issues else result
 
 
 def _parse_report(name: str, data: bytes, files: tuple[cybertip.FileDetails, ...], limits: Limits, region: str,
-                  orm: bool) -> ReadyReport | Issue:
+                  orm: bool, cipher: FieldCipher) -> ReadyReport | Issue:
     try:
         parsed = cybertip.parse_report(name, data, files, limits=limits, lines=False)
         prepared, warnings = prepare_for_import(parsed.draft, name, default_region=region)
     except DocumentError as exc:
         return Issue(name, exc.reason, exc.line)
     return finish(prepared, name=name, external_id=parsed.external_id, digest=parsed.digest, fmt=cybertip.FORMAT,
-                  warnings=[*parsed.warnings, *warnings], orm=orm)
+                  warnings=[*parsed.warnings, *warnings], orm=orm, cipher=cipher)
 
 
 def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options: ImportOptions) -> ImportSummary:
@@ -377,6 +378,7 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
         else:
             unrouted.append(doc)
     by_report: dict[str, list[cybertip.FileDetails]] = {}
+    cipher = cipher_of(engine)
     with WorkerPool(options.workers, max(len(files), len(reports))) as pool:
         for parsed in pool.map(_file_task, [(d.name, d.data, options.limits) for d in unrouted]):
             if isinstance(parsed, Issue):
@@ -390,7 +392,7 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
         for doc in reports:
             report_id = cybertip.report_id_from_name(doc.name) or ""
             tasks.append((doc.name, doc.data, tuple(by_report.get(report_id, ())), tuple(routed.get(report_id, ())),
-                          options.limits, options.default_region, options.orm))
+                          options.limits, options.default_region, options.orm, cipher))
         if options.progress is not None:
             options.progress(0)
         summary = run_import(engine, cybertip.FORMAT, options, pool.map(_report_task, tasks),
@@ -402,8 +404,8 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
 # --- VICS ------------------------------------------------------------------------------
 
 
-def _vics_task(args: tuple[str, bytes, dict[int, str], Limits, str, bool]) -> list[ReadyReport | Issue]:
-    name, data, uk_map, limits, region, orm = args
+def _vics_task(args: tuple[str, bytes, dict[int, str], Limits, str, bool, FieldCipher]) -> list[ReadyReport | Issue]:
+    name, data, uk_map, limits, region, orm, cipher = args
     try:
         cases = vics.parse_case_export(name, data, uk_map=uk_map, limits=limits)
     except DocumentError as exc:
@@ -416,7 +418,7 @@ def _vics_task(args: tuple[str, bytes, dict[int, str], Limits, str, bool]) -> li
             out.append(Issue(name, f"{case.external_id}: {exc.reason}"))
             continue
         out.append(finish(prepared, name=name, external_id=case.external_id, digest=case.digest, fmt=vics.FORMAT,
-                          warnings=[*case.warnings, *warnings], orm=orm))
+                          warnings=[*case.warnings, *warnings], orm=orm, cipher=cipher))
     return out
 
 
@@ -427,7 +429,8 @@ def import_vics(engine: Engine, source: Iterable[Document | Issue], options: Imp
     docs: list[Document] = []
     for item in source:
         (issues if isinstance(item, Issue) else docs).append(item)  # type: ignore[arg-type]
-    tasks = [(d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm)
+    cipher = cipher_of(engine)
+    tasks = [(d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm, cipher)
              for d in docs]
     return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, tasks, options.workers),
                       documents=len(docs), pre_issues=issues)
@@ -441,6 +444,7 @@ def import_csv(engine: Engine, name: str, data: bytes, mapping: csvmap.CsvMappin
     """Import one CSV file, one report per row, through ``mapping``."""
     if len(data) > options.limits.max_csv_bytes:
         raise ImportRefused(f"{name}: {len(data)} bytes; the limit is {options.limits.max_csv_bytes}")
+    cipher = cipher_of(engine)
 
     def rows() -> Iterator[ReadyReport | Issue]:
         try:
@@ -459,6 +463,6 @@ def import_csv(engine: Engine, name: str, data: bytes, mapping: csvmap.CsvMappin
                 yield Issue(name, exc.reason, row.line)
                 continue
             yield finish(prepared, name=f"{name}:{row.line}", external_id=row.external_id, digest=row.digest,
-                         fmt=csvmap.FORMAT, warnings=warnings, orm=options.orm)
+                         fmt=csvmap.FORMAT, warnings=warnings, orm=options.orm, cipher=cipher)
 
     return run_import(engine, csvmap.FORMAT, options, rows(), documents=1)

@@ -13,7 +13,7 @@ from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
 from jigsaw.triage import service as triage
 from jigsaw.web.deps import authorize, db_session
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 case_pages = authorize(roles={Role.ANALYST, Role.SUPERVISOR}, page=True)
@@ -29,7 +29,6 @@ def incident_label(value: str) -> str:
         return value
 
 
-templates.env.filters["incident_label"] = incident_label
 
 
 @router.get("/queue", response_class=HTMLResponse)
@@ -42,7 +41,7 @@ def queue(
     total = 0
     if can_read_all_reports(principal):
         rows, total = triage.triage_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return templates.TemplateResponse(request, "queue.html", {
+    return render(request, "intake/queue.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
     })
@@ -57,7 +56,7 @@ def report_page(
         report = service.read_report(session, principal, report_id, purpose=STAFF_READ_PURPOSE)
     except service.ReportNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
-    return templates.TemplateResponse(request, "report.html", {
+    return render(request, "intake/report.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "report": report,
         "triage": triage.triage_view(session, report.id), "triage_config": triage.active_config(session),
         "reason_labels": triage.REASON_LABELS, "triage_msg": (triage_msg or "")[:300],

@@ -52,7 +52,7 @@ from jigsaw.web.security import (
     client_key,
     ensure_anon_csrf_cookie,
 )
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render as render_template
 
 router = APIRouter(prefix="/report", include_in_schema=False)
 
@@ -158,7 +158,7 @@ def step_url(step: StepId | None, *, changing: bool = False) -> str:
 # --- the "report sent" cookie: shows the reference after the draft is gone ---------------
 
 def _done_signature(request: Request, payload: str) -> str:
-    key = platform_of(request).settings.session_key()
+    key = platform_of(request).session_key
     return hmac.new(key, f"report-done|{payload}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -184,13 +184,13 @@ def render(request: Request, template: str, context: Mapping[str, Any], *,
            audience: Audience | None = None, status_code: int = 200) -> Response:
     """Render a public page with what every page needs: a CSRF token, the banner's wording."""
     cookie = ensure_anon_csrf_cookie(request)
-    token = anon_csrf_token(platform_of(request).settings.session_key(), cookie)
+    token = anon_csrf_token(platform_of(request).session_key, cookie)
     base: dict[str, Any] = {
         "csrf_token": token, "audience": audience,
         "is_adult": audience is not None and audience is not Audience.YOUNG_PERSON,
         "errors": [], "field_errors": {}, "back_url": None,
     }
-    response = templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    response = render_template(request, template, {**base, **context}, status_code=status_code)
     _set_cookie(request, response, ANON_CSRF_COOKIE, cookie, path="/")
     return response
 
@@ -216,7 +216,7 @@ def render_question(request: Request, step: StepId, state: FlowState, *,
     page = page_for(step, state.audience)
     field_errors = dict(field_errors or {})
     previous = previous_step(step, state)
-    return render(request, "public/question.html", {
+    return render(request, "intake/public/question.html", {
         "page": page, "values": {**state.answers, **(values or {})}, "field_errors": field_errors,
         "errors": error_links(page, field_errors, form_error), "changing": changing,
         "action": step_url(step), "title": page.title,
@@ -226,7 +226,7 @@ def render_question(request: Request, step: StepId, state: FlowState, *,
 
 def render_refused(request: Request, code: int, audience: Audience | None = None) -> Response:
     """A calm page for a form we could not read (too big, or not a plain form)."""
-    return render(request, "public/problem.html", {
+    return render(request, "intake/public/problem.html", {
         "title": "Sorry, we could not read that",
         "message": "What you sent was too long or in a form we cannot accept. "
                    "Go back and try again, with less text if it was very long. We never accept pictures or files.",
@@ -234,7 +234,7 @@ def render_refused(request: Request, code: int, audience: Audience | None = None
 
 
 def render_rate_limited(request: Request, audience: Audience | None) -> Response:
-    return render(request, "public/rate_limited.html", {"title": "Please try again later"},
+    return render(request, "intake/public/rate_limited.html", {"title": "Please try again later"},
                   audience=audience, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
 
 
@@ -269,7 +269,7 @@ def save_state(request: Request, session: Session, response: Response, state: Fl
 @router.get("", response_class=HTMLResponse)
 def start_page(request: Request) -> Response:
     """What this form is for, what it is not for, and where to go instead."""
-    return render(request, "public/start.html", {"title": "Report online sexual abuse"})
+    return render(request, "intake/public/start.html", {"title": "Report online sexual abuse"})
 
 
 @router.get("/exit")
@@ -286,7 +286,7 @@ def exit_page(request: Request, session: Session = Depends(db_session)) -> Respo
 
 @router.get("/session-ended", response_class=HTMLResponse)
 def session_ended(request: Request) -> Response:
-    return render(request, "public/ended.html", {"title": "Your answers were deleted"})
+    return render(request, "intake/public/ended.html", {"title": "Your answers were deleted"})
 
 
 @router.get("/check", response_class=HTMLResponse)
@@ -297,7 +297,7 @@ def check_answers(request: Request, session: Session = Depends(db_session)) -> R
     missing = first_incomplete(state)
     if missing is not None:
         return _redirect(step_url(missing))
-    return render(request, "public/check.html", {
+    return render(request, "intake/public/check.html", {
         "title": "Check your answers before sending", "rows": summary_rows(state),
         "back_url": step_url(StepId.CONTACT), "step_url": step_url,
     }, audience=state.audience)
@@ -311,10 +311,10 @@ def send_report(request: Request, form: PublicForm = Depends(read_public_form),
     state = load_state(request, session, now)
     if form.refused:
         return render_refused(request, form.refused, state.audience if state else None)
-    if not check_anon_csrf(platform_of(request).settings.session_key(), request, form.get("csrf_token")):
+    if not check_anon_csrf(platform_of(request).session_key, request, form.get("csrf_token")):
         if state is None:
             return no_draft_redirect(request)
-        return render(request, "public/check.html", {
+        return render(request, "intake/public/check.html", {
             "title": "Check your answers before sending", "rows": summary_rows(state),
             "back_url": step_url(StepId.CONTACT), "step_url": step_url,
             "errors": [(None, TIMED_OUT)],
@@ -356,7 +356,7 @@ def report_sent(request: Request) -> Response:
     reference = _reference_from_done_cookie(request, _now())
     if reference is None:
         return no_draft_redirect(request)
-    return render(request, "public/done.html", {"title": "Report sent", "reference": reference})
+    return render(request, "intake/public/done.html", {"title": "Report sent", "reference": reference})
 
 
 def _step_or_none(slug: str) -> StepId | None:
@@ -367,7 +367,7 @@ def _step_or_none(slug: str) -> StepId | None:
 
 
 def render_not_found(request: Request) -> Response:
-    return render(request, "public/problem.html", {
+    return render(request, "intake/public/problem.html", {
         "title": "Page not found",
         "message": "We could not find that page. You can start a report from the beginning.",
     }, status_code=status.HTTP_404_NOT_FOUND)
@@ -408,7 +408,7 @@ def answer_question(slug: str, request: Request, form: PublicForm = Depends(read
     changing = form.get("changing") == "1"
     if form.refused:
         return render_refused(request, form.refused, state.audience)
-    if not check_anon_csrf(platform_of(request).settings.session_key(), request, form.get("csrf_token")):
+    if not check_anon_csrf(platform_of(request).session_key, request, form.get("csrf_token")):
         typed = validate_step(step, form.values, today=now.date()).values  # shown again, not saved
         return render_question(request, step, state, values=typed, changing=changing,
                                form_error=TIMED_OUT, status_code=status.HTTP_400_BAD_REQUEST)

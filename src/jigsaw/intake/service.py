@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from jigsaw import events
 from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
@@ -17,7 +16,8 @@ from jigsaw.intake.access import can_read_report
 from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
 from jigsaw.linking.identifiers import Identifier
-from jigsaw.security.fieldcrypt import active_cipher
+from jigsaw.platform import publish
+from jigsaw.security.fieldcrypt import cipher_of
 
 
 class ReportNotFound(LookupError):
@@ -50,7 +50,7 @@ def submit_report(
         "reference": report.reference, "channel": report.channel, "source": report.source,
         "subjects": len(prepared.subjects), "media": len(prepared.media),
     })
-    events.publish(session, ReportStored(report.id))
+    publish(session, ReportStored(report.id))
     return Submitted(report, created=True)
 
 
@@ -96,7 +96,7 @@ def _store(session: Session, prepared: PreparedReport, organisation_id: int | No
 
 def identifier_record(session: Session, identifier: Identifier) -> IdentifierRecord:
     """The stored row for ``identifier``, created on first sight (found by blind index)."""
-    blind = active_cipher().blind_index(identifier.key)
+    blind = cipher_of(session).blind_index(identifier.key)
     existing = session.scalar(select(IdentifierRecord).where(IdentifierRecord.blind_index == blind))
     if existing is not None:
         return existing

@@ -9,7 +9,6 @@ from contextvars import ContextVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from jigsaw import events
 from jigsaw.audit.service import Actor
 from jigsaw.events import ReportsStored, ReportStored
 from jigsaw.linking.store import link_report, matching_bank_lookup
@@ -49,8 +48,3 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
     banks = matching_bank_lookup(bind if isinstance(bind, Engine) else bind.engine)
     for report_id in event.report_ids:
         link_report(session, report_id, LINKER, banks=banks)
-
-
-def install() -> None:
-    events.subscribe(ReportStored, on_report_stored)
-    events.subscribe(ReportsStored, on_reports_stored)

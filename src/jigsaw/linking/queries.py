@@ -21,7 +21,7 @@ from jigsaw.linking.graph import Key, neighbourhood, pair_edges
 from jigsaw.linking.models import LinkIdentifier, LinkLikeness, LinkMedia, LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig, cap_reason
 from jigsaw.linking.store import SqlNetworkStore, _chunks, joining_keys
-from jigsaw.security.fieldcrypt import active_cipher
+from jigsaw.security.fieldcrypt import cipher_of
 
 
 def _identifier_dict(ident: IdentifierRecord) -> dict[str, Any]:
@@ -271,7 +271,7 @@ def suggestions(session: Session, subject_id: int, limit: int = 50) -> list[dict
                                 .where(Observation.subject_id == subject_id, IdentifierRecord.type == "username")))
     out: list[dict[str, Any]] = []
     own_network = network_of(session, subject_id)
-    cipher = active_cipher()
+    cipher = cipher_of(session)
     for ident in {i.id: i for i in mine}.values():
         assert ident.platform is not None
         hashes = [cipher.blind_index(f"likeness|{k}") for k in fuzzy.likeness_keys(ident.platform, ident.value)]

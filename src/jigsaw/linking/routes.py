@@ -23,7 +23,7 @@ from jigsaw.linking import export, queries
 from jigsaw.linking.rules import config_from_env
 from jigsaw.linking.store import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.web.deps import authorize, db_session, require_csrf
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 api_router = APIRouter(prefix="/api/v1", tags=["networks"])
 pages_router = APIRouter(include_in_schema=False)
@@ -108,7 +108,7 @@ def networks_page(
     page = max(page, 1)
     result = queries.list_networks(session, config_from_env(), limit=25, offset=(page - 1) * 25)
     record(session, principal.actor, AuditAction.CONSULTATION, "networks", None, purpose=PAGE_PURPOSE)
-    return templates.TemplateResponse(request, "linking/networks.html", _ctx(
+    return render(request, "linking/networks.html", _ctx(
         request, principal, result=result, page=page, pages=max(1, -(-result["total"] // 25))))
 
 
@@ -127,7 +127,7 @@ def subject_network_page(
     view = _view_or_404(session, subject_id)
     record(session, principal.actor, AuditAction.CONSULTATION, "subject_network", subject_id, purpose=PAGE_PURPOSE,
            detail={"nodes": len(view["nodes"])})
-    return templates.TemplateResponse(request, "linking/network.html", _ctx(
+    return render(request, "linking/network.html", _ctx(
         request, principal, view=view, suggestions=queries.suggestions(session, subject_id),
         merges=queries.merges_of_subject(session, subject_id), notice=request.query_params.get("notice")))
 
@@ -199,7 +199,7 @@ def series_list_page(
 ) -> Response:
     result = queries.list_series(session, limit=200)
     record(session, principal.actor, AuditAction.CONSULTATION, "series", None, purpose=PAGE_PURPOSE)
-    return templates.TemplateResponse(request, "linking/series_list.html", _ctx(request, principal, result=result))
+    return render(request, "linking/series_list.html", _ctx(request, principal, result=result))
 
 
 @pages_router.get("/series/{series_id}", response_class=HTMLResponse)
@@ -211,4 +211,4 @@ def series_page(
     if series is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such series.")
     record(session, principal.actor, AuditAction.CONSULTATION, "series", series_id, purpose=PAGE_PURPOSE)
-    return templates.TemplateResponse(request, "linking/series.html", _ctx(request, principal, series=series))
+    return render(request, "linking/series.html", _ctx(request, principal, series=series))

@@ -40,7 +40,7 @@ from jigsaw.linking.graph import (
 from jigsaw.linking.incremental import Touched, add_subjects, recompute, union
 from jigsaw.linking.models import LinkIdentifier, LinkLikeness, LinkMedia, LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig, config_from_env, joins, known_shared_reason
-from jigsaw.security.fieldcrypt import active_cipher
+from jigsaw.security.fieldcrypt import cipher_of
 
 log = logging.getLogger(__name__)
 PDQ_THRESHOLD = 31
@@ -404,7 +404,7 @@ def classify_identifiers(
     for ident_id, type_, value, platform in rows:
         reasons[ident_id] = known_shared_reason(type_, value, platform, config)
         if type_ == "username" and platform:
-            cipher = cipher or active_cipher()
+            cipher = cipher or cipher_of(session)
             keys = {cipher.blind_index(f"likeness|{k}") for k in fuzzy.likeness_keys(platform, value)}
             likeness.extend({"identifier_id": ident_id, "key_hash": k} for k in sorted(keys))
     if reasons:

@@ -29,7 +29,7 @@ from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
 from jigsaw.matching import formats
 from jigsaw.matching.scan import ScanReport, run_scan, service_matcher
-from jigsaw.matching.service import MatchingService, service_for
+from jigsaw.matching.service import MatchingService
 from jigsaw.matching.storage import (
     BankError,
     create_bank,
@@ -151,7 +151,7 @@ def bank_snapshot() -> None:
     import to have the next start (or a new worker) skip reading every entry.
     """
     platform = open_platform()
-    service = service_for(platform.engine)
+    service = platform.find(MatchingService)
     started = time.perf_counter()
     folder = service.save_snapshot()
     seconds = time.perf_counter() - started

@@ -27,7 +27,7 @@ from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
 from jigsaw.matching.banks import make_entry
-from jigsaw.matching.service import MatchingService, service_for
+from jigsaw.matching.service import MatchingService
 from jigsaw.matching.signals import SignalError, signal_type
 from jigsaw.matching.storage import BankError, add_entry, create_bank, get_bank, list_banks
 from jigsaw.web.deps import authorize, db_session, platform_of, require_csrf
@@ -44,7 +44,7 @@ MAX_BATCH = 10_000
 
 def matching_service(request: Request) -> MatchingService:
     """The process's matcher for this app's database (its indexes live in memory and follow it)."""
-    return service_for(platform_of(request).engine)
+    return platform_of(request).find(MatchingService)
 
 
 def _no_url(request: Request) -> None:

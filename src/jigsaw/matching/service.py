@@ -31,6 +31,7 @@ from jigsaw.matching.fileformat import IndexFormatError
 from jigsaw.matching.pdq_index import PdqIndex
 from jigsaw.matching.signals import SIGNAL_TYPES, hex_rows, normalize, signal_type
 from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError, entries_by_id
+from jigsaw.platform import platform_for
 
 # Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
 # Re-reading this many ids below the high-water mark catches such late commits.
@@ -320,25 +321,8 @@ class MatchingService:
         return result
 
 
-_services: dict[Engine, MatchingService] = {}
-_snapshot_dirs: dict[Engine, Path] = {}
-_services_lock = threading.Lock()
-
-
-def keep_snapshots(engine: Engine, directory: Path) -> None:
-    """Where the matcher for ``engine`` keeps its index snapshots (set when the platform opens)."""
-    with _services_lock:
-        _snapshot_dirs[engine] = directory
-        service = _services.get(engine)
-        if service is not None and service.snapshot_dir is None:
-            service.snapshot_dir = directory
-
-
-def service_for(engine: Engine) -> MatchingService:
-    """The process's one matcher for ``engine``: its indexes are large, so they are shared
-    by the HTTP routes, linking (bank series) and triage (bank matches)."""
-    with _services_lock:
-        service = _services.get(engine)
-        if service is None:
-            service = _services[engine] = MatchingService(engine, snapshot_dir=_snapshot_dirs.get(engine))
-        return service
+def service_for(bind: Session | Engine) -> MatchingService:
+    """The platform's one matcher (registered by the matching manifest when the platform opens):
+    its indexes are large, so the HTTP routes, linking (bank series) and triage (bank matches)
+    share it."""
+    return platform_for(bind).find(MatchingService)

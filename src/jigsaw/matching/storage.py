@@ -29,11 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jigsaw import events
 from jigsaw.db.base import Base, UTCDateTime, utcnow
 from jigsaw.events import BankEntriesAdded
 from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult
 from jigsaw.matching.signals import PDQ
+from jigsaw.platform import publish
 
 BANK_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _BATCH = 2000
@@ -218,7 +218,7 @@ def _upsert(session: Session, bank_id: int, import_id: int,
     session.flush()
     summary.added += len(new_rows)
     if new_rows:
-        events.publish(session, BankEntriesAdded(tuple(e.id for e in new_rows)))
+        publish(session, BankEntriesAdded(tuple(e.id for e in new_rows)))
 
 
 def add_entry(session: Session, bank: Bank, rec: EntryRecord, *, source: str = "api") -> tuple[
@@ -234,7 +234,7 @@ def add_entry(session: Session, bank: Bank, rec: EntryRecord, *, source: str = "
                       **_metadata(rec))
     session.add(entry)
     session.flush()
-    events.publish(session, BankEntriesAdded((entry.id,)))
+    publish(session, BankEntriesAdded((entry.id,)))
     return entry, True
 
 

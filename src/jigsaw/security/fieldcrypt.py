@@ -10,16 +10,20 @@ moved to another column and still decrypt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import os
+import weakref
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import LargeBinary
+from sqlalchemy import Engine, LargeBinary
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 _VERSION = b"\x01"
@@ -40,8 +44,13 @@ class FieldCipher:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != 32:
             raise ValueError("master key must be 32 bytes")
+        self._master = master_key
         self._aead = AESGCM(_derive(master_key, b"jigsaw field encryption v1"))
         self._index_key = _derive(master_key, b"jigsaw blind index v1")
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        # Import workers receive the cipher with each task; each worker derives the keys once.
+        return (_cipher_for_key, (self._master,))
 
     def encrypt(self, plaintext: str, context: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
@@ -63,19 +72,35 @@ class FieldCipher:
         return hmac.digest(self._index_key, value.encode("utf-8"), hashlib.sha256).hex()
 
 
-_active: FieldCipher | None = None
+@functools.lru_cache(maxsize=4)
+def _cipher_for_key(master_key: bytes) -> FieldCipher:
+    return FieldCipher(master_key)
 
 
-def install_cipher(cipher: FieldCipher) -> None:
-    """Make ``cipher`` the one used by :class:`EncryptedText` columns in this process."""
-    global _active
-    _active = cipher
+# Each engine has its own dialect object, so keying by dialect gives every opened platform its
+# own cipher without a process-wide "current key" (column types only ever see the dialect).
+_by_dialect: weakref.WeakKeyDictionary[Any, FieldCipher] = weakref.WeakKeyDictionary()
 
 
-def active_cipher() -> FieldCipher:
-    if _active is None:
-        raise RuntimeError("no field cipher installed; call jigsaw.bootstrap.open_platform() first")
-    return _active
+def bind_cipher(engine: Engine, cipher: FieldCipher) -> None:
+    """Make ``cipher`` the one :class:`EncryptedText` columns use on ``engine``."""
+    _by_dialect[engine.dialect] = cipher
+
+
+def cipher_of(bind: Session | Connection | Engine) -> FieldCipher:
+    """The cipher bound to the engine behind a session, connection or engine."""
+    if isinstance(bind, Session):
+        found = bind.get_bind()
+        return _cipher_for_dialect(found.dialect)
+    return _cipher_for_dialect(bind.dialect)
+
+
+def _cipher_for_dialect(dialect: Any) -> FieldCipher:
+    try:
+        return _by_dialect[dialect]
+    except KeyError:
+        raise RuntimeError("no field cipher is bound to this engine; open it with jigsaw.bootstrap.open_platform()") \
+            from None
 
 
 class EncryptedText(TypeDecorator[str]):
@@ -91,12 +116,12 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Any) -> bytes | None:
         if value is None:
             return None
-        return active_cipher().encrypt(value, self.context)
+        return _cipher_for_dialect(dialect).encrypt(value, self.context)
 
     def process_result_value(self, value: bytes | None, dialect: Any) -> str | None:
         if value is None:
             return None
-        return active_cipher().decrypt(bytes(value), self.context)
+        return _cipher_for_dialect(dialect).decrypt(bytes(value), self.context)
 
 
 class EncryptedJSON(EncryptedText):

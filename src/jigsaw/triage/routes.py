@@ -17,7 +17,7 @@ from jigsaw.triage import service
 from jigsaw.triage.atrs import atrs_record, to_markdown
 from jigsaw.triage.model import ConfigError
 from jigsaw.web.deps import authorize, db_session, require_csrf
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
@@ -95,7 +95,7 @@ def monitor(request: Request, principal: Principal = Depends(supervisors),
             session: Session = Depends(db_session)) -> Response:
     """Supervisors' view: bands, overdue work, override rates, pending downgrades, outcomes."""
     data = service.monitoring(session)
-    return templates.TemplateResponse(request, "triage/monitor.html", {
+    return render(request, "triage/monitor.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "m": data,
         "config": service.active_config(session),
     })
@@ -104,7 +104,7 @@ def monitor(request: Request, principal: Principal = Depends(supervisors),
 @router.get("/triage/config", response_class=HTMLResponse)
 def config_page(request: Request, principal: Principal = Depends(supervisors),
                 session: Session = Depends(db_session), msg: str | None = None) -> Response:
-    return templates.TemplateResponse(request, "triage/config.html", {
+    return render(request, "triage/config.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "versions": service.config_versions(session),
         "active": service.active_config(session), "shipped": service.shipped_config(), "msg": msg,
     })

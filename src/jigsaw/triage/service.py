@@ -19,13 +19,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from jigsaw import events
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.models import Report, Subject
+from jigsaw.platform import publish
 from jigsaw.triage.inputs import CaseScope, gather, linked_reports
 from jigsaw.triage.matches import match_new_entries, match_report_media
 from jigsaw.triage.model import Band, ConfigError, ItemValue, TriageConfig, load_config, shipped_text
@@ -299,15 +299,6 @@ def on_subject_information_added(session: Session, event: SubjectInformationAdde
     rescore(session, [report_id, *scope.linked_report_ids], f"subject_information:{event.subject_id}")
 
 
-def install() -> None:
-    """Subscribe triage to the domain events (called once when the platform is composed)."""
-    events.subscribe(ReportStored, on_report_stored)
-    events.subscribe(ReportsStored, on_reports_stored)
-    events.subscribe(MediaMatched, on_media_matched)
-    events.subscribe(BankEntriesAdded, on_bank_entries_added)
-    events.subscribe(SubjectInformationAdded, on_subject_information_added)
-
-
 # -- analysts' records -----------------------------------------------------------------------------
 
 
@@ -336,7 +327,7 @@ def record_item(session: Session, principal: Principal, report_id: int, subject_
     session.flush()
     record(session, principal.actor, AuditAction.ALTERATION, "subject", subject_id,
            detail={"triage_item": item_id, "value": item_value.value, "record": row.id, "report": report_id})
-    events.publish(session, SubjectInformationAdded(subject_id))
+    publish(session, SubjectInformationAdded(subject_id))
     return row
 
 
@@ -617,7 +608,7 @@ def check_config_text(text: str) -> TriageConfig:
     return load_config(text)
 
 
-__all__ = ["ConfigError", "TriageError", "active_config", "install", "score_report"]
+__all__ = ["ConfigError", "TriageError", "active_config", "score_report"]
 
 
 def _pairs(rows: Iterable[Any]) -> dict[Any, Any]:

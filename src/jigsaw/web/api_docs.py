@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -62,6 +62,6 @@ def api_reference(request: Request) -> Response:
                 "description": s.get("description", "")} for prop, s in body.get("properties", {}).items()]
         for name, body in sorted(spec.get("components", {}).get("schemas", {}).items())
     }
-    return templates.TemplateResponse(request, "api_docs.html", {
+    return render(request, "api_docs.html", {
         "principal": None, "spec": spec, "operations": operations(spec), "schemas": schemas,
     })

@@ -10,24 +10,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from jigsaw import __version__
-from jigsaw.accounts.admin import router as admin_router
-from jigsaw.accounts.routes import router as accounts_router
-from jigsaw.audit.routes import router as audit_router
-from jigsaw.bootstrap import Platform, open_platform
+from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
-from jigsaw.imports.routes import router as imports_router
-from jigsaw.intake.api import router as reports_api_router
-from jigsaw.intake.pages import router as intake_pages_router
-from jigsaw.intake.public import router as public_router
-from jigsaw.linking.routes import api_router as networks_api_router
-from jigsaw.linking.routes import pages_router as networks_pages_router
-from jigsaw.matching.routes import router as matching_router
-from jigsaw.triage.routes import api_router as triage_api_router
-from jigsaw.triage.routes import router as triage_pages_router
+from jigsaw.platform import Platform
 from jigsaw.web.api_docs import router as api_docs_router
 from jigsaw.web.deps import LoginRequired, TransactionMiddleware
 from jigsaw.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
-from jigsaw.web.templating import templates
+from jigsaw.web.templating import build_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -50,23 +39,16 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    app.state.templates = build_templates(platform.capabilities)
+    app.state.json_prefixes = tuple(p for cap in platform.capabilities for p in cap.json_prefixes)
     app.include_router(api_docs_router)
-    app.include_router(accounts_router)
-    app.include_router(admin_router)
-    app.include_router(audit_router)
-    app.include_router(intake_pages_router)
-    app.include_router(public_router)
-    app.include_router(reports_api_router)
-    app.include_router(imports_router)
-    app.include_router(matching_router)
-    app.include_router(networks_pages_router)
-    app.include_router(networks_api_router)
-    app.include_router(triage_pages_router)
-    app.include_router(triage_api_router)
+    for cap in platform.capabilities:
+        for router in cap.routers:
+            app.include_router(router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:
-        return templates.TemplateResponse(request, "home.html", {"principal": None})
+        return render(request, "home.html", {"principal": None})
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
@@ -77,7 +59,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/h/", "/m/", "/c/")) and \
+    """Browsers get an HTML error page; the capabilities' machine routes and JSON clients get JSON."""
+    return not request.url.path.startswith(request.app.state.json_prefixes) and \
         "application/json" not in request.headers.get("accept", "")
 
 
@@ -90,7 +73,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if _wants_html(request):
             titles = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
-            return templates.TemplateResponse(
+            return render(
                 request, "error.html",
                 {"title": titles.get(exc.status_code, "Something went wrong"), "message": exc.detail,
                  "principal": getattr(request.state, "principal", None),

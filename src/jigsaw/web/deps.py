@@ -20,8 +20,8 @@ from starlette.types import Scope as ASGIScope
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_factory
+from jigsaw.platform import Platform
 
 SESSION_COOKIE = "jigsaw_session"
 

@@ -1,31 +1,63 @@
-"""Jinja2 templates: each capability keeps its own templates folder; this joins them."""
+"""Jinja2 templates, built per app from the composed capabilities.
+
+Each capability keeps its templates under ``<capability>/templates/<capability>/`` and names
+them with that prefix (``intake/report.html``); the shell's own templates (``staff_base.html``,
+``error.html``) sit in ``web/templates``. The staff navigation is the union of the
+capabilities' nav items, filtered by role when a page is drawn.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
 
-_SRC = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [
-    _SRC / "web" / "templates",
-    _SRC / "accounts" / "templates",
-    _SRC / "audit" / "templates",
-    _SRC / "intake" / "templates",
-    _SRC / "linking" / "templates",
-    _SRC / "triage" / "templates",
-]
+from jigsaw.capability import Capability, NavItem
+
+SHELL_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def build_templates() -> Jinja2Templates:
+def build_templates(capabilities: tuple[Capability, ...]) -> Jinja2Templates:
+    """One environment for an app: the shell's templates, then each capability's namespace."""
+    folders = [SHELL_TEMPLATES]
+    filters: dict[str, Any] = {}
+    nav: list[NavItem] = []
+    for cap in capabilities:
+        if cap.templates is not None:
+            _check_namespace(cap)
+            folders.append(cap.templates)
+        filters.update(cap.template_filters)
+        nav.extend(cap.nav)
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.exists()]),
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in folders]),
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(filters)
+    env.globals["nav_items"] = tuple(nav)
     return Jinja2Templates(env=env)
 
 
-templates = build_templates()
+def _check_namespace(cap: Capability) -> None:
+    assert cap.templates is not None
+    entries = {p.name for p in cap.templates.iterdir() if not p.name.startswith(".")}
+    if entries != {cap.name}:
+        raise ValueError(f"{cap.templates} must hold one folder named {cap.name!r} (templates are namespaced), "
+                         f"found {sorted(entries)}")
+
+
+def render(request: Request, name: str, context: Mapping[str, Any], *, status_code: int = 200,
+           headers: Mapping[str, str] | None = None) -> Response:
+    """Render ``name`` with the app's templates (``request.app.state.templates``)."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, dict(context), status_code=status_code,
+                                      headers=dict(headers) if headers else None)
+
+
+__all__ = ["SHELL_TEMPLATES", "build_templates", "render"]

@@ -2,8 +2,10 @@
 
 from alembic import context
 
-import jigsaw.db.models  # noqa: F401  (registers every table on Base.metadata)
+from jigsaw.bootstrap import import_tables
 from jigsaw.db.base import Base
+
+import_tables()  # every capability's tables on Base.metadata
 
 config = context.config
 engine = config.attributes["engine"]

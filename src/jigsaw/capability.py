@@ -1,0 +1,92 @@
+"""What a capability declares about itself, so the platform can be composed from one list.
+
+Each capability package has a ``manifest.py`` holding one :class:`Capability`. The
+composition root (:mod:`jigsaw.bootstrap`) reads the manifests in the order of its
+``CAPABILITIES`` list; the web app, the CLI, the template loader, the staff navigation,
+the table registry and the event bus are all built from them, so adding a capability is
+one folder and one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+
+    from jigsaw.platform import Platform
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the staff header, shown to the roles that may open the page behind it."""
+
+    label: str
+    url: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A handler for one domain event, run inside the publisher's transaction."""
+
+    event: type
+    handler: Callable[[Any, Any], None]
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One capability's declaration.
+
+    ``after`` names the capabilities whose event handlers must run before this one's
+    (triage scores from network membership, so it runs after linking); the bus orders
+    handlers by it, never by import order. ``json_prefixes`` are URL prefixes that always
+    answer errors in JSON (machine-to-machine routes). ``landing`` maps a role to the page
+    it lands on after signing in. ``tables`` names the modules that define its tables, so
+    the migrations see every table. ``open`` builds per-platform state (caches, indexes)
+    when a platform opens.
+    """
+
+    name: str
+    routers: tuple[APIRouter, ...] = ()
+    templates: Path | None = None
+    template_filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    nav: tuple[NavItem, ...] = ()
+    landing: Mapping[str, str] = field(default_factory=dict)
+    json_prefixes: tuple[str, ...] = ()
+    cli: Callable[[typer.Typer], None] | None = None
+    tables: tuple[str, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    after: tuple[str, ...] = ()
+    open: Callable[[Platform], None] | None = None
+
+
+def handler_order(capabilities: tuple[Capability, ...]) -> tuple[Capability, ...]:
+    """The capabilities ordered so that each comes after every capability it names in ``after``.
+
+    Ties keep the order of the list, so the result is the same however the platform is used.
+    """
+    by_name = {c.name: c for c in capabilities}
+    ordered: list[Capability] = []
+    state: dict[str, str] = {}
+
+    def visit(cap: Capability, path: tuple[str, ...]) -> None:
+        if state.get(cap.name) == "done":
+            return
+        if state.get(cap.name) == "visiting":
+            raise ValueError(f"capabilities order themselves in a cycle: {' -> '.join((*path, cap.name))}")
+        state[cap.name] = "visiting"
+        for name in cap.after:
+            if name not in by_name:
+                raise ValueError(f"capability {cap.name!r} runs after {name!r}, which is not composed")
+            visit(by_name[name], (*path, cap.name))
+        state[cap.name] = "done"
+        ordered.append(cap)
+
+    for cap in capabilities:
+        visit(cap, ())
+    return tuple(ordered)

@@ -1,0 +1,20 @@
+"""Intake: the public Report Abuse form, the partner reports API and the analyst's report pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jigsaw.accounts.roles import Role
+from jigsaw.capability import Capability, NavItem
+from jigsaw.intake import api, pages, public
+
+CAPABILITY = Capability(
+    name="intake",
+    routers=(pages.router, public.router, api.router),
+    templates=Path(__file__).parent / "templates",
+    template_filters={"incident_label": pages.incident_label},
+    nav=(NavItem("Queue", "/queue", frozenset({Role.ANALYST, Role.SUPERVISOR})),),
+    landing={Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue"},
+    json_prefixes=("/api/",),
+    tables=("jigsaw.intake.models",),
+)

@@ -1,0 +1,24 @@
+"""Matching: hash banks, the matcher and its indexes, HMA-compatible lookup routes, ``jigsaw bank``."""
+
+from __future__ import annotations
+
+from jigsaw.capability import Capability
+from jigsaw.matching import cli, routes
+from jigsaw.matching.service import MatchingService
+from jigsaw.platform import Platform
+
+
+def _open(platform: Platform) -> None:
+    # One matcher per platform: its indexes are large, so the routes, linking and triage share it.
+    platform.register(MatchingService,
+                      MatchingService(platform.engine, snapshot_dir=platform.settings.data_dir / "index"))
+
+
+CAPABILITY = Capability(
+    name="matching",
+    routers=(routes.router,),
+    json_prefixes=("/h/", "/m/", "/c/"),
+    cli=cli.register,
+    tables=("jigsaw.matching.storage",),
+    open=_open,
+)

@@ -1,0 +1,29 @@
+"""Triage: scoring and explanation, the supervisors' oversight pages, the triage API and ``jigsaw triage``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jigsaw.accounts.roles import Role
+from jigsaw.capability import Capability, NavItem, Subscription
+from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.triage import cli, routes
+from jigsaw.triage import service as assess
+
+CAPABILITY = Capability(
+    name="triage",
+    routers=(routes.router, routes.api_router),
+    templates=Path(__file__).parent / "templates",
+    nav=(NavItem("Triage oversight", "/triage/monitor", frozenset({Role.SUPERVISOR})),),
+    cli=cli.register,
+    tables=("jigsaw.triage.models",),
+    subscriptions=(
+        Subscription(ReportStored, assess.on_report_stored),
+        Subscription(ReportsStored, assess.on_reports_stored),
+        Subscription(MediaMatched, assess.on_media_matched),
+        Subscription(BankEntriesAdded, assess.on_bank_entries_added),
+        Subscription(SubjectInformationAdded, assess.on_subject_information_added),
+    ),
+    # Scores read network membership and bank series, so linking reacts first.
+    after=("linking", "matching"),
+)
