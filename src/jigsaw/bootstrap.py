@@ -15,7 +15,7 @@ from jigsaw.capability import Capability, handler_order
 from jigsaw.config import Settings, get_settings
 from jigsaw.db.engine import make_engine
 from jigsaw.db.migrate import upgrade
-from jigsaw.platform import Platform
+from jigsaw.platform import Platform, own_engine
 from jigsaw.security.fieldcrypt import FieldCipher, bind_cipher
 
 CAPABILITIES: tuple[str, ...] = (
@@ -63,6 +63,7 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     composed = capabilities()
     platform = Platform(settings=settings, engine=engine, cipher=cipher, session_key=settings.session_key(),
                         capabilities=composed)
+    own_engine(platform)
     for cap in handler_order(composed):
         for sub in cap.subscriptions:
             platform.events.subscribe(sub.event, sub.handler)

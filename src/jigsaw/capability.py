@@ -28,6 +28,7 @@ class NavItem:
     label: str
     url: str
     roles: frozenset[str]
+    order: int = 100  # lower comes first in the header
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,18 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class ReportPanel:
+    """A section another capability adds to the analyst's report page.
+
+    ``context(session, report_id, query)`` returns the template's variables (``query`` is the
+    page's query string); the page includes ``template`` with them.
+    """
+
+    template: str
+    context: Callable[[Any, int, Mapping[str, str]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class Capability:
     """One capability's declaration.
 
@@ -47,8 +60,8 @@ class Capability:
     handlers by it, never by import order. ``json_prefixes`` are URL prefixes that always
     answer errors in JSON (machine-to-machine routes). ``landing`` maps a role to the page
     it lands on after signing in. ``tables`` names the modules that define its tables, so
-    the migrations see every table. ``open`` builds per-platform state (caches, indexes)
-    when a platform opens.
+    the migrations see every table. ``report_panels`` are drawn on the report page. ``open``
+    builds per-platform state (caches, indexes) when a platform opens.
     """
 
     name: str
@@ -58,6 +71,7 @@ class Capability:
     nav: tuple[NavItem, ...] = ()
     landing: Mapping[str, str] = field(default_factory=dict)
     json_prefixes: tuple[str, ...] = ()
+    report_panels: tuple[ReportPanel, ...] = ()
     cli: Callable[[typer.Typer], None] | None = None
     tables: tuple[str, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()

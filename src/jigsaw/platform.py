@@ -45,9 +45,6 @@ class Platform:
     events: EventBus = field(default_factory=EventBus)
     _services: dict[type, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        _by_engine[self.engine] = self
-
     def register(self, kind: type[T], service: T) -> None:
         """Make ``service`` the platform's one ``kind`` (e.g. its matcher)."""
         self._services[kind] = service
@@ -81,6 +78,13 @@ class Platform:
     def close(self) -> None:
         """Release the database connections (the platform is unusable afterwards)."""
         self.engine.dispose()
+
+
+def own_engine(platform: Platform) -> None:
+    """Record ``platform`` as the owner of its engine (done once, when it opens)."""
+    if platform.engine in _by_engine:
+        raise ValueError("this engine already belongs to an opened platform")
+    _by_engine[platform.engine] = platform
 
 
 def platform_for(bind: Session | Connection | Engine) -> Platform:

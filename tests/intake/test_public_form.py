@@ -389,7 +389,7 @@ def test_public_pages_send_the_security_headers(client: TestClient) -> None:
 @pytest.fixture
 def strict_client(platform: Platform) -> Iterator[TestClient]:
     """An app that allows one submission per client per hour."""
-    limited = Platform(replace(platform.settings, public_form_rate_limit=1), platform.engine, platform.cipher)
+    limited = replace(platform, settings=replace(platform.settings, public_form_rate_limit=1))
     with TestClient(create_app(platform=limited), base_url="http://testserver") as test_client:
         yield test_client
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jigsaw.accounts.roles import Role
-from jigsaw.capability import Capability, NavItem
+from jigsaw.capability import Capability
 from jigsaw.intake import api, pages, public
 
 CAPABILITY = Capability(
@@ -13,8 +12,6 @@ CAPABILITY = Capability(
     routers=(pages.router, public.router, api.router),
     templates=Path(__file__).parent / "templates",
     template_filters={"incident_label": pages.incident_label},
-    nav=(NavItem("Queue", "/queue", frozenset({Role.ANALYST, Role.SUPERVISOR})),),
-    landing={Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue"},
     json_prefixes=("/api/",),
     tables=("jigsaw.intake.models",),
 )

@@ -1,4 +1,4 @@
-"""Analyst pages: the triage-ordered report queue and a report with its subjects, identifiers and triage."""
+"""The analyst's report page: what happened, who is involved, and the panels other capabilities add."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.intake import service
-from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
-from jigsaw.triage import service as triage
-from jigsaw.web.deps import authorize, db_session
+from jigsaw.web.deps import authorize, db_session, platform_of
 from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,33 +29,19 @@ def incident_label(value: str) -> str:
 
 
 
-@router.get("/queue", response_class=HTMLResponse)
-def queue(
-    request: Request, page: int = 1,
-    principal: Principal = Depends(case_pages), session: Session = Depends(db_session),
-) -> Response:
-    page = max(page, 1)
-    rows: list[triage.QueueEntry] = []
-    total = 0
-    if can_read_all_reports(principal):
-        rows, total = triage.triage_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "intake/queue.html", {
-        "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
-        "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-    })
-
-
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(
-    report_id: int, request: Request, triage_msg: str | None = None,
+    report_id: int, request: Request,
     principal: Principal = Depends(case_pages), session: Session = Depends(db_session),
 ) -> Response:
     try:
         report = service.read_report(session, principal, report_id, purpose=STAFF_READ_PURPOSE)
     except service.ReportNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
-    return render(request, "intake/report.html", {
-        "principal": principal, "csrf_token": request.state.csrf_token, "report": report,
-        "triage": triage.triage_view(session, report.id), "triage_config": triage.active_config(session),
-        "reason_labels": triage.REASON_LABELS, "triage_msg": (triage_msg or "")[:300],
-    })
+    context: dict[str, object] = {"principal": principal, "csrf_token": request.state.csrf_token, "report": report}
+    panels = []
+    for cap in platform_of(request).capabilities:
+        for panel in cap.report_panels:
+            context.update(panel.context(session, report.id, request.query_params))
+            panels.append(panel.template)
+    return render(request, "intake/report.html", {**context, "panels": panels})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jigsaw.accounts.roles import Role
-from jigsaw.capability import Capability, NavItem, Subscription
+from jigsaw.capability import Capability, NavItem, ReportPanel, Subscription
 from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.triage import cli, routes
 from jigsaw.triage import service as assess
@@ -14,7 +14,10 @@ CAPABILITY = Capability(
     name="triage",
     routers=(routes.router, routes.api_router),
     templates=Path(__file__).parent / "templates",
-    nav=(NavItem("Triage oversight", "/triage/monitor", frozenset({Role.SUPERVISOR})),),
+    nav=(NavItem("Queue", "/queue", frozenset({Role.ANALYST, Role.SUPERVISOR}), order=10),
+         NavItem("Triage oversight", "/triage/monitor", frozenset({Role.SUPERVISOR})),),
+    landing={Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue"},
+    report_panels=(ReportPanel("triage/panel.html", routes.report_panel),),
     cli=cli.register,
     tables=("jigsaw.triage.models",),
     subscriptions=(

@@ -5,6 +5,9 @@ without JavaScript (post, then redirect back to the report).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -13,6 +16,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.service import Actor
 from jigsaw.intake import service as intake
+from jigsaw.intake.access import can_read_all_reports
 from jigsaw.triage import service
 from jigsaw.triage.atrs import atrs_record, to_markdown
 from jigsaw.triage.model import ConfigError
@@ -27,6 +31,30 @@ supervisors = authorize(roles={Role.SUPERVISOR}, page=True)
 staff = authorize(roles=tuple(Role))
 
 TRIAGE_PURPOSE = "recording triage information on a report"
+QUEUE_PAGE_SIZE = 50
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(
+    request: Request, page: int = 1,
+    principal: Principal = Depends(case_workers), session: Session = Depends(db_session),
+) -> Response:
+    """The reports in triage order: band, then time due, then actionability."""
+    page = max(page, 1)
+    rows: list[service.QueueEntry] = []
+    total = 0
+    if can_read_all_reports(principal):
+        rows, total = service.triage_queue(session, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
+    return render(request, "triage/queue.html", {
+        "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
+        "page": page, "pages": max(1, -(-total // QUEUE_PAGE_SIZE)),
+    })
+
+
+def report_panel(session: Session, report_id: int, query: Mapping[str, str]) -> dict[str, Any]:
+    """The triage panel on the report page: band, explanation, items and overrides."""
+    return {"triage": service.triage_view(session, report_id), "triage_config": service.active_config(session),
+            "reason_labels": service.REASON_LABELS, "triage_msg": (query.get("triage_msg") or "")[:300]}
 
 
 def _check_report(session: Session, principal: Principal, report_id: int) -> None:

@@ -40,7 +40,7 @@ def build_templates(capabilities: tuple[Capability, ...]) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(filters)
-    env.globals["nav_items"] = tuple(nav)
+    env.globals["nav_items"] = tuple(sorted(nav, key=lambda item: item.order))
     return Jinja2Templates(env=env)
 
 
