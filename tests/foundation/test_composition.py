@@ -11,12 +11,12 @@ from jinja2 import ChainableUndefined
 from jigsaw import bootstrap
 from jigsaw.capability import Capability, handler_order
 from jigsaw.events import ReportStored
+from jigsaw.http.templating import build_templates
 from jigsaw.linking import hooks as linking_hooks
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.matching.service import MatchingService
 from jigsaw.platform import Platform, platform_for
 from jigsaw.security.fieldcrypt import cipher_of
-from jigsaw.web.templating import build_templates
 from tests.conftest import make_settings
 
 

@@ -14,8 +14,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from jigsaw.accounts.roles import OrgKind, Role
+from jigsaw.http.deps import Authorize
 from jigsaw.platform import Platform
-from jigsaw.web.deps import Authorize
 from tests.support import login, make_org, make_staff
 
 PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from jigsaw.accounts.roles import OrgKind
+from jigsaw.http.security import MAX_REQUEST_BODY_BYTES
 from jigsaw.platform import Platform
-from jigsaw.web.security import MAX_REQUEST_BODY_BYTES
 from tests.support import make_org, make_token
 
 _watching = False

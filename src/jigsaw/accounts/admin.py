@@ -19,8 +19,8 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
-from jigsaw.web.deps import authorize, db_session, require_csrf
-from jigsaw.web.templating import render
+from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 admins = authorize(roles={Role.ADMIN}, page=True)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import StaffSession
 from jigsaw.accounts.roles import OrgKind, Role
-from jigsaw.web.deps import SESSION_COOKIE, authorize, db_session, platform_of, require_csrf
-from jigsaw.web.security import (
+from jigsaw.http.deps import SESSION_COOKIE, authorize, db_session, platform_of, require_csrf
+from jigsaw.http.security import (
     ANON_CSRF_COOKIE,
     SlidingWindowLimiter,
     anon_csrf_token,
@@ -18,7 +18,7 @@ from jigsaw.web.security import (
     client_key,
     ensure_anon_csrf_cookie,
 )
-from jigsaw.web.templating import render
+from jigsaw.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_ATTEMPTS_PER_5_MIN = 30

@@ -12,8 +12,8 @@ from jigsaw.accounts.roles import Role
 from jigsaw.audit import service
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.models import AuditEvent
-from jigsaw.web.deps import authorize, db_session
-from jigsaw.web.templating import render
+from jigsaw.http.deps import authorize, db_session
+from jigsaw.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 auditors = authorize(roles={Role.AUDITOR}, page=True)

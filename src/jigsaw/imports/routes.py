@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.models import Organisation
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Scope
+from jigsaw.http.deps import authorize, db_session, platform_of
 from jigsaw.imports import service, vics
 from jigsaw.imports.csvmap import MappingError, load_mapping
 from jigsaw.imports.limits import DEFAULT_LIMITS
 from jigsaw.imports.sources import BatchRefused, Document, is_zip, read_zip
 from jigsaw.imports.summary import Issue
-from jigsaw.web.deps import authorize, db_session, platform_of
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 import_access = authorize(scopes={Scope.REPORTS_SUBMIT}, org_kinds=tuple(OrgKind))

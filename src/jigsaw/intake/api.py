@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
+from jigsaw.http.deps import authorize, db_session, platform_of
 from jigsaw.intake import service
 from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import (
@@ -37,7 +38,6 @@ from jigsaw.intake.schemas import (
     TriageOut,
 )
 from jigsaw.triage import service as triage
-from jigsaw.web.deps import authorize, db_session, platform_of
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

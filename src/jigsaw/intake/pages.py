@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
+from jigsaw.http.deps import authorize, db_session, platform_of
+from jigsaw.http.templating import render
 from jigsaw.intake import service
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
-from jigsaw.web.deps import authorize, db_session, platform_of
-from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 case_pages = authorize(roles={Role.ANALYST, Role.SUPERVISOR}, page=True)

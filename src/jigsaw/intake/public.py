@@ -21,6 +21,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from jigsaw.audit.service import Actor
+from jigsaw.http.deps import db_session, platform_of
+from jigsaw.http.security import (
+    ANON_CSRF_COOKIE,
+    SlidingWindowLimiter,
+    anon_csrf_token,
+    check_anon_csrf,
+    client_key,
+    ensure_anon_csrf_cookie,
+)
+from jigsaw.http.templating import render as render_template
 from jigsaw.intake import drafts
 from jigsaw.intake.domain import InvalidReport
 from jigsaw.intake.public_flow import (
@@ -43,16 +53,6 @@ from jigsaw.intake.public_flow import (
     with_pending_errors,
 )
 from jigsaw.intake.service import submit_report
-from jigsaw.web.deps import db_session, platform_of
-from jigsaw.web.security import (
-    ANON_CSRF_COOKIE,
-    SlidingWindowLimiter,
-    anon_csrf_token,
-    check_anon_csrf,
-    client_key,
-    ensure_anon_csrf_cookie,
-)
-from jigsaw.web.templating import render as render_template
 
 router = APIRouter(prefix="/report", include_in_schema=False)
 

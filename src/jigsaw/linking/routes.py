@@ -19,11 +19,11 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
+from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.templating import render
 from jigsaw.linking import export, queries
 from jigsaw.linking.rules import config_from_env
 from jigsaw.linking.store import MergeError, merge_subjects, unmerge_subjects
-from jigsaw.web.deps import authorize, db_session, require_csrf
-from jigsaw.web.templating import render
 
 api_router = APIRouter(prefix="/api/v1", tags=["networks"])
 pages_router = APIRouter(include_in_schema=False)

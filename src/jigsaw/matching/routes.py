@@ -26,11 +26,11 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
+from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.service import MatchingService
 from jigsaw.matching.signals import SignalError, signal_type
 from jigsaw.matching.storage import BankError, add_entry, create_bank, get_bank, list_banks
-from jigsaw.web.deps import authorize, db_session, platform_of, require_csrf
 
 router = APIRouter(tags=["matching"])
 
@@ -90,7 +90,7 @@ async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> 
     """Hash one uploaded file (multipart; field ``photo`` or ``video`` as in HMA) in memory."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "send the file as multipart/form-data")
-    # The app keeps every upload in memory (jigsaw.web.security.keep_uploads_in_memory).
+    # The app keeps every upload in memory (jigsaw.http.security.keep_uploads_in_memory).
     parser = MultiPartParser(request.headers, _capped(request), max_files=1, max_fields=4,
                                 max_part_size=64 * 1024)
     try:

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.service import Actor
+from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.templating import render
 from jigsaw.intake import service as intake
 from jigsaw.intake.access import can_read_all_reports
 from jigsaw.triage import service
 from jigsaw.triage.atrs import atrs_record, to_markdown
 from jigsaw.triage.model import ConfigError
-from jigsaw.web.deps import authorize, db_session, require_csrf
-from jigsaw.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/triage", tags=["triage"])

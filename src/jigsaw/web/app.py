@@ -12,11 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from jigsaw import __version__
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
+from jigsaw.http.deps import LoginRequired, TransactionMiddleware
+from jigsaw.http.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
+from jigsaw.http.templating import build_templates, render
 from jigsaw.platform import Platform
 from jigsaw.web.api_docs import router as api_docs_router
-from jigsaw.web.deps import LoginRequired, TransactionMiddleware
-from jigsaw.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
-from jigsaw.web.templating import build_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 

@@ -2,7 +2,7 @@
 
 Each capability keeps its templates under ``<capability>/templates/<capability>/`` and names
 them with that prefix (``intake/report.html``); the shell's own templates (``staff_base.html``,
-``error.html``) sit in ``web/templates``. The staff navigation is the union of the
+``error.html``) sit in ``http/templates``. The staff navigation is the union of the
 capabilities' nav items, filtered by role when a page is drawn.
 """
 
