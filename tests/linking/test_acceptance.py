@@ -10,8 +10,9 @@ from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import queries
 from jigsaw.linking.models import LinkMedia, LinkSubject
+from jigsaw.linking.rebuild import rebuild
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import matching_bank_lookup, rebuild
+from jigsaw.linking.store import matching_bank_lookup
 from tests.linking import scenario as sc_mod
 from tests.linking.conftest import TEST_CAP
 

@@ -18,9 +18,9 @@ from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import cli as linking_cli
 from jigsaw.linking import queries
+from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.linking.models import LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import MergeError, merge_subjects, unmerge_subjects
 from tests.linking import scenario as sc_mod
 from tests.linking.conftest import TEST_CAP
 from tests.support import csrf_from, login, make_org, make_staff, make_token

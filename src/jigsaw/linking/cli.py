@@ -17,8 +17,9 @@ from jigsaw.audit.service import Actor, record
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import queries
+from jigsaw.linking.rebuild import rebuild
 from jigsaw.linking.rules import config_from_env
-from jigsaw.linking.store import matching_bank_lookup, rebuild
+from jigsaw.linking.store import matching_bank_lookup
 
 console = Console()
 CLI_ACTOR = Actor("cli:" + (os.environ.get("USER") or "operator"))

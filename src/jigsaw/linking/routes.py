@@ -20,8 +20,8 @@ from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
 from jigsaw.linking import export, queries
+from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.linking.rules import config_from_env
-from jigsaw.linking.store import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.web.deps import authorize, db_session, require_csrf
 from jigsaw.web.templating import templates
 
