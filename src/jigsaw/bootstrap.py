@@ -39,7 +39,7 @@ def install_reactions() -> None:
     """Wire capabilities to each other's events. Order matters: linking first, since triage
     reads network membership and bank matches when it scores."""
     from jigsaw.linking import hooks as linking_hooks
-    from jigsaw.triage import service as triage_service
+    from jigsaw.triage import assess as triage_assess
 
     linking_hooks.install()
-    triage_service.install()
+    triage_assess.install()

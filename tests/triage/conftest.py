@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from jigsaw.bootstrap import Platform
-from jigsaw.triage import service
+from jigsaw.triage import assess
 
-TRIAGE_TEMPLATES = Path(service.__file__).parent / "templates"
+TRIAGE_TEMPLATES = Path(assess.__file__).parent / "templates"
 
 
 def compose_triage(app: FastAPI | None = None) -> None:
     """Idempotent: event handlers, the template folder and (if given) the routers."""
-    service.install()
+    assess.install()
     from jigsaw.web.templating import templates
 
     loader = templates.env.loader

@@ -11,7 +11,9 @@ from jigsaw.accounts.roles import Role
 from jigsaw.intake import service
 from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
-from jigsaw.triage import service as triage
+from jigsaw.triage.configs import active_config
+from jigsaw.triage.overrides import REASON_LABELS
+from jigsaw.triage.queries import QueueEntry, triage_queue, triage_view
 from jigsaw.web.deps import authorize, db_session
 from jigsaw.web.templating import templates
 
@@ -38,10 +40,10 @@ def queue(
     principal: Principal = Depends(case_pages), session: Session = Depends(db_session),
 ) -> Response:
     page = max(page, 1)
-    rows: list[triage.QueueEntry] = []
+    rows: list[QueueEntry] = []
     total = 0
     if can_read_all_reports(principal):
-        rows, total = triage.triage_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        rows, total = triage_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return templates.TemplateResponse(request, "queue.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
@@ -59,6 +61,6 @@ def report_page(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
     return templates.TemplateResponse(request, "report.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "report": report,
-        "triage": triage.triage_view(session, report.id), "triage_config": triage.active_config(session),
-        "reason_labels": triage.REASON_LABELS, "triage_msg": (triage_msg or "")[:300],
+        "triage": triage_view(session, report.id), "triage_config": active_config(session),
+        "reason_labels": REASON_LABELS, "triage_msg": (triage_msg or "")[:300],
     })
