@@ -12,7 +12,7 @@ Two modes, because the platform reacts to every stored report (``jigsaw.events``
 * ``--mode import``: the import alone. the platform gets an empty event bus
   after the platform is opened, so linking and triage do not run (the reports are stored
   unlinked and unscored, as after ``linking.hooks.paused()``).
-* ``--mode e2e``: the real product path, with ``bootstrap.install_reactions`` in place:
+* ``--mode e2e``: the real product path, with the capabilities' event handlers in place:
   linking and triage run for each report inside the import's batch transaction.
 
 Wall-clock rates depend on what else the machine is doing, so CPU time is reported too:

@@ -10,7 +10,7 @@ What is measured (honestly):
   identifier classified when first seen, with its true distinct-subject count (``link_report``
   keeps that count current), so the rebuild does not re-decrypt millions of values.
   ``link_subjects`` and ``link_media`` start empty, so the first rebuild writes all of them;
-* ``rebuild``: everything from ``jigsaw.linking.store.rebuild`` (load, media groups with PDQ
+* ``rebuild``: everything from ``jigsaw.linking.rebuild.rebuild`` (load, media groups with PDQ
   range search, caps, components, Leiden communities, write-back), in one transaction, run
   ``--rebuilds`` times: the first from the empty link tables ("cold"), later ones over a store
   whose links are already current ("steady", what an operator's rebuild usually meets);
@@ -50,9 +50,10 @@ from jigsaw.db.engine import session_scope
 from jigsaw.intake.domain import IdentifierDraft, MediaDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.service import submit_report
 from jigsaw.linking import hooks
+from jigsaw.linking.actions import link_report
 from jigsaw.linking.incremental import MemoryStore, Touched, add_subjects
+from jigsaw.linking.rebuild import rebuild
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import link_report, rebuild
 
 ACTOR = Actor("bench")
 TS = "2026-01-01 00:00:00.000000"

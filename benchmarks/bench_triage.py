@@ -44,7 +44,9 @@ from jigsaw.intake.models import Report
 from jigsaw.intake.service import submit_report
 from jigsaw.linking.identifiers import normalise
 from jigsaw.security.fieldcrypt import FieldCipher, encode_json
-from jigsaw.triage import service as triage
+from jigsaw.triage.assess import on_report_stored
+from jigsaw.triage.inputs import linked_reports
+from jigsaw.triage.queries import triage_queue
 
 BATCH = 50_000
 
@@ -172,12 +174,12 @@ def main() -> None:
             if profiler is not None and len(handler_ms) >= 20:
                 profiler.enable()
             cpu, start = time.process_time(), time.perf_counter()
-            triage.on_report_stored(session, event)  # type: ignore[arg-type]
+            on_report_stored(session, event)  # type: ignore[arg-type]
             handler_ms.append((time.perf_counter() - start) * 1000)
             handler_cpu.append((time.process_time() - cpu) * 1000)
             if profiler is not None:
                 profiler.disable()
-            rescored.append(len(triage.linked_reports(session, event.report_id).linked_report_ids))  # type: ignore
+            rescored.append(len(linked_reports(session, event.report_id).linked_report_ids))  # type: ignore
 
         platform.events = EventBus()
         platform.events.subscribe(ReportStored, timed)
@@ -206,7 +208,7 @@ def main() -> None:
             queue_cpu: list[float] = []
             for _ in range(3):  # the first call is cold (pages not yet cached), the others warm
                 cpu, start = time.process_time(), time.perf_counter()
-                triage.triage_queue(session, limit=50)
+                triage_queue(session, limit=50)
                 queue_ms.append((time.perf_counter() - start) * 1000)
                 queue_cpu.append((time.process_time() - cpu) * 1000)
         platform.engine.dispose()

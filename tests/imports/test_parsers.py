@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from jigsaw.formats.safexml import XmlRefused, parse_xml
 from jigsaw.imports import csvmap, cybertip, synthetic, vics
 from jigsaw.imports.common import DocumentError
-from jigsaw.imports.safexml import XmlRefused, parse_xml
 from jigsaw.intake.domain import prepare
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jigsaw.formats.safexml import Node, XmlRefused, parse_xml
 from jigsaw.imports.limits import Limits
-from jigsaw.imports.safexml import Node, XmlRefused, parse_xml
 
 
 def test_text_across_many_chunks_is_joined_and_bounded() -> None:

@@ -11,8 +11,9 @@ from jigsaw.audit.service import Actor
 from jigsaw.intake.domain import IdentifierDraft, MediaDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.service import submit_report
 from jigsaw.linking import hooks
+from jigsaw.linking.actions import link_report
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import BankLookup, link_report
+from jigsaw.linking.store import BankLookup
 
 ACTOR = Actor("test")
 

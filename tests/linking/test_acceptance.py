@@ -9,8 +9,9 @@ from sqlalchemy import select
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import queries
 from jigsaw.linking.models import LinkMedia, LinkSubject
+from jigsaw.linking.rebuild import rebuild
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import matching_bank_lookup, rebuild
+from jigsaw.linking.store import matching_bank_lookup
 from jigsaw.platform import Platform
 from tests.linking import scenario as sc_mod
 from tests.linking.conftest import TEST_CAP

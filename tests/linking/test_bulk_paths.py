@@ -14,8 +14,8 @@ from jigsaw.intake.service import submit_report
 from jigsaw.linking import hooks
 from jigsaw.linking.graph import key_counts, unique_counts
 from jigsaw.linking.models import LinkIdentifier, LinkSubject
+from jigsaw.linking.rebuild import rebuild
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import rebuild
 from jigsaw.platform import Platform
 from tests.linking.scenario import ACTOR
 

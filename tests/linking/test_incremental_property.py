@@ -13,11 +13,12 @@ from jigsaw.db.engine import session_scope
 from jigsaw.intake.domain import IdentifierDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.service import submit_report
 from jigsaw.linking import hooks
+from jigsaw.linking.actions import link_report
 from jigsaw.linking.graph import Key, encode_keys, key_counts, label_partition
 from jigsaw.linking.incremental import MemoryStore, Touched, add_subjects
 from jigsaw.linking.models import LinkSubject
+from jigsaw.linking.rebuild import rebuild
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import link_report, rebuild
 from jigsaw.platform import Platform
 from tests.linking.scenario import ACTOR
 

@@ -17,9 +17,9 @@ from jigsaw.audit.models import AuditEvent
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import cli as linking_cli
 from jigsaw.linking import queries
+from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.linking.models import LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig
-from jigsaw.linking.store import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.platform import Platform
 from tests.linking import scenario as sc_mod
 from tests.linking.conftest import TEST_CAP

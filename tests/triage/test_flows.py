@@ -16,7 +16,8 @@ from jigsaw.intake.models import Subject
 from jigsaw.matching.banks import EntryRecord
 from jigsaw.matching.storage import add_entry, create_bank
 from jigsaw.platform import Platform
-from jigsaw.triage import service
+from jigsaw.triage import assess, configs, overrides, queries
+from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import shipped_text
 from jigsaw.triage.models import MediaMatchRecord, TriageAssessment, TriageState
 from tests.support import csrf_from, login, make_org, make_staff, make_token, session_of
@@ -141,29 +142,29 @@ def test_override_and_supervisor_approval(client: TestClient, platform: Platform
         as_analyst = Principal(1, OrgKind.CENTRE, user_id=analyst.id, role=Role.ANALYST, label=analyst.email)
         as_supervisor = Principal(1, OrgKind.CENTRE, user_id=supervisor.id, role=Role.SUPERVISOR,
                                   label=supervisor.email)
-        with pytest.raises(service.TriageError, match="explain"):
-            service.request_override(session, as_analyst, rid, "P2", "already_actioned", " ")
-        pending = service.request_override(session, as_analyst, rid, "P2", "already_actioned",
+        with pytest.raises(TriageError, match="explain"):
+            overrides.request_override(session, as_analyst, rid, "P2", "already_actioned", " ")
+        pending = overrides.request_override(session, as_analyst, rid, "P2", "already_actioned",
                                            "Force attended yesterday; child safeguarded (ref 99).")
         assert pending.status == "pending"
         assert session.get(TriageState, rid).band == "P0"  # type: ignore[union-attr]
-        with pytest.raises(service.TriageError, match="supervisor"):
-            service.decide_override(session, as_analyst, pending.id, True)
+        with pytest.raises(TriageError, match="supervisor"):
+            overrides.decide_override(session, as_analyst, pending.id, True)
         own = Principal(1, OrgKind.CENTRE, user_id=analyst.id, role=Role.SUPERVISOR, label=analyst.email)
-        with pytest.raises(service.TriageError, match="different person"):
-            service.decide_override(session, own, pending.id, True)
-        service.decide_override(session, as_supervisor, pending.id, True, "Agreed.")
+        with pytest.raises(TriageError, match="different person"):
+            overrides.decide_override(session, own, pending.id, True)
+        overrides.decide_override(session, as_supervisor, pending.id, True, "Agreed.")
         state = session.get(TriageState, rid)
         assert state is not None and (state.band, state.model_band, state.pending_override) == ("P2", "P0", False)
         # Raising needs no approval.
-        raised = service.request_override(session, as_analyst, rid, "P1", "risk_higher_than_scored", "New intel.")
+        raised = overrides.request_override(session, as_analyst, rid, "P1", "risk_higher_than_scored", "New intel.")
         assert raised.status == "applied" and session.get(TriageState, rid).band == "P1"  # type: ignore[union-attr]
 
     found = triage_of(client, centre["token"], rid)
     assert found["band"] == "P1" and found["model_band"] == "P0" and found["overridden"] is True
     # Re-scoring keeps the person's decision (the model is not more urgent than when overridden).
     with session_scope(platform.engine) as session:
-        service.score_report(session, rid, "manual_rescore")
+        assess.score_report(session, rid, "manual_rescore")
     assert triage_of(client, centre["token"], rid)["band"] == "P1"
 
 
@@ -171,16 +172,16 @@ def test_config_needs_a_second_person_and_assessments_name_it(client: TestClient
                                                              centre: dict[str, Any]) -> None:
     v2 = shipped_text().replace("version: triage-v1", "version: triage-v2").replace("min_score: 60", "min_score: 55")
     with session_scope(platform.engine) as session:
-        service.propose_config(session, v2, "supervisor@centre.example", note="P1 from 55")
-        with pytest.raises(service.TriageError, match="already exists"):
-            service.propose_config(session, v2, "someone@centre.example")
-        with pytest.raises(service.TriageError, match="different person"):
-            service.approve_config(session, "triage-v2", "Supervisor@centre.example")
-        with pytest.raises(service.TriageError, match="not an active supervisor"):
-            service.approve_config(session, "triage-v2", "analyst@centre.example")
-        assert service.active_config(session).version == "triage-v1"
+        configs.propose_config(session, v2, "supervisor@centre.example", note="P1 from 55")
+        with pytest.raises(TriageError, match="already exists"):
+            configs.propose_config(session, v2, "someone@centre.example")
+        with pytest.raises(TriageError, match="different person"):
+            configs.approve_config(session, "triage-v2", "Supervisor@centre.example")
+        with pytest.raises(TriageError, match="not an active supervisor"):
+            configs.approve_config(session, "triage-v2", "analyst@centre.example")
+        assert configs.active_config(session).version == "triage-v1"
     with pytest.raises(Exception, match="prohibited input"), session_scope(platform.engine) as session:
-        service.propose_config(session, v2.replace("triage-v2", "triage-v3").replace(
+        configs.propose_config(session, v2.replace("triage-v2", "triage-v3").replace(
             "id: domestic_abuse", "id: marital_status"), "supervisor@centre.example")
 
     login(client, platform, centre["supervisor2"])
@@ -216,7 +217,7 @@ def test_queue_order_monitoring_and_digest(client: TestClient, platform: Platfor
         assert late is not None
         late.due_at = datetime.now(UTC) - timedelta(hours=5)
     with session_of(platform) as session:
-        rows, total = service.triage_queue(session)
+        rows, total = queries.triage_queue(session)
     assert total == 4
     assert [r.id for r in rows] == [urgent, same_band[1], medium, low]
     assert [r.band for r in rows] == ["P0", "P2", "P2", "P3"] and rows[-1].overdue
@@ -234,7 +235,7 @@ def test_queue_order_monitoring_and_digest(client: TestClient, platform: Platfor
     assert "Cases by band" in monitor.text and "No outcomes recorded yet" in monitor.text
 
     with session_of(platform) as session:
-        digest = service.digest(session)
+        digest = queries.digest(session)
     assert [e["report_id"] for e in digest["overdue"]["P3"]] == [low]
     assert digest["overdue"]["P0"] == [] and digest["due_today"]["P0"] == []
 
@@ -246,11 +247,11 @@ def test_queue_pages_run_on_from_assessed_into_unassessed_reports(client: TestCl
     with session_scope(platform.engine) as session:  # two reports not yet assessed (as before triage existed)
         session.query(TriageState).filter(TriageState.report_id.in_(ids[1:3])).delete()
     with session_of(platform) as session:
-        everything, total = service.triage_queue(session, limit=50)
+        everything, total = queries.triage_queue(session, limit=50)
         assert total == 5 and [e.band is None for e in everything] == [False] * 3 + [True] * 2
         for limit in (1, 2, 3, 4):
             for offset in range(0, 7):
-                page, page_total = service.triage_queue(session, limit=limit, offset=offset)
+                page, page_total = queries.triage_queue(session, limit=limit, offset=offset)
                 assert page_total == 5
                 assert [e.id for e in page] == [e.id for e in everything][offset:offset + limit]
 

@@ -5,8 +5,8 @@ each identifier on its own, which caps it at a few hundred reports a second. Her
 of reports is written with one executemany per table: ids reserved in order for the rows
 others point at, identifier blind indexes looked up with ``IN`` and the missing ones
 inserted, report references drawn and checked in bulk, and one COLLECTION audit entry per
-report appended to the hash chain exactly as :func:`jigsaw.audit.service.record` would
-(same actor, detail and order).
+report appended to the hash chain through :func:`jigsaw.audit.service.append_many`, the
+append :func:`jigsaw.audit.service.record` uses (same actor, detail and order).
 
 Rows travel as positional tuples in the column orders declared below. On SQLite they go
 straight to the driver (``exec_driver_sql``) after each column's own SQLAlchemy bind
@@ -29,17 +29,16 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Connection, DateTime, Dialect, LargeBinary, MetaData, Table, select, text
+from sqlalchemy import Column, Connection, DateTime, Dialect, LargeBinary, MetaData, Table, select
 from sqlalchemy.dialects import postgresql
 
-from jigsaw.audit.chain import GENESIS_HASH, AuditAction, ChainFields, entry_hash
-from jigsaw.audit.models import AuditEvent
-from jigsaw.audit.service import Actor
+from jigsaw.audit.chain import AuditAction
+from jigsaw.audit.service import Actor, NewEntry, append_many
+from jigsaw.db.bulk import bulk_execute, chunks
 from jigsaw.intake.domain import PreparedReport, default_lines_of_enquiry
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
 from jigsaw.security.fieldcrypt import EncryptedText, FieldCipher, cipher_of, encode_json
 
-_PG_AUDIT_LOCK_KEY = 0x4A49_4753  # the advisory lock jigsaw.audit.service takes ("JIGS")
 _IN_CHUNK = 500
 
 REPORTS: Table = Report.__table__  # type: ignore[assignment]
@@ -48,7 +47,6 @@ IDENTIFIERS: Table = IdentifierRecord.__table__  # type: ignore[assignment]
 OBSERVATIONS: Table = Observation.__table__  # type: ignore[assignment]
 MEDIA: Table = MediaRecord.__table__  # type: ignore[assignment]
 LINES: Table = LineOfEnquiry.__table__  # type: ignore[assignment]
-AUDIT: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 def _raw_twin(table: Table) -> Table:
@@ -64,7 +62,6 @@ RAW_IDENTIFIERS = _raw_twin(IDENTIFIERS)
 RAW_OBSERVATIONS = _raw_twin(OBSERVATIONS)
 RAW_MEDIA = _raw_twin(MEDIA)
 RAW_LINES = _raw_twin(LINES)
-RAW_AUDIT = _raw_twin(AUDIT)
 
 # Column orders of the positional rows. Every column except ``id`` is named, defaults
 # included: rows that bypass SQLAlchemy's insert construct get no Python-side defaults.
@@ -80,8 +77,6 @@ _MEDIA_INSERT = ("report_id", "subject_id", "created_at", *MEDIA_COLUMNS)
 _OBSERVATION_INSERT = ("identifier_id", "report_id", "subject_id", "role", "seen_at", "port")
 _IDENTIFIER_INSERT = ("type", "platform", "blind_index", "value", "first_seen_at")
 _LINE_INSERT = ("report_id", "subject_id", "title", "status", "created_at")
-_AUDIT_INSERT = ("seq", "occurred_at", "actor", "organisation_id", "action", "entity_type", "entity_id", "purpose",
-                 "recipient", "detail", "prev_hash", "entry_hash")
 _CHANNEL, _SOURCE = REPORT_COLUMNS.index("channel"), REPORT_COLUMNS.index("source")
 
 
@@ -262,7 +257,7 @@ def _insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequ
         return
     if conn.dialect.name == "sqlite":
         sql, processors = _sqlite_statement(conn.dialect, table, columns)
-        conn.exec_driver_sql(sql, _bound(rows, processors))
+        bulk_execute(conn, sql, _bound(rows, processors))
     else:
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
 
@@ -302,8 +297,8 @@ def _select_in(conn: Connection, table: Table, columns: tuple[str, ...], key: st
     found: list[tuple[Any, ...]] = []
     sqlite = conn.dialect.name == "sqlite"
     quote = conn.dialect.identifier_preparer.quote
-    for start in range(0, len(values), _IN_CHUNK):
-        chunk = list(values[start: start + _IN_CHUNK])
+    for part in chunks(values, _IN_CHUNK):
+        chunk = list(part)
         if sqlite:  # names from our own tables, quoted; values bound
             names, marks = ", ".join(quote(c) for c in columns), ", ".join("?" for _ in chunk)
             sql = f"SELECT {names} FROM {quote(table.name)} WHERE {quote(key)} IN ({marks})"  # noqa: S608
@@ -391,20 +386,5 @@ def _lookup_blind(conn: Connection, blinds: list[str]) -> dict[str, int]:
 
 def _audit_collections(conn: Connection, actor: Actor, entries: list[tuple[int, dict[str, Any]]]) -> None:
     """Append one COLLECTION entry per report to the hash chain, as ``audit.service.record`` does."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK_KEY})
-    last = conn.execute(select(AUDIT.c.seq, AUDIT.c.entry_hash).order_by(AUDIT.c.seq.desc()).limit(1)).first()
-    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
-    rows = []
-    action = AuditAction.COLLECTION.value
-    for report_id, detail in entries:
-        seq += 1
-        occurred_at = datetime.now(UTC)
-        fields = ChainFields(seq=seq, occurred_at=occurred_at.isoformat(), actor=actor.label,
-                             organisation_id=actor.organisation_id, action=action, entity_type="report",
-                             entity_id=str(report_id), purpose=None, recipient=None, detail=detail)
-        digest = entry_hash(prev_hash, fields)
-        rows.append((seq, occurred_at, fields.actor, fields.organisation_id, action, "report", fields.entity_id,
-                     None, None, detail, prev_hash, digest))
-        prev_hash = digest
-    _insert(conn, RAW_AUDIT, _AUDIT_INSERT, rows)
+    append_many(conn, [NewEntry(actor, AuditAction.COLLECTION, "report", report_id, detail=detail)
+                       for report_id, detail in entries])

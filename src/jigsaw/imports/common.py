@@ -1,4 +1,5 @@
-"""Small pure helpers the parsers share: dates, booleans, hash checks, canonical digests."""
+"""Small pure helpers the parsers share: dates, hash checks, canonical digests (booleans and
+flag names: :mod:`jigsaw.formats.values`)."""
 
 from __future__ import annotations
 
@@ -58,21 +59,6 @@ def parse_datetime(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def parse_bool(value: Any) -> bool | None:
-    """VICS and XML booleans: true/false, "true"/"false", 1/0, yes/no; anything else is None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in {"true", "1", "yes", "y"}:
-            return True
-        if lowered in {"false", "0", "no", "n"}:
-            return False
-    return None
-
-
 def age_on(born: date, when: date) -> int:
     return when.year - born.year - ((when.month, when.day) < (born.month, born.day))
 
@@ -86,10 +72,3 @@ def canonical_digest(parts: Sequence[Any]) -> str:
 def clip(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     """Text cut to ``limit`` characters with a marker, so a long field never fails validation."""
     return text if len(text) <= limit else text[: limit - 20] + " … [truncated]"
-
-
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
-
-
-def snake(name: str) -> str:
-    return _CAMEL.sub("_", name).lower()

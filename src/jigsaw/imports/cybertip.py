@@ -21,18 +21,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from jigsaw.formats.safexml import Node, XmlRefused, node_to_data, parse_xml
+from jigsaw.formats.values import parse_bool, snake
 from jigsaw.imports.common import (
     DocumentError,
     age_on,
     clip,
     hash_kind,
-    parse_bool,
     parse_datetime,
-    snake,
     valid_hash,
 )
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
-from jigsaw.imports.safexml import Node, XmlRefused, node_to_data, parse_xml
 from jigsaw.imports.summary import Issue
 from jigsaw.intake.domain import (
     MAX_SHORT_TEXT,
@@ -219,9 +218,9 @@ def _file_details(name: str, data: bytes, limits: Limits, lines: bool) -> FileDe
         "esp_file_name": root.findtext("fileName"),
         "uploaded_to_esp_at": root.findtext("uploadedToEspTimestamp"),
         "location_of_file": root.findtext("locationOfFile"),
-        "file_viewed_by_esp": parse_bool(root.findtext("fileViewedByEsp")),
-        "exif_viewed_by_esp": parse_bool(root.findtext("exifViewedByEsp")),
-        "publicly_available": parse_bool(root.findtext("publiclyAvailable")),
+        "file_viewed_by_esp": parse_bool(root.findtext("fileViewedByEsp"), strict=False),
+        "exif_viewed_by_esp": parse_bool(root.findtext("exifViewedByEsp"), strict=False),
+        "publicly_available": parse_bool(root.findtext("publiclyAvailable"), strict=False),
         "file_relevance": relevance,
         "file_annotations": file_flags,
         "industry_classification": classification,

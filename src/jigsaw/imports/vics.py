@@ -13,12 +13,14 @@ the VICS → A/B/C mapping, so none is assumed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jigsaw.imports.common import DocumentError, clip, hash_kind, parse_bool, parse_datetime, valid_hash
+from jigsaw.formats import vics as vics_json
+from jigsaw.formats.values import parse_bool
+from jigsaw.formats.vics import VicsError
+from jigsaw.imports.common import DocumentError, clip, parse_datetime, valid_hash
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 from jigsaw.imports.summary import Issue
 from jigsaw.intake.domain import (
@@ -69,16 +71,13 @@ def parse_case_export(name: str, data: bytes, *, uk_map: Mapping[int, str] | Non
     if len(data) > limits.max_json_bytes:
         raise DocumentError(f"document is {len(data)} bytes; the limit is {limits.max_json_bytes}")
     try:
-        body = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise DocumentError(f"not valid JSON: {exc}", line) from None
-    if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-        raise DocumentError("not a VICS export: expected an object with a 'value' array")
-    context = str(body.get("@odata.context") or body.get("odata.metadata") or "")
-    cases = [c for c in body["value"] if isinstance(c, dict) and "Media" in c]
+        document = vics_json.load(data)
+    except VicsError as exc:
+        raise DocumentError(exc.reason, exc.line) from None
+    context = document.context
+    cases = document.cases()
     if not cases:
-        if context.endswith("#Media") or any(isinstance(v, dict) and "MD5" in v for v in body["value"]):
+        if context.endswith("#Media") or any(isinstance(v, dict) and "MD5" in v for v in document.values):
             raise DocumentError("a VICS hash set (#Media) describes no case; load it into a hash bank "
                                 "(jigsaw bank import) rather than importing it as referrals")
         raise DocumentError("no case with a 'Media' array in this VICS export")
@@ -135,12 +134,8 @@ def _media(entry: dict[str, Any], position: int, name: str, uk_map: Mapping[int,
            warnings: list[Issue]) -> MediaDraft | None:
     where = f"Media[{position}] (MediaID {entry.get('MediaID')})"
     hashes: dict[str, str] = {}
-    for key in ("MD5", "SHA1", "SHA256", "PDQ"):
-        if entry.get(key):
-            _hash(hashes, key, str(entry[key]), where, name, warnings)
-    for alt in entry.get("AlternativeHashes") or []:
-        if isinstance(alt, dict) and hash_kind(str(alt.get("HashName"))):
-            _hash(hashes, str(alt.get("HashName")), str(alt.get("HashValue") or ""), where, name, warnings)
+    for label, kind, value in vics_json.record_hashes(entry):
+        _hash(hashes, label, kind, value, where, name, warnings)
     if not hashes:
         warnings.append(Issue(name, f"{where}: no usable MD5/SHA1/SHA256/PDQ hash (skipped)"))
         return None
@@ -160,7 +155,8 @@ def _media(entry: dict[str, Any], position: int, name: str, uk_map: Mapping[int,
     filename = entry.get("RelativeFilePath") or (files[0].get("FileName") if files else None)
     annotations: dict[str, Any] = {
         "source": FORMAT, "media_id": entry.get("MediaID"),
-        **{label: parse_bool(entry.get(key)) for key, label in _FLAGS.items() if entry.get(key) is not None},
+        **{label: parse_bool(entry.get(key), strict=False) for key, label in _FLAGS.items()
+           if entry.get(key) is not None},
         "precategorization_source": entry.get("PrecategorizationSource"),
         "tags": entry.get("Tags"), "comments": entry.get("Comments"), "photodna": photodna,
         "date_updated": entry.get("DateUpdated"), "media_files": len(files) or None,
@@ -178,15 +174,13 @@ def _media(entry: dict[str, Any], position: int, name: str, uk_map: Mapping[int,
         media_type=(_short(entry.get("MimeType")) or "")[:100] or None, vics_category=vics_category,
         uk_category=uk_map.get(vics_category) if vics_category is not None else None,
         series=str(entry["Series"])[:200] if entry.get("Series") else None,
-        victim_identified=parse_bool(entry.get("VictimIdentified")),
+        victim_identified=parse_bool(entry.get("VictimIdentified"), strict=False),
         annotations={k: v for k, v in annotations.items() if v not in (None, "", [])},
     )
 
 
-def _hash(hashes: dict[str, str], label: str, value: str, where: str, name: str, warnings: list[Issue]) -> None:
-    kind = hash_kind(label)
-    if kind is None:
-        return
+def _hash(hashes: dict[str, str], label: str, kind: str, value: str, where: str, name: str,
+          warnings: list[Issue]) -> None:
     cleaned = valid_hash(kind, value)
     if cleaned is None:
         warnings.append(Issue(name, f"{where}: {label} is not valid hexadecimal of the right length (ignored)"))

@@ -37,7 +37,7 @@ from jigsaw.intake.schemas import (
     SubjectOut,
     TriageOut,
 )
-from jigsaw.triage import service as triage
+from jigsaw.triage.queries import api_triage, triage_view
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -141,7 +141,7 @@ def get_report(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report {report_id}") from None
     out = report_out(report)
     if can_read_all_reports(principal):
-        found = triage.api_triage(triage.triage_view(session, report.id, history=False))
+        found = api_triage(triage_view(session, report.id, history=False))
         out.triage = TriageOut(**found) if found else None
     return out
 

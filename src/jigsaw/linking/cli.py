@@ -17,8 +17,9 @@ from jigsaw.audit.service import Actor, record
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import queries
-from jigsaw.linking.rules import config_from_env
-from jigsaw.linking.store import matching_bank_lookup, rebuild
+from jigsaw.linking.rebuild import rebuild
+from jigsaw.linking.settings import linking_config
+from jigsaw.linking.store import matching_bank_lookup
 
 console = Console()
 CLI_ACTOR = Actor("cli:" + (os.environ.get("USER") or "operator"))
@@ -39,7 +40,7 @@ def networks(
         return
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        result = queries.list_networks(session, config_from_env(), limit=limit)
+        result = queries.list_networks(session, linking_config(session), limit=limit)
         record(session, CLI_ACTOR, AuditAction.CONSULTATION, "networks", None, purpose=purpose,
                detail={"networks": [n["id"] for n in result["networks"]]})
     if as_json:
@@ -64,7 +65,7 @@ def networks_rebuild(
     """Recompute every network and series from the stored observations and media."""
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        result = rebuild(session, CLI_ACTOR, config=config_from_env(), banks=matching_bank_lookup(platform.engine),
+        result = rebuild(session, CLI_ACTOR, banks=matching_bank_lookup(platform.engine),
                          reclassify=reclassify, with_communities=communities)
     console.print(f"Rebuilt {result.networks} networks over {result.subjects} subjects and {result.series} "
                   f"media series/groups over {result.media} media in {result.seconds['total']:.2f} s.")

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from jigsaw.audit.service import Actor
 from jigsaw.events import ReportsStored, ReportStored
-from jigsaw.linking.store import link_report, matching_bank_lookup
+from jigsaw.linking.actions import link_report
+from jigsaw.linking.store import matching_bank_lookup
 
 LINKER = Actor("system:linking")
 _paused: ContextVar[bool] = ContextVar("jigsaw_linking_paused", default=False)

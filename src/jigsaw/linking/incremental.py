@@ -11,7 +11,7 @@ keys that can join or just crossed the cap, every label in one call) because aga
 each call is a round trip, and a report touches a dozen keys. Unions are worked out in memory
 (:class:`_Unions`) and written as one relabel per surviving network.
 
-The same algorithm runs against the database (:mod:`jigsaw.linking.store`) and against
+The same algorithm runs against the database (:mod:`jigsaw.linking.sql_store`) and against
 :class:`MemoryStore` (tests and the benchmark of the algorithm alone).
 """
 

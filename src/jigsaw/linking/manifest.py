@@ -8,7 +8,8 @@ from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, Subscription
 from jigsaw.events import ReportsStored, ReportStored
 from jigsaw.linking import cli, hooks, routes
-from jigsaw.linking.rules import LinkingConfig, config_from_env
+from jigsaw.linking.rules import LinkingConfig
+from jigsaw.linking.settings import config_from_env
 from jigsaw.platform import Platform
 
 _CASE_WORKERS = frozenset({Role.ANALYST, Role.SUPERVISOR})

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from jigsaw.db.bulk import chunks
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
 from jigsaw.linking import fuzzy
 from jigsaw.linking.graph import Key, neighbourhood, pair_edges
 from jigsaw.linking.models import LinkIdentifier, LinkLikeness, LinkMedia, LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig, cap_reason
-from jigsaw.linking.store import SqlNetworkStore, _chunks, joining_keys
+from jigsaw.linking.sql_store import SqlNetworkStore, joining_keys
 from jigsaw.security.fieldcrypt import cipher_of
 
 
@@ -31,7 +32,7 @@ def _identifier_dict(ident: IdentifierRecord) -> dict[str, Any]:
 def _subjects(session: Session, subject_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Subjects with their report and identifiers (decrypted for the reader)."""
     out: dict[int, dict[str, Any]] = {}
-    for part in _chunks(sorted(subject_ids)):
+    for part in chunks(sorted(subject_ids)):
         for sid, rid, role, ref in session.execute(
                 select(Subject.id, Subject.report_id, Subject.role, Report.reference)
                 .join(Report, Report.id == Subject.report_id).where(Subject.id.in_(part))):
@@ -51,7 +52,7 @@ def _subjects(session: Session, subject_ids: Sequence[int]) -> list[dict[str, An
 def _reports(session: Session, report_ids: Iterable[int]) -> list[dict[str, Any]]:
     ids = sorted(set(report_ids))
     rows: list[dict[str, Any]] = []
-    for part in _chunks(ids):
+    for part in chunks(ids):
         rows.extend({"id": i, "reference": ref, "received_at": at.isoformat()} for i, ref, at in session.execute(
             select(Report.id, Report.reference, Report.received_at).where(Report.id.in_(part))))
     return sorted(rows, key=lambda r: r["id"])
@@ -68,7 +69,7 @@ def capped_identifiers(session: Session, config: LinkingConfig, subject_ids: Seq
          .where(or_(LinkIdentifier.shared_reason.is_not(None), LinkIdentifier.subject_count > config.fan_out_cap)))
     if subject_ids is not None:
         held: set[int] = set()
-        for part in _chunks(sorted(subject_ids)):
+        for part in chunks(sorted(subject_ids)):
             held.update(session.scalars(select(Observation.identifier_id).where(Observation.subject_id.in_(part))))
         if not held:
             return []
@@ -128,7 +129,7 @@ def _series_rows(session: Session, series_ids: Sequence[int] | None) -> dict[int
         for row in session.execute(q):
             out[row[0]].append(row)
     else:
-        for part in _chunks(sorted(series_ids)):
+        for part in chunks(sorted(series_ids)):
             for row in session.execute(q.where(LinkMedia.series_id.in_(part))):
                 out[row[0]].append(row)
     return out
@@ -233,7 +234,7 @@ def _merges_of(session: Session, subject: int) -> list[tuple[int, int]]:
 
 def _merges_among(session: Session, subjects: set[int]) -> list[SubjectMerge]:
     out: list[SubjectMerge] = []
-    for part in _chunks(sorted(subjects)):
+    for part in chunks(sorted(subjects)):
         out.extend(session.scalars(select(SubjectMerge).where(SubjectMerge.unmerged_at.is_(None),
                                                               SubjectMerge.subject_a.in_(part))))
     return [m for m in out if m.subject_b in subjects]
@@ -242,11 +243,11 @@ def _merges_among(session: Session, subjects: set[int]) -> list[SubjectMerge]:
 def _evidence(session: Session, keys: set[Any], nodes: set[int], merges: list[SubjectMerge]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     ident_ids = sorted(k[1] for k in keys if k[0] == "i")
-    for part in _chunks(ident_ids):
+    for part in chunks(ident_ids):
         for ident in session.scalars(select(IdentifierRecord).where(IdentifierRecord.id.in_(part))):
             out[("i", ident.id)] = {"kind": "identifier", **_identifier_dict(ident)}
     groups = sorted(k[1] for k in keys if k[0] == "g")
-    for part in _chunks(groups):
+    for part in chunks(groups):
         rows = session.execute(select(LinkMedia.image_group, MediaRecord.id, MediaRecord.subject_id, MediaRecord.md5,
                                       MediaRecord.sha256, MediaRecord.pdq)
                                .join(MediaRecord, MediaRecord.id == LinkMedia.media_id)

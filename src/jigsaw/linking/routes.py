@@ -22,8 +22,8 @@ from jigsaw.audit.service import record
 from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.templating import render
 from jigsaw.linking import export, queries
-from jigsaw.linking.rules import config_from_env
-from jigsaw.linking.store import MergeError, merge_subjects, unmerge_subjects
+from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
+from jigsaw.linking.settings import linking_config
 
 api_router = APIRouter(prefix="/api/v1", tags=["networks"])
 pages_router = APIRouter(include_in_schema=False)
@@ -51,7 +51,7 @@ def api_networks(
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     limit = max(1, min(limit, 200))
-    result = queries.list_networks(session, config_from_env(), limit=limit, offset=max(offset, 0))
+    result = queries.list_networks(session, linking_config(session), limit=limit, offset=max(offset, 0))
     record(session, principal.actor, AuditAction.CONSULTATION, "networks", None,
            purpose=x_purpose or DEFAULT_API_PURPOSE, detail={"networks": [n["id"] for n in result["networks"]]})
     return result
@@ -62,7 +62,7 @@ def api_network(
     network_id: int, x_purpose: str | None = Header(default=None),
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    result = queries.network_detail(session, config_from_env(), network_id)
+    result = queries.network_detail(session, linking_config(session), network_id)
     if result is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such network")
     record(session, principal.actor, AuditAction.CONSULTATION, "network", network_id,
@@ -106,14 +106,14 @@ def networks_page(
     principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> Response:
     page = max(page, 1)
-    result = queries.list_networks(session, config_from_env(), limit=25, offset=(page - 1) * 25)
+    result = queries.list_networks(session, linking_config(session), limit=25, offset=(page - 1) * 25)
     record(session, principal.actor, AuditAction.CONSULTATION, "networks", None, purpose=PAGE_PURPOSE)
     return render(request, "linking/networks.html", _ctx(
         request, principal, result=result, page=page, pages=max(1, -(-result["total"] // 25))))
 
 
 def _view_or_404(session: Session, subject_id: int) -> dict[str, Any]:
-    view = queries.subject_view(session, config_from_env(), subject_id)
+    view = queries.subject_view(session, linking_config(session), subject_id)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such subject.")
     return view
@@ -172,7 +172,7 @@ def merge_form(
 ) -> Response:
     require_csrf(request, csrf_token)
     try:
-        merge_subjects(session, principal.actor, subject_a, subject_b, reason, config_from_env())
+        merge_subjects(session, principal.actor, subject_a, subject_b, reason, linking_config(session))
         notice = "merged"
     except MergeError as exc:
         notice = str(exc)
@@ -186,7 +186,7 @@ def unmerge_form(
 ) -> Response:
     require_csrf(request, csrf_token)
     try:
-        unmerge_subjects(session, principal.actor, merge_id, reason, config_from_env())
+        unmerge_subjects(session, principal.actor, merge_id, reason, linking_config(session))
         notice = "unmerged"
     except MergeError as exc:
         notice = str(exc)

@@ -14,7 +14,6 @@ so a capped value can still be followed by hand.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -68,21 +67,6 @@ class LinkingConfig:
     @property
     def networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return self._networks
-
-
-def config_from_env(env: dict[str, str] | None = None) -> LinkingConfig:
-    """``JIGSAW_LINK_FAN_OUT_CAP``, ``JIGSAW_LINK_SHARED_NETWORKS`` (comma-separated CIDRs, added
-    to the defaults) and ``JIGSAW_LINK_SHARED_VALUES`` (comma-separated ``type|platform|value``)."""
-    source = os.environ if env is None else env
-    cap = int(source.get("JIGSAW_LINK_FAN_OUT_CAP", DEFAULT_FAN_OUT_CAP))
-    extra_nets = _split(source.get("JIGSAW_LINK_SHARED_NETWORKS", ""))
-    values = frozenset(_split(source.get("JIGSAW_LINK_SHARED_VALUES", "")))
-    return LinkingConfig(fan_out_cap=cap, shared_networks=DEFAULT_SHARED_NETWORKS + tuple(extra_nets),
-                         shared_values=values)
-
-
-def _split(raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 _SEQUENCES = ("0123456789", "1234567890", "9876543210")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from jigsaw.formats.values import parse_bool
 from jigsaw.matching.signals import SignalError, normalize, signal_type
 
 UK_CATEGORIES = ("A", "B", "C")
@@ -54,20 +55,6 @@ class ParseError:
 
 
 ParseResult = EntryRecord | ParseError
-
-
-def parse_bool(v: object) -> bool | None:
-    """Booleans as feeds write them: true/false strings (VICS), 1/0, yes/no, or real bools."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool):
-        return v
-    s = str(v).strip().lower()
-    if s in ("true", "1", "yes", "y", "t"):
-        return True
-    if s in ("false", "0", "no", "n", "f"):
-        return False
-    raise ValueError(f"not a boolean: {v!r}")
 
 
 def _text(v: object, what: str) -> str | None:

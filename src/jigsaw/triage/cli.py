@@ -16,8 +16,9 @@ from rich.table import Table
 
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
-from jigsaw.triage import service
+from jigsaw.triage import assess, configs, queries
 from jigsaw.triage.atrs import atrs_record, to_markdown
+from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import Band, ConfigError
 
 triage_app = typer.Typer(help="Triage: priority bands, configuration, digest, transparency record.",
@@ -32,7 +33,7 @@ console = Console()
 def config_check(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True)) -> None:
     """Check a configuration file without storing it (deny list included)."""
     try:
-        config = service.check_config_text(file.read_text(encoding="utf-8"))
+        config = configs.check_config_text(file.read_text(encoding="utf-8"))
     except ConfigError as exc:
         console.print(f"[red]Refused:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=1) from None
@@ -49,10 +50,10 @@ def config_propose(
     platform = open_platform()
     try:
         with session_scope(platform.engine) as session:
-            row = service.propose_config(session, file.read_text(encoding="utf-8"), by or service.operator_label(),
+            row = configs.propose_config(session, file.read_text(encoding="utf-8"), by or configs.operator_label(),
                                          note)
             version, sha = row.version, row.sha256
-    except (ConfigError, service.TriageError) as exc:
+    except (ConfigError, TriageError) as exc:
         console.print(f"[red]Refused:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=1) from None
     console.print(f"Proposed {version} (sha256 {sha}). Approve with: "
@@ -68,8 +69,8 @@ def config_approve(
     platform = open_platform()
     try:
         with session_scope(platform.engine) as session:
-            service.approve_config(session, version, by)
-    except (ConfigError, service.TriageError) as exc:
+            configs.approve_config(session, version, by)
+    except (ConfigError, TriageError) as exc:
         console.print(f"[red]Refused:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=1) from None
     console.print(f"Approved {version}; new assessments use it. Existing cases re-score as information arrives, "
@@ -81,12 +82,12 @@ def config_list() -> None:
     """Every configuration version with who proposed and approved it."""
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        rows = service.config_versions(session)
-        active = service.active_config(session).version
+        rows = configs.config_versions(session)
+        active = configs.active_config(session).version
         table = Table("version", "status", "proposed by", "approved by", "sha256", title=f"Active: {active}")
         for r in rows:
             table.add_row(r.version, r.status, r.proposed_by, r.approved_by or "", r.sha256[:16])
-        table.add_row(service.shipped_config().version, "shipped", "release", "release", "")
+        table.add_row(configs.shipped_config().version, "shipped", "release", "release", "")
     console.print(table)
 
 
@@ -95,7 +96,7 @@ def digest(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     """Overdue work and work due today, by band (run daily)."""
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        data = service.digest(session)
+        data = queries.digest(session)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -115,7 +116,7 @@ def atrs(fmt: str = typer.Option("markdown", "--format", help="json or markdown"
         raise typer.BadParameter("--format is json or markdown")
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        record = atrs_record(service.active_config(session))
+        record = atrs_record(configs.active_config(session))
     typer.echo(json.dumps(record, indent=2) if fmt == "json" else to_markdown(record))
 
 
@@ -129,7 +130,7 @@ def rescore(report_ids: list[int] = typer.Argument(None, help="Reports to re-sco
     platform = open_platform()
     with session_scope(platform.engine) as session:
         ids = report_ids or list(session.scalars(select(Report.id).order_by(Report.id)))
-        done = service.rescore(session, ids, "manual_rescore")
+        done = assess.rescore(session, ids, "manual_rescore")
     console.print(f"Re-scored {len(done)} report(s).")
 
 

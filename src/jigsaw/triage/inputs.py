@@ -17,7 +17,6 @@ Extension points, each a named function to replace when the owning capability pr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from jigsaw.formats.values import snake
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
 from jigsaw.triage.model import ItemValue
 from jigsaw.triage.models import MediaMatchRecord, TriageItemRecord, table_of
@@ -37,14 +37,6 @@ from jigsaw.triage.scoring import Evidence, RecordedItem, TriageInputs
 MAX_REPORTS_PER_IDENTIFIER = 50
 MAX_LINKED_REPORTS = 200
 LOCATING_TYPES = {"address"}
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def snake(flag: str) -> str:
-    """``liveStreaming`` and ``live-streaming`` -> ``live_streaming`` (imports send either)."""
-    return re.sub(r"[^a-z0-9]+", "_", _CAMEL.sub("_", flag.strip()).lower()).strip("_")
-
 
 @dataclass(frozen=True)
 class CaseScope:

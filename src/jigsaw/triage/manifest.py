@@ -7,8 +7,7 @@ from pathlib import Path
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, ReportPanel, Subscription
 from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
-from jigsaw.triage import cli, routes
-from jigsaw.triage import service as assess
+from jigsaw.triage import assess, cli, routes
 
 CAPABILITY = Capability(
     name="triage",

@@ -16,6 +16,7 @@ analysts' item records, overrides, and bank matches of report media.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
@@ -23,6 +24,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
 from jigsaw.security.fieldcrypt import EncryptedText
+
+
+class ConfigStatus(StrEnum):
+    """Where a configuration version is in change control (``triage_configs.status``)."""
+
+    PROPOSED = "proposed"  # stored and checked, waiting for a second person
+    APPROVED = "approved"  # the newest approved one is in force
+    RETIRED = "retired"  # approved once, replaced by a later approval
+    REJECTED = "rejected"
+
+
+class OverrideStatus(StrEnum):
+    """Where a person's band change is (``triage_overrides.status``)."""
+
+    APPLIED = "applied"  # in force without approval (raising, or lowering P2/P3)
+    PENDING = "pending"  # lowering a P0/P1 case: waits for a different supervisor
+    APPROVED = "approved"  # a pending downgrade a supervisor approved: in force
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # replaced by a newer request, or by new, more urgent information
+
+
+IN_FORCE = (OverrideStatus.APPLIED, OverrideStatus.APPROVED)
+"""Override statuses that set the effective band."""
 
 
 def table_of(entity: type[Base]) -> Table:
@@ -37,7 +61,7 @@ class TriageConfigVersion(Base):
     version: Mapped[str] = mapped_column(String(64), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # proposed, approved, rejected, retired
+    status: Mapped[str] = mapped_column(String(16), index=True)  # a ConfigStatus
     proposed_by: Mapped[str] = mapped_column(String(200))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(200))
@@ -112,7 +136,7 @@ class TriageOverride(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     requested_by_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # applied, pending, approved, rejected, superseded
+    status: Mapped[str] = mapped_column(String(16), index=True)  # an OverrideStatus
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_by_user_id: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

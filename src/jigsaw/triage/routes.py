@@ -19,9 +19,11 @@ from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.templating import render
 from jigsaw.intake import service as intake
 from jigsaw.intake.access import can_read_all_reports
-from jigsaw.triage import service
+from jigsaw.triage import configs, overrides, queries, records
 from jigsaw.triage.atrs import atrs_record, to_markdown
+from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import ConfigError
+from jigsaw.triage.models import OverrideStatus
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
@@ -41,10 +43,10 @@ def queue(
 ) -> Response:
     """The reports in triage order: band, then time due, then actionability."""
     page = max(page, 1)
-    rows: list[service.QueueEntry] = []
+    rows: list[queries.QueueEntry] = []
     total = 0
     if can_read_all_reports(principal):
-        rows, total = service.triage_queue(session, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
+        rows, total = queries.triage_queue(session, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
     return render(request, "triage/queue.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
         "page": page, "pages": max(1, -(-total // QUEUE_PAGE_SIZE)),
@@ -53,8 +55,8 @@ def queue(
 
 def report_panel(session: Session, report_id: int, query: Mapping[str, str]) -> dict[str, Any]:
     """The triage panel on the report page: band, explanation, items and overrides."""
-    return {"triage": service.triage_view(session, report_id), "triage_config": service.active_config(session),
-            "reason_labels": service.REASON_LABELS, "triage_msg": (query.get("triage_msg") or "")[:300]}
+    return {"triage": queries.triage_view(session, report_id), "triage_config": configs.active_config(session),
+            "reason_labels": overrides.REASON_LABELS, "triage_msg": (query.get("triage_msg") or "")[:300]}
 
 
 def _check_report(session: Session, principal: Principal, report_id: int) -> None:
@@ -81,8 +83,8 @@ def record_item(
     require_csrf(request, csrf_token)
     _check_report(session, principal, report_id)
     try:
-        service.record_item(session, principal, report_id, subject_id, item_id, value, evidence)
-    except service.TriageError as exc:
+        records.record_item(session, principal, report_id, subject_id, item_id, value, evidence)
+    except TriageError as exc:
         return _back(report_id, f"Not recorded: {exc}")
     return _back(report_id, "Recorded. The assessment below has been updated.")
 
@@ -96,10 +98,10 @@ def override(
     require_csrf(request, csrf_token)
     _check_report(session, principal, report_id)
     try:
-        result = service.request_override(session, principal, report_id, to_band, reason_code, reason_text)
-    except service.TriageError as exc:
+        result = overrides.request_override(session, principal, report_id, to_band, reason_code, reason_text)
+    except TriageError as exc:
         return _back(report_id, f"Not changed: {exc}")
-    if result.status == "pending":
+    if result.status == OverrideStatus.PENDING:
         return _back(report_id, f"Lowering to {result.to_band} waits for a different supervisor's approval.")
     return _back(report_id, f"Band set to {result.to_band}.")
 
@@ -112,8 +114,8 @@ def decide(
 ) -> Response:
     require_csrf(request, csrf_token)
     try:
-        result = service.decide_override(session, principal, override_id, decision == "approve", note)
-    except service.TriageError as exc:
+        result = overrides.decide_override(session, principal, override_id, decision == "approve", note)
+    except TriageError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     return _back(result.report_id, f"Override {result.status}.")
 
@@ -122,10 +124,10 @@ def decide(
 def monitor(request: Request, principal: Principal = Depends(supervisors),
             session: Session = Depends(db_session)) -> Response:
     """Supervisors' view: bands, overdue work, override rates, pending downgrades, outcomes."""
-    data = service.monitoring(session)
+    data = queries.monitoring(session)
     return render(request, "triage/monitor.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "m": data,
-        "config": service.active_config(session),
+        "config": configs.active_config(session),
     })
 
 
@@ -133,8 +135,8 @@ def monitor(request: Request, principal: Principal = Depends(supervisors),
 def config_page(request: Request, principal: Principal = Depends(supervisors),
                 session: Session = Depends(db_session), msg: str | None = None) -> Response:
     return render(request, "triage/config.html", {
-        "principal": principal, "csrf_token": request.state.csrf_token, "versions": service.config_versions(session),
-        "active": service.active_config(session), "shipped": service.shipped_config(), "msg": msg,
+        "principal": principal, "csrf_token": request.state.csrf_token, "versions": configs.config_versions(session),
+        "active": configs.active_config(session), "shipped": configs.shipped_config(), "msg": msg,
     })
 
 
@@ -143,10 +145,10 @@ def approve_config(version: str, request: Request, csrf_token: str = Form(""),
                    principal: Principal = Depends(supervisors), session: Session = Depends(db_session)) -> Response:
     require_csrf(request, csrf_token)
     try:
-        service.approve_config(session, version, principal.label,
+        configs.approve_config(session, version, principal.label,
                                approver_actor=Actor(principal.actor.label, principal.organisation_id))
         message = f"Approved {version}."
-    except (service.TriageError, ConfigError) as exc:
+    except (TriageError, ConfigError) as exc:
         message = f"Not approved: {exc}"
     from urllib.parse import quote
 
@@ -157,7 +159,7 @@ def approve_config(version: str, request: Request, csrf_token: str = Form(""),
 def atrs(format: str = "json", principal: Principal = Depends(staff),
          session: Session = Depends(db_session)) -> Response:
     """The ATRS (tiers 1 and 2) record of the live triage model, as JSON or Markdown."""
-    record = atrs_record(service.active_config(session))
+    record = atrs_record(configs.active_config(session))
     if format == "markdown":
         return PlainTextResponse(to_markdown(record), media_type="text/markdown; charset=utf-8")
     if format != "json":

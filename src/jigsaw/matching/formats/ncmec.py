@@ -4,7 +4,8 @@
 ``pdq``; PhotoDNA and the large video fingerprints are skipped). NCMEC's ``classification``
 (industry scheme A1..B2: age letter, severity digit) is not the UK A/B/C scale, so it is kept
 as the tag ``ncmec:<classification>`` rather than mapped. ``deletedImage``/``deletedVideo``
-tombstones carry no hash and are skipped. Parsing uses defusedxml (no entities, no DTDs).
+tombstones carry no hash and are skipped. Parsing is :func:`jigsaw.formats.safexml.parse_xml`
+(defusedxml underneath: no entities, no DTDs; bounded depth and text).
 Error positions are 1-based record numbers in document order.
 """
 
@@ -13,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-
+from jigsaw.formats.safexml import Bounds, XmlRefused, parse_xml
 from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult, make_entry
 
 NS = "https://hashsharing.ncmec.org/hashsharing/v2"
 _Q = "{" + NS + "}"
 _SUPPORTED = ("md5", "sha1", "pdq")
+# A hash list is one large document: as big as a bank import may be, with ~6 elements a record.
+_BOUNDS = Bounds(max_document_bytes=512 * 1024 * 1024, max_elements=100_000_000)
 
 
 def _local(tag: str) -> str:
@@ -28,9 +30,9 @@ def _local(tag: str) -> str:
 
 def read(data: bytes) -> Iterator[ParseResult]:
     try:
-        root = SafeET.fromstring(data)
-    except Exception as exc:  # defusedxml raises several types for hostile or broken XML
-        yield ParseError(0, f"unreadable NCMEC XML: {type(exc).__name__}: {exc}")
+        root = parse_xml(data, _BOUNDS, lines=False)
+    except XmlRefused as exc:
+        yield ParseError(0, f"unreadable NCMEC XML: {exc}")
         return
     pos = 0
     for group in root:

@@ -3,7 +3,8 @@
 Each Media record may carry several hashes (``MD5``, ``SHA1``, and in ``AlternativeHashes`` e.g.
 ``PDQ`` or ``SHA256``); each becomes an entry with the record's ``Category`` (VICS 0-4),
 ``Series``, ``VictimIdentified`` and ``Tags``. PhotoDNA is skipped: it cannot be matched without
-Microsoft's licence. Error positions are 1-based Media record numbers.
+Microsoft's licence. Error positions are 1-based Media record numbers. The document is read by
+:mod:`jigsaw.formats.vics`, as the case import reads it.
 
 UK grades have no field in the published VICS data model, so Jigsaw writes its own
 ``UKCategory`` property (other readers ignore unknown properties) and reads it back.
@@ -15,48 +16,24 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from jigsaw.formats import vics as vics_json
+from jigsaw.formats.vics import VicsError
 from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult, make_entry, split_tags
 
 CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/UK/$metadata#Media"
-_FIELDS = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "PDQ": "pdq"}
-_ALT = {"pdq": "pdq", "sha256": "sha256", "sha-256": "sha256", "md5": "md5", "sha1": "sha1"}
-
-
-def _media_list(doc: Any) -> list[Any]:
-    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-        raise ValueError("not a VICS document: no 'value' array")
-    values = doc["value"]
-    ctx = str(doc.get("@odata.context") or doc.get("odata.metadata") or "")
-    is_cases = ctx.endswith("#Cases") or (values and isinstance(values[0], dict)
-                                         and "Media" in values[0])
-    if is_cases:
-        media: list[Any] = []
-        for case in values:
-            if isinstance(case, dict) and isinstance(case.get("Media"), list):
-                media.extend(case["Media"])
-        return media
-    return list(values)
 
 
 def read(data: bytes) -> Iterator[ParseResult]:
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-        media = _media_list(doc)
-    except (ValueError, UnicodeDecodeError) as exc:
+        media = vics_json.load(data).media()
+    except VicsError as exc:
         yield ParseError(0, f"unreadable VICS JSON: {exc}")
         return
     for pos, rec in enumerate(media, start=1):
         if not isinstance(rec, dict):
             yield ParseError(pos, "Media record is not an object")
             continue
-        hashes: list[tuple[str, str]] = [
-            (st, str(rec[f])) for f, st in _FIELDS.items() if rec.get(f)
-        ]
-        for alt in rec.get("AlternativeHashes") or []:
-            if isinstance(alt, dict):
-                st = _ALT.get(str(alt.get("HashName", "")).strip().lower())
-                if st and alt.get("HashValue"):
-                    hashes.append((st, str(alt["HashValue"])))
+        hashes = [(kind, value) for _label, kind, value in vics_json.record_hashes(rec) if value]
         if not hashes:
             yield ParseError(pos, "Media record has no MD5, SHA1, SHA256 or PDQ hash")
             continue

@@ -1,6 +1,6 @@
 """Hardened XML parsing: defusedxml underneath, with size, depth and text bounds and line numbers.
 
-The importer reads documents that strangers composed, so the parser refuses DTDs (which
+The importers and the hash-bank readers take documents that strangers composed, so the parser refuses DTDs (which
 carries XXE and "billion laughs"), entity declarations and external references (defusedxml),
 and also bounds document size, element depth, element count and each text node. Each
 element remembers the line it started on, so an error can point at the place in the file.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import fromstring as _c_fromstring  # only ever given plain documents: see _is_plain
 from xml.parsers.expat import XML_PARAM_ENTITY_PARSING_NEVER, ExpatError, ParserCreate
@@ -19,7 +19,31 @@ from xml.parsers.expat import XML_PARAM_ENTITY_PARSING_NEVER, ExpatError, Parser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
+
+class XmlBounds(Protocol):
+    """The bounds a parse works within (:class:`jigsaw.imports.limits.Limits` is one)."""
+
+    @property
+    def max_document_bytes(self) -> int: ...
+    @property
+    def max_depth(self) -> int: ...
+    @property
+    def max_text_chars(self) -> int: ...
+    @property
+    def max_elements(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Default bounds: real CyberTipline reports are kilobytes and nest about 6 deep."""
+
+    max_document_bytes: int = 20 * 1024 * 1024
+    max_depth: int = 64
+    max_text_chars: int = 100_000
+    max_elements: int = 200_000
+
+
+DEFAULT_BOUNDS = Bounds()
 
 
 class XmlRefused(ValueError):
@@ -40,6 +64,10 @@ class Node:
     line: int
     text: str = ""
     children: list[Node] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Node]:
+        """The children, as iterating an ``xml.etree`` element gives them."""
+        return iter(self.children)
 
     def find(self, tag: str) -> Node | None:
         for child in self.children:
@@ -69,7 +97,7 @@ class _Builder:
     state (no attribute lookups per element): they run for every element of every document.
     """
 
-    def __init__(self, limits: Limits, expat: Any) -> None:
+    def __init__(self, limits: XmlBounds, expat: Any) -> None:
         self.expat = expat
         self.root: Node | None = None
         max_elements, max_depth, max_text = limits.max_elements, limits.max_depth, limits.max_text_chars
@@ -166,7 +194,7 @@ def _is_plain(data: bytes) -> bool:
     return declared is None or declared.group(1).lower() in _QUICK_ENCODINGS
 
 
-def _nodes_from(root: Element, limits: Limits) -> Node:
+def _nodes_from(root: Element, limits: XmlBounds) -> Node:
     """The :class:`Node` tree of an ElementTree tree, within the same bounds, every line 0.
 
     Text follows :class:`_Builder`: an element's own text is its leading text plus the tails
@@ -197,7 +225,7 @@ def _nodes_from(root: Element, limits: Limits) -> Node:
     return convert(root, 1)
 
 
-def parse_xml(data: bytes, limits: Limits = DEFAULT_LIMITS, *, lines: bool = True) -> Node:
+def parse_xml(data: bytes, limits: XmlBounds = DEFAULT_BOUNDS, *, lines: bool = True) -> Node:
     """Parse ``data`` into :class:`Node` trees, or raise :class:`XmlRefused` with the line.
 
     ``lines=False`` lets a plain document (see :func:`_is_plain`) go through ElementTree's C
