@@ -1,11 +1,12 @@
 """Triage configurations: proposed, approved by a second person, and the one in force.
 
-The configuration in force is read on every assessment, so each text is parsed once per process
-(keyed by its text and by its stored hash) and only the active row's id and hash are read.
+The configuration in force is read on every assessment, so each text is parsed once per platform
+(:class:`ParsedConfigs`, keyed by its stored hash) and only the active row's id and hash are read.
 """
 
 from __future__ import annotations
 
+import functools
 import getpass
 from datetime import UTC, datetime
 
@@ -15,29 +16,37 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.platform import platform_for
 from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import TriageConfig, load_config, shipped_text
 from jigsaw.triage.models import ConfigStatus, TriageConfigVersion, table_of
 
-_parsed: dict[str, TriageConfig] = {}
 
-
-def _parse_cached(text: str) -> TriageConfig:
-    config = _parsed.get(text)
-    if config is None:
-        config = _parsed[text] = load_config(text)
-    return config
-
-
+@functools.cache
 def shipped_config() -> TriageConfig:
-    return _parse_cached(shipped_text())
+    """The configuration shipped with this release (a file of the package: parsed once)."""
+    return load_config(shipped_text())
+
+
+class ParsedConfigs:
+    """One platform's parsed configurations, by the SHA-256 stored with each version."""
+
+    def __init__(self) -> None:
+        self._by_sha: dict[str, TriageConfig] = {}
+
+    def get(self, sha256: str) -> TriageConfig | None:
+        return self._by_sha.get(sha256)
+
+    def put(self, sha256: str, text: str) -> TriageConfig:
+        config = shipped_config() if text == shipped_text() else load_config(text)
+        self._by_sha[sha256] = config
+        return config
 
 
 _configs_t = table_of(TriageConfigVersion)
 _ACTIVE = (select(_configs_t.c.id, _configs_t.c.sha256).where(_configs_t.c.status == ConfigStatus.APPROVED)
            .order_by(_configs_t.c.approved_at.desc(), _configs_t.c.id.desc()).limit(1))
 _CONFIG_TEXT = select(_configs_t.c.text).where(_configs_t.c.id == bindparam("id"))
-_by_sha: dict[str, TriageConfig] = {}
 
 
 def active_config(session: Session) -> TriageConfig:
@@ -48,10 +57,11 @@ def active_config(session: Session) -> TriageConfig:
     row = session.execute(_ACTIVE).first()
     if row is None:
         return shipped_config()
-    config = _by_sha.get(row[1])
+    parsed = platform_for(session).find(ParsedConfigs)
+    config = parsed.get(row[1])
     if config is None:
         text = session.execute(_CONFIG_TEXT, {"id": row[0]}).scalar()
-        config = _by_sha[row[1]] = _parse_cached(text or "")
+        config = parsed.put(row[1], text or "")
     return config
 
 

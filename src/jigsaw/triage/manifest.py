@@ -7,7 +7,14 @@ from pathlib import Path
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, ReportPanel, Subscription
 from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.platform import Platform
 from jigsaw.triage import assess, cli, routes
+from jigsaw.triage.configs import ParsedConfigs
+
+
+def _open(platform: Platform) -> None:
+    platform.register(ParsedConfigs, ParsedConfigs())
+
 
 CAPABILITY = Capability(
     name="triage",
@@ -28,4 +35,5 @@ CAPABILITY = Capability(
     ),
     # Scores read network membership and bank series, so linking reacts first.
     after=("linking", "matching"),
+    open=_open,
 )
