@@ -71,7 +71,7 @@ def recall(found: list[set[int]], truth: list[set[int]]) -> dict[str, float | in
 def run_jigsaw(args: argparse.Namespace) -> dict:
     import numba
 
-    from jigsaw.matching import PdqIndex
+    from jigsaw.signals.pdq.index import PdqIndex
 
     bank, queries = make_data(args.n, args.queries, args.seed)
     ids = np.arange(args.n, dtype=np.int64)

@@ -21,7 +21,7 @@ import time
 import numpy as np
 from numba import njit
 
-from jigsaw.matching._kernels import _prefetch
+from jigsaw.signals.pdq._kernels import _prefetch
 
 
 @njit(nogil=True, cache=False)

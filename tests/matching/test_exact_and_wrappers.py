@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from jigsaw.matching.exact_index import ExactIndex
-from jigsaw.matching.signal_index import Md5SignalIndex, PdqSignalIndex
+from jigsaw.signals.exact_index import ExactIndex
+from jigsaw.signals.index import Md5SignalIndex, PdqSignalIndex
 
 
 def digests(n: int) -> np.ndarray:

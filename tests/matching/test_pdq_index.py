@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jigsaw.matching import PdqIndex
-from jigsaw.matching.fileformat import IndexFormatError, read_arrays, write_arrays
-from jigsaw.matching.pdq_index import radii_for
+from jigsaw.signals.fileformat import IndexFormatError, read_arrays, write_arrays
+from jigsaw.signals.pdq.index import PdqIndex, radii_for
 
 
 def brute(db: np.ndarray, ids: np.ndarray, queries: np.ndarray, t: int) -> list[list]:

@@ -7,7 +7,6 @@ with their location so the caller can show them at once and nothing is half-writ
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from jigsaw.linking.identifiers import Identifier, IdentifierError, normalise
+from jigsaw.signals import SIGNAL_TYPES, SignalError
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -183,8 +183,7 @@ class InvalidReport(ValueError):
 
 
 UK_CATEGORIES = frozenset({"A", "B", "C"})
-_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
-_HEX_RE = re.compile(r"^[0-9a-f]+$")
+_MEDIA_SIGNALS = tuple(SIGNAL_TYPES[name] for name in ("md5", "sha1", "sha256", "pdq"))  # MediaDraft's fields
 
 
 def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport:
@@ -286,14 +285,18 @@ def _prepare_subject(subject: SubjectDraft, index: int, region: str, problems: l
 
 def _prepare_media(media: MediaDraft, index: int, problems: list[Problem]) -> MediaDraft:
     cleaned: dict[str, str | None] = {}
-    for name, length in _HEX_LENGTHS.items():
+    for signal in _MEDIA_SIGNALS:
+        name = signal.name
         value = getattr(media, name)
         if value is None:
             cleaned[name] = None
             continue
-        value = value.strip().lower()
-        if len(value) != length or not _HEX_RE.match(value):
-            problems.append(Problem(("media", index, name), f"must be {length} hexadecimal characters"))
+        try:
+            value = signal.normalise(value)  # hex only: people and platforms write hex
+        except SignalError:
+            assert signal.nbytes is not None
+            problems.append(Problem(("media", index, name), f"must be {signal.nbytes * 2} hexadecimal characters"))
+            value = value.strip().lower()
         cleaned[name] = value
     if not any(cleaned.values()):
         problems.append(Problem(("media", index), "needs at least one of md5, sha1, sha256, pdq"))

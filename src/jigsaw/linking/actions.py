@@ -31,8 +31,10 @@ from jigsaw.linking.models import LinkIdentifier, LinkLikeness, LinkMedia, Subje
 from jigsaw.linking.rules import LinkingConfig, known_shared_reason
 from jigsaw.linking.settings import linking_config
 from jigsaw.linking.sql_store import SHARED_REASONS, SqlNetworkStore
-from jigsaw.linking.store import PDQ_THRESHOLD, BankLookup, MediaHashes, _media_pdq, hamming, no_banks
+from jigsaw.linking.store import BankLookup, MediaHashes, _media_pdq, no_banks
 from jigsaw.security.fieldcrypt import cipher_of
+from jigsaw.signals.pdq import MATCH_THRESHOLD as PDQ_THRESHOLD
+from jigsaw.signals.pdq import hamming
 
 # -- per report ----------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from jigsaw.linking.graph import encode_keys, label_partition
-from jigsaw.linking.store import PDQ_THRESHOLD, _pdq_bytes, pdq_index
+from jigsaw.linking.store import _pdq_bytes, pdq_index
+from jigsaw.signals.pdq import MATCH_THRESHOLD as PDQ_THRESHOLD
 
 
 def media_partitions(

@@ -1,14 +1,9 @@
-"""Hash matching: exact PDQ and digest indexes, hash banks, and scanning of seized media.
+"""Hash matching: hash banks, the in-process bank matcher, recorded media matches, and scanning.
 
-The index library (:class:`PdqIndex`, :class:`ExactIndex`, the pytx-style wrappers in
-:mod:`jigsaw.matching.signal_index`) and the bank formats (:mod:`jigsaw.matching.formats`) are
-pure: no web or database imports, so they work as a library on their own. Storage
-(:mod:`~jigsaw.matching.storage`), the in-process matcher (:mod:`~jigsaw.matching.service`),
-the CLI (:mod:`~jigsaw.matching.cli`) and HTTP routes (:mod:`~jigsaw.matching.routes`) are the
-adapters around them.
+The indexes and the signal types they serve live in the signal kernel, :mod:`jigsaw.signals`
+(``PdqIndex`` in :mod:`jigsaw.signals.pdq.index`, ``ExactIndex`` in
+:mod:`jigsaw.signals.exact_index`, pytx-style wrappers in :mod:`jigsaw.signals.index`). Here:
+the bank formats (:mod:`jigsaw.matching.formats`, pure), storage
+(:mod:`~jigsaw.matching.storage`), the matcher (:mod:`~jigsaw.matching.service`), stored media
+matched against the banks (:mod:`~jigsaw.matching.media_matches`), the CLI and HTTP routes.
 """
-
-from jigsaw.matching.exact_index import ExactIndex
-from jigsaw.matching.pdq_index import PdqIndex
-
-__all__ = ["ExactIndex", "PdqIndex"]

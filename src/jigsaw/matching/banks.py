@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from jigsaw.formats.values import parse_bool
-from jigsaw.matching.signals import SignalError, normalize, signal_type
+from jigsaw.signals import FIXED_SIZE, SignalError, signal_type
 
 UK_CATEGORIES = ("A", "B", "C")
 VICS_CATEGORIES = {
@@ -79,9 +79,9 @@ def make_entry(
     tags: Iterable[object] = (),
 ) -> EntryRecord:
     """Validate and normalise one entry; raises ``ValueError`` with a readable reason."""
-    st = signal_type(stype)
+    st = signal_type(stype, among=FIXED_SIZE)
     try:
-        norm = normalize(st, value)
+        norm = st.normalise(value, allow_base64=True)
     except SignalError as exc:
         raise ValueError(str(exc)) from None
     uk = _text(uk_category, "uk_category")

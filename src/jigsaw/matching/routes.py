@@ -29,8 +29,8 @@ from jigsaw.audit.service import record
 from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.service import MatchingService
-from jigsaw.matching.signals import SignalError, signal_type
 from jigsaw.matching.storage import BankError, add_entry, create_bank, get_bank, list_banks
+from jigsaw.signals import FIXED_SIZE, SignalError, signal_type
 
 router = APIRouter(tags=["matching"])
 
@@ -170,7 +170,7 @@ def match_many(
     by_type: dict[str, list[int]] = {}
     for i, h in enumerate(body.hashes):
         try:
-            by_type.setdefault(signal_type(h.signal_type).name, []).append(i)
+            by_type.setdefault(signal_type(h.signal_type, among=FIXED_SIZE).name, []).append(i)
         except SignalError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"hashes[{i}]: {exc}") \
                 from None

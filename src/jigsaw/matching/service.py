@@ -26,12 +26,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from jigsaw.matching import snapshots
-from jigsaw.matching.exact_index import ExactIndex
-from jigsaw.matching.fileformat import IndexFormatError
-from jigsaw.matching.pdq_index import PdqIndex
-from jigsaw.matching.signals import SIGNAL_TYPES, hex_rows, normalize, signal_type
+from jigsaw.matching.media_index import StoredMediaPdq
 from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError, entries_by_id
 from jigsaw.platform import platform_for
+from jigsaw.signals import FIXED_SIZE as SIGNAL_TYPES
+from jigsaw.signals import signal_type
+from jigsaw.signals.exact_index import ExactIndex
+from jigsaw.signals.fileformat import IndexFormatError
+from jigsaw.signals.index import row_index_cls
+from jigsaw.signals.pdq.index import PdqIndex
 
 # Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
 # Re-reading this many ids below the high-water mark catches such late commits.
@@ -75,11 +78,12 @@ class _BankState:
 
 
 def _new_index(stype: str) -> Index:
-    return PdqIndex() if stype == "pdq" else ExactIndex(SIGNAL_TYPES[stype].nbytes)
+    """An empty index of the class the signal type names."""
+    return row_index_cls(SIGNAL_TYPES[stype]).new_store()
 
 
 def _load_index(stype: str, path: Path) -> Index:
-    return PdqIndex.load(path) if stype == "pdq" else ExactIndex.load(path)
+    return row_index_cls(SIGNAL_TYPES[stype]).store_cls().load(path)
 
 
 class MatchingService:
@@ -98,6 +102,7 @@ class MatchingService:
         self._opened = False
         self._since_snapshot = 0
         self.pulled_entries = 0  # entries read from the database so far (diagnostics, tests)
+        self.media_pdq = StoredMediaPdq()  # stored media's PDQs (near duplicates, re-matching)
 
     # -- keeping in step -----------------------------------------------------------------
     def refresh(self) -> int:
@@ -221,7 +226,7 @@ class MatchingService:
             idx = state.indexes.get(stype)
             if idx is None:
                 idx = state.indexes[stype] = _new_index(stype)
-            idx.add(hex_rows(values, SIGNAL_TYPES[stype].nbytes), np.asarray(ids, np.int64))
+            idx.add(SIGNAL_TYPES[stype].to_rows(values), np.asarray(ids, np.int64))
 
     def _pull_removals(self, session: Session) -> int:
         rows = session.execute(
@@ -266,9 +271,10 @@ class MatchingService:
     ) -> list[list[tuple[str, int, int]]]:
         """Per query: ``(bank name, entry id, distance)`` hits, without touching metadata.
 
-        ``values`` must be valid hashes of ``stype`` (see :func:`signals.normalize`)."""
-        st = signal_type(stype)
-        rows = hex_rows([normalize(st, v) for v in values], st.nbytes)
+        ``values`` must be valid hashes of ``stype`` (see :meth:`SignalType.normalise`; base64
+        digests are accepted, as in bank files)."""
+        st = signal_type(stype, among=SIGNAL_TYPES)
+        rows = st.to_rows(st.normalise_all(values, allow_base64=True))
         if refresh:
             self.refresh()
         out: list[list[tuple[str, int, int]]] = [[] for _ in values]

@@ -4,6 +4,7 @@
 * ``bank_entries``: one hash with its classification, unique per (bank, signal type, value),
   which is what makes a re-import change nothing.
 * ``bank_imports``: one row per import (source, when, counts), the provenance of entries.
+* ``media_matches``: stored report media that matched a bank entry (the record triage reads).
 * ``bank_entry_removals``: an append-only log of removed entries, so that every matcher can
   drop them from its in-memory index incrementally (adds are found by ``id`` > last seen).
 """
@@ -32,8 +33,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from jigsaw.db.base import Base, UTCDateTime, utcnow
 from jigsaw.events import BankEntriesAdded
 from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult
-from jigsaw.matching.signals import PDQ
 from jigsaw.platform import publish
+from jigsaw.signals import PDQ
 
 BANK_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _BATCH = 2000
@@ -98,6 +99,28 @@ class BankEntryRemoval(Base):
     bank_id: Mapped[int] = mapped_column(Integer)
     signal_type: Mapped[str] = mapped_column(String(16))
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MediaMatchRecord(Base):
+    """A stored media item that matched a bank entry, with the entry's categories as they were
+    when matched, so the evidence stays stable if a bank is re-graded later (written by
+    :func:`jigsaw.matching.media_matches.match_media`)."""
+
+    __tablename__ = "media_matches"
+    __table_args__ = (UniqueConstraint("media_id", "bank_entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    bank_entry_id: Mapped[int] = mapped_column(Integer)  # not a foreign key: entries may be removed later
+    bank: Mapped[str] = mapped_column(String(64))
+    signal_type: Mapped[str] = mapped_column(String(16))
+    distance: Mapped[int] = mapped_column(Integer, default=0)
+    uk_category: Mapped[str | None] = mapped_column(String(1))
+    vics_category: Mapped[int | None] = mapped_column(Integer)
+    series: Mapped[str | None] = mapped_column(String(200))
+    victim_identified: Mapped[bool | None] = mapped_column(Boolean)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class BankError(ValueError):

@@ -12,7 +12,7 @@ Works as a library on its own (no web app, no database), like python-threatexcha
   They never raise for bad media; problems are recorded in ``MediaHashes.error``.
 * :mod:`jigsaw.media.pdq`: the PDQ algorithm on pixels, hex/bytes helpers, ``hamming``.
 * :mod:`jigsaw.media.vpdq`: ``match_frames`` (vPDQ bag-of-frames matching).
-* :mod:`jigsaw.media.signals`: the signal-type registry (md5, sha1, sha256, pdq, vpdq).
+* the signal types (md5, sha1, sha256, pdq, vpdq) and their registry live in :mod:`jigsaw.signals`.
 
 Safety: media bytes are read into memory, hashed and discarded. Nothing in this package
 writes media, or anything derived from it (frames, thumbnails, pixels), to disk, logs,

@@ -33,6 +33,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from jigsaw.media import _pdqcore
+from jigsaw.signals.pdq.signal import (
+    HASH_BITS,
+    HEX_LEN,
+    MATCH_THRESHOLD,
+    QUALITY_THRESHOLD,
+    hamming,
+    is_valid_hex,
+)
 
 __all__ = [
     "DIHEDRAL_ORDER",
@@ -55,11 +63,7 @@ __all__ = [
     "pdq_hash_rgb",
 ]
 
-HASH_BITS = 256
-HEX_LEN = 64
 MIN_HASHABLE_DIM = 5
-MATCH_THRESHOLD = 31
-QUALITY_THRESHOLD = 50
 ZERO_HASH = "0" * HEX_LEN
 
 #: The order of the 8 dihedral variants everywhere in Jigsaw (``pdq_dihedral`` in JSON),
@@ -124,18 +128,8 @@ class PdqDihedral:
 
 
 # --------------------------------------------------------------------------------------
-# Hex and byte forms
-
-
-def is_valid_hex(value: str) -> bool:
-    """True for exactly 64 hex digits (either case)."""
-    if len(value) != HEX_LEN:
-        return False
-    try:
-        int(value, 16)
-    except ValueError:
-        return False
-    return value.isascii() and not value.startswith(("-", "+")) and " " not in value
+# Hex and byte forms (validation and distance belong to the PDQ signal type,
+# :mod:`jigsaw.signals.pdq`, and are re-exported here)
 
 
 def hex_to_bytes(value: str) -> np.ndarray:
@@ -151,25 +145,6 @@ def bytes_to_hex(value: np.ndarray | bytes | bytearray | memoryview) -> str:
     if len(raw) != HASH_BITS // 8:
         raise ValueError(f"a PDQ hash is 32 bytes, got {len(raw)}")
     return raw.hex()
-
-
-def _as_int(value: str | bytes | bytearray | memoryview | np.ndarray) -> int:
-    if isinstance(value, str):
-        if not is_valid_hex(value):
-            raise ValueError(f"not a PDQ hash (64 hex digits): {value!r}")
-        return int(value, 16)
-    raw = bytes(value) if not isinstance(value, np.ndarray) else value.astype(np.uint8).tobytes()
-    if len(raw) != HASH_BITS // 8:
-        raise ValueError(f"a PDQ hash is 32 bytes, got {len(raw)}")
-    return int.from_bytes(raw, "big")
-
-
-def hamming(
-    a: str | bytes | bytearray | memoryview | np.ndarray,
-    b: str | bytes | bytearray | memoryview | np.ndarray,
-) -> int:
-    """Hamming distance (0..256) between two PDQ hashes in hex or 32-byte form."""
-    return (_as_int(a) ^ _as_int(b)).bit_count()
 
 
 def _bits_to_hex(coefs: np.ndarray) -> str:

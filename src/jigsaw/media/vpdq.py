@@ -29,6 +29,8 @@ import numpy as np
 
 from jigsaw.media import pdq
 from jigsaw.media.model import FrameHash
+from jigsaw.signals.pdq.signal import MATCH_THRESHOLD, QUALITY_THRESHOLD
+from jigsaw.signals.vpdq import INDEX_MATCH_PCT, QUERY_MATCH_PCT
 
 __all__ = [
     "DISTANCE_THRESHOLD",
@@ -41,10 +43,7 @@ __all__ = [
     "match_frames",
 ]
 
-DISTANCE_THRESHOLD = 31
-QUALITY_THRESHOLD = 50
-QUERY_MATCH_PCT = 80.0
-INDEX_MATCH_PCT = 0.0
+DISTANCE_THRESHOLD = MATCH_THRESHOLD  # frame to frame: PDQ's one match threshold
 
 
 @dataclass(frozen=True, slots=True)

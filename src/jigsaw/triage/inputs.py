@@ -2,15 +2,16 @@
 
 Everything the model may use is gathered here and nowhere else, as :data:`model.FACTS` plus
 analysts' item records, so it is easy to audit that no prohibited input is read: this module
-reads report flags, media categories and annotations, bank matches, victims' ages, suspects'
-identifiers, network membership and item records. It never reads names, addresses' contents,
+reads report flags, media categories and annotations, bank matches (as matching recorded them,
+:func:`jigsaw.matching.media_matches.match_media`), victims' ages, suspects' identifiers,
+network membership and item records. It never reads names, addresses' contents,
 free text (only whether an escalation text exists) or anything about a subject's background.
 
 A case is more than one report: reports whose suspects share an identifier (the same
 ``IdentifierRecord``) are the same line of enquiry, so analysts' records on those suspects are
 read too, and :func:`linked_reports` is how a new report re-scores the ones it joins.
 
-Extension points, each a named function to replace when the owning capability provides it:
+Where the facts come from other capabilities' data, one named function reads each:
 :func:`media_flags` (the import's file annotations and classification), :func:`network_member`
 (linking's networks), :func:`preservation_days_left` (the import's preservation deadline).
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, select
@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 
 from jigsaw.formats.values import snake
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.linking.models import LinkSubject
+from jigsaw.matching.storage import MediaMatchRecord
 from jigsaw.triage.model import ItemValue
-from jigsaw.triage.models import MediaMatchRecord, TriageItemRecord, table_of
+from jigsaw.triage.models import TriageItemRecord, table_of
 from jigsaw.triage.scoring import Evidence, RecordedItem, TriageInputs
 
 # An identifier seen in more reports than this (a shared NAT address, a platform's support
@@ -123,26 +125,21 @@ def network_member(session: Session, suspect_ids: Iterable[int]) -> bool | None:
     ids = list(suspect_ids)
     if not ids:
         return None
-    statement = _network_statement()
-    if statement is None:
-        return None
-    members = session.execute(statement, {"ids": ids}).scalar() or 0
+    members = session.execute(_NETWORK_MEMBERS, {"ids": ids}).scalar() or 0
     if not members:
         return None
     return members > len(set(ids))
 
 
-@cache
-def _network_statement() -> Select[Any] | None:
-    """Built on first use: linking is imported late (it may not be in the composition)."""
-    try:
-        from jigsaw.linking.models import LinkSubject
-    except ImportError:
-        return None
+def _network_statement() -> Select[Any]:
+    """The number of members of every network any of ``ids`` is in (linking's tables)."""
     members = table_of(LinkSubject)
     theirs = members.alias("theirs")
     networks = select(theirs.c.network_id).where(theirs.c.subject_id.in_(bindparam("ids", expanding=True)))
     return select(func.count()).select_from(members).where(members.c.network_id.in_(networks))
+
+
+_NETWORK_MEMBERS = _network_statement()
 
 
 def preservation_days_left(source_data: Mapping[str, Any] | None, today: date) -> int | None:

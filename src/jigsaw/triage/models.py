@@ -9,8 +9,8 @@ analysts' item records, overrides, and bank matches of report media.
 * ``triage_item_records``: what analysts recorded about a subject, yes/no/unknown with evidence.
 * ``triage_overrides``: a person's decision to change a band, with a reason code and text;
   lowering from P0/P1 stays pending until a different supervisor approves it.
-* ``media_matches``: report media that matched a bank entry, with the entry's categories as they
-  were when matched (the matching capability has no such table yet; see jigsaw.triage.matches).
+* ``media_matches`` (defined by matching, :class:`jigsaw.matching.storage.MediaMatchRecord`):
+  report media that matched a bank entry, with the entry's categories as they were when matched.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
+from jigsaw.matching.storage import MediaMatchRecord as MediaMatchRecord  # matching writes it; triage reads it
 from jigsaw.security.fieldcrypt import EncryptedText
 
 
@@ -141,21 +142,3 @@ class TriageOverride(Base):
     decided_by_user_id: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_note: Mapped[str | None] = mapped_column(EncryptedText("triage_overrides.decision_note"))
-
-
-class MediaMatchRecord(Base):
-    __tablename__ = "media_matches"
-    __table_args__ = (UniqueConstraint("media_id", "bank_entry_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
-    bank_entry_id: Mapped[int] = mapped_column(Integer)  # not a foreign key: entries may be removed later
-    bank: Mapped[str] = mapped_column(String(64))
-    signal_type: Mapped[str] = mapped_column(String(16))
-    distance: Mapped[int] = mapped_column(Integer, default=0)
-    uk_category: Mapped[str | None] = mapped_column(String(1))
-    vics_category: Mapped[int | None] = mapped_column(Integer)
-    series: Mapped[str | None] = mapped_column(String(200))
-    victim_identified: Mapped[bool | None] = mapped_column(Boolean)
-    matched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,11 +36,11 @@ from typing import Any
 import numba
 import numpy as np
 
-from jigsaw.matching import _kernels as K
-from jigsaw.matching.fileformat import read_arrays, write_arrays
+from jigsaw.signals.fileformat import IndexFormatError, read_arrays, write_arrays
+from jigsaw.signals.pdq import _kernels as K
+from jigsaw.signals.pdq.signal import HASH_BYTES, MATCH_THRESHOLD
 
-HASH_BYTES = 32
-DEFAULT_THRESHOLD = 31
+DEFAULT_THRESHOLD = MATCH_THRESHOLD
 _FILE_KIND = "jigsaw.pdq_index.v1"
 
 
@@ -424,8 +423,8 @@ class PdqIndex:
         return _combine(parts, nq)
 
     # -- persistence ---------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index (format: :mod:`jigsaw.matching.fileformat`). The tail is flushed
+    def save(self, path: str | Path) -> None:
+        """Write the index (format: :mod:`jigsaw.signals.fileformat`). The tail is flushed
         into a segment first so that a load never has to build anything."""
         self._flush_tail()
         arrays: dict[str, np.ndarray] = {}
@@ -438,7 +437,7 @@ class PdqIndex:
         write_arrays(path, _FILE_KIND, meta, arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, mmap: bool = True) -> PdqIndex:
+    def load(cls, path: str | Path, *, mmap: bool = True) -> PdqIndex:
         """Open a saved index. With ``mmap`` (default) the arrays are mapped, not read: load
         time is independent of size and the page cache is shared between processes."""
         meta, arrays = read_arrays(Path(path), _FILE_KIND, mmap=mmap)
@@ -484,8 +483,6 @@ def _check_segment(seg: _Segment) -> None:
             ((np.int64(1) << (seg.widths - K.DIR_BLOCK_SHIFT)) + 1).sum())
         ok = ok and seg.postings.shape[0] in ((len(seg.widths) - 1) * n * 3, (len(seg.widths) - 1) * n * 4)
     if not ok:
-        from jigsaw.matching.fileformat import IndexFormatError
-
         raise IndexFormatError("index segment arrays are inconsistent")
 
 

@@ -1,6 +1,6 @@
 """Exact-match indexes for cryptographic digests (MD5, SHA-1, SHA-256).
 
-Same shape as :class:`jigsaw.matching.PdqIndex` (add / remove / search / save / load, faiss-style
+Same shape as :class:`jigsaw.signals.pdq.index.PdqIndex` (add / remove / search / save / load, faiss-style
 ``(lims, distances, ids)`` results, distances always 0) so callers treat every signal type alike.
 
 Layout: the first 8 bytes of each digest as a big-endian ``uint64`` key, sorted, beside the full
@@ -12,13 +12,12 @@ sorted arrays once it grows; removals clear an alive flag.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from jigsaw.matching.fileformat import IndexFormatError, read_arrays, write_arrays
+from jigsaw.signals.fileformat import IndexFormatError, read_arrays, write_arrays
 
 _FILE_KIND = "jigsaw.exact_index.v1"
 DIGEST_SIZES = {"md5": 16, "sha1": 20, "sha256": 32}
@@ -137,14 +136,14 @@ class ExactIndex:
         ids = np.fromiter((x for p in per_query for x in p), dtype=np.int64, count=int(lims[-1]))
         return lims, np.zeros(len(ids), dtype=np.int32), ids
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index (format: :mod:`jigsaw.matching.fileformat`)."""
+    def save(self, path: str | Path) -> None:
+        """Write the index (format: :mod:`jigsaw.signals.fileformat`)."""
         self._merge()
         write_arrays(path, _FILE_KIND, {"digest_size": self.digest_size},
                      {"keys": self._keys, "digests": self._digests, "ids": self._ids})
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, mmap: bool = True) -> ExactIndex:
+    def load(cls, path: str | Path, *, mmap: bool = True) -> ExactIndex:
         meta, arrays = read_arrays(Path(path), _FILE_KIND, mmap=mmap)
         idx = cls(int(meta["digest_size"]))
         n = arrays["keys"].shape[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
+import os  # fsync only: an index file is durable before it is renamed into place
 import struct
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ def _aligned(n: int) -> int:
 
 
 def write_arrays(
-    path: str | os.PathLike[str], kind: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]
+    path: str | Path, kind: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> None:
     """Write ``arrays`` with a header to ``path`` atomically (temp file + rename)."""
     entries: dict[str, dict[str, Any]] = {}
@@ -73,11 +73,11 @@ def write_arrays(
             f.write(np.ascontiguousarray(arr).tobytes(order="C"))
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, target)
+    tmp.replace(target)
 
 
 def read_arrays(
-    path: str | os.PathLike[str], expect_kind: str, *, mmap: bool = True
+    path: str | Path, expect_kind: str, *, mmap: bool = True
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read the header and map (or read) every array. Returns (meta, arrays)."""
     p = Path(path)
