@@ -39,9 +39,10 @@ class BankEntriesAdded:
 
 @dataclass(frozen=True)
 class MediaMatched:
-    """One or more of a report's media items matched bank entries."""
+    """One or more of a report's media items matched bank entries (``cause`` says what led to it)."""
 
     report_id: int
+    cause: str = "media_matched"
 
 
 @dataclass(frozen=True)

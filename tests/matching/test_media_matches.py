@@ -7,9 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from jigsaw import events
 from jigsaw.audit.service import Actor
-from jigsaw.bootstrap import Platform
 from jigsaw.db.engine import session_scope
 from jigsaw.events import MediaMatched
 from jigsaw.intake.domain import MediaDraft, ReportDraft
@@ -18,6 +16,7 @@ from jigsaw.intake.service import submit_report
 from jigsaw.matching.banks import EntryRecord
 from jigsaw.matching.media_matches import match_media
 from jigsaw.matching.storage import MediaMatchRecord, add_entry, create_bank
+from jigsaw.platform import Platform
 
 ACTOR = Actor("test:matching")
 STORED_PDQ = "f" * 64
@@ -25,15 +24,10 @@ NEAR_PDQ = "f" * 60 + "0000"  # 16 bits away: within the default threshold
 
 
 @pytest.fixture
-def published() -> Iterator[list[MediaMatched]]:
+def published(platform: Platform) -> Iterator[list[MediaMatched]]:
     seen: list[MediaMatched] = []
-
-    def handler(_session: object, event: MediaMatched) -> None:
-        seen.append(event)
-
-    events.subscribe(MediaMatched, handler)
+    platform.events.subscribe(MediaMatched, lambda _session, event: seen.append(event))
     yield seen
-    events._handlers[MediaMatched].remove(handler)
 
 
 def test_match_media_records_exact_and_near_hits_once(platform: Platform, published: list[MediaMatched]) -> None:

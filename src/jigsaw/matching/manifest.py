@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from jigsaw.capability import Capability
-from jigsaw.matching import cli, routes
+from jigsaw.capability import Capability, Subscription
+from jigsaw.events import BankEntriesAdded, ReportsStored, ReportStored
+from jigsaw.matching import cli, hooks, routes
 from jigsaw.matching.service import MatchingService
 from jigsaw.platform import Platform
 
@@ -20,5 +21,8 @@ CAPABILITY = Capability(
     json_prefixes=("/h/", "/m/", "/c/"),
     cli=cli.register,
     tables=("jigsaw.matching.storage",),
+    subscriptions=(Subscription(ReportStored, hooks.on_report_stored),
+                   Subscription(ReportsStored, hooks.on_reports_stored),
+                   Subscription(BankEntriesAdded, hooks.on_bank_entries_added)),
     open=_open,
 )

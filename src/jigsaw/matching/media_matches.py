@@ -115,8 +115,8 @@ def match_media(session: Session, media_ids: Sequence[int], *, publish: bool = T
     """Match stored media against the banks; record and return the hits not recorded before.
 
     With ``publish`` (default) one :class:`~jigsaw.events.MediaMatched` per report that gained
-    a hit is published in the caller's transaction. Triage's own report-stored handler passes
-    ``publish=False`` because it scores the report right after matching it.
+    a hit is published in the caller's transaction. Matching's own handler for new reports passes
+    ``publish=False``: triage scores a new report right after (its handlers run after matching's).
     """
     ids = list(dict.fromkeys(media_ids))
     if not ids:
@@ -147,7 +147,7 @@ def _near_pdq_hits(session: Session, ids: list[int]) -> list[MediaHit]:
     return list(fresh.values())
 
 
-def _record(session: Session, hits: Sequence[MediaHit], *, publish: bool) -> None:
+def _record(session: Session, hits: Sequence[MediaHit], *, publish: bool, cause: str = "media_matched") -> None:
     if not hits:
         return
     now = datetime.now(UTC)
@@ -155,7 +155,7 @@ def _record(session: Session, hits: Sequence[MediaHit], *, publish: bool) -> Non
                                "bank_entry_id": h.entry_id, "matched_at": now} for h in hits])
     if publish:
         for report_id in dict.fromkeys(h.report_id for h in hits):
-            composed.publish(session, MediaMatched(report_id))
+            composed.publish(session, MediaMatched(report_id, cause))
 
 
 def match_new_entries(session: Session, entry_ids: Sequence[int], *, publish: bool = True) -> list[int]:
@@ -193,7 +193,7 @@ def match_new_entries(session: Session, entry_ids: Sequence[int], *, publish: bo
         return []
     recorded = {(m, e) for m, e in session.execute(_RECORDED, {"ids": sorted({m for m, _ in found})})}
     fresh = [h for key, h in found.items() if key not in recorded]
-    _record(session, fresh, publish=publish)
+    _record(session, fresh, publish=publish, cause="bank_entries_added")
     return sorted({h.report_id for h in fresh})
 
 

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
-from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.models import Subject
 from jigsaw.triage.configs import active_config
 from jigsaw.triage.inputs import CaseScope, gather, linked_reports
-from jigsaw.triage.matches import match_new_entries, match_report_media
 from jigsaw.triage.model import Band, TriageConfig
 from jigsaw.triage.models import IN_FORCE, OverrideStatus, TriageAssessment, TriageOverride, TriageState, table_of
 from jigsaw.triage.scoring import PreviousDue, assess, due_at
@@ -121,8 +120,7 @@ def rescore(session: Session, report_ids: Iterable[int], trigger: str) -> list[T
 
 
 def on_report_stored(session: Session, event: ReportStored) -> None:
-    """A new report: match its media, score it, and re-score the reports it links to."""
-    match_report_media(session, event.report_id)
+    """A new report (its media already matched): score it, and re-score the reports it links to."""
     config = active_config(session)
     scope = linked_reports(session, event.report_id)
     score_report(session, event.report_id, "report_stored", config=config, scope=scope)
@@ -131,13 +129,12 @@ def on_report_stored(session: Session, event: ReportStored) -> None:
 
 
 def on_reports_stored(session: Session, event: ReportsStored) -> None:
-    """A batch: each new report is matched and scored once, and each older report it links to
+    """A batch: each new report is scored once, and each older report it links to
     is re-scored once for the whole batch (not once per new report, which grows quadratically)."""
     config = active_config(session)
     batch = set(event.report_ids)
     linked: dict[int, None] = {}
     for report_id in event.report_ids:
-        match_report_media(session, report_id)
         scope = linked_reports(session, report_id)
         score_report(session, report_id, "report_stored", config=config, scope=scope)
         linked.update(dict.fromkeys(r for r in scope.linked_report_ids if r not in batch))
@@ -145,15 +142,9 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
         score_report(session, report_id, "linked_reports:import", config=config)
 
 
-def on_bank_entries_added(session: Session, event: BankEntriesAdded) -> None:
-    """A bank grew: re-match the stored reports it may now hit, and re-score those that did."""
-    config = active_config(session)
-    for report_id in match_new_entries(session, event.entry_ids):
-        score_report(session, report_id, "bank_entries_added", config=config)
-
-
 def on_media_matched(session: Session, event: MediaMatched) -> None:
-    score_report(session, event.report_id, "media_matched")
+    """A stored report gained bank hits (a bank grew): re-score it, saying why."""
+    score_report(session, event.report_id, event.cause)
 
 
 def on_subject_information_added(session: Session, event: SubjectInformationAdded) -> None:

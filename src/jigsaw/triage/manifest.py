@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, ReportPanel, Subscription
-from jigsaw.events import BankEntriesAdded, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.platform import Platform
 from jigsaw.triage import assess, cli, routes
 from jigsaw.triage.configs import ParsedConfigs
@@ -30,7 +30,6 @@ CAPABILITY = Capability(
         Subscription(ReportStored, assess.on_report_stored),
         Subscription(ReportsStored, assess.on_reports_stored),
         Subscription(MediaMatched, assess.on_media_matched),
-        Subscription(BankEntriesAdded, assess.on_bank_entries_added),
         Subscription(SubjectInformationAdded, assess.on_subject_information_added),
     ),
     # Scores read network membership and bank series, so linking reacts first.
