@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from jigsaw.bootstrap import open_platform
 from jigsaw.platform import Platform
@@ -33,6 +33,9 @@ LAUNCH_ARGS = [
 ]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+# Generous: a loaded 2-core CI machine can take seconds to draw a page; a broken page still fails.
+BROWSER_TIMEOUT_MS = 20_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 # Anything not on the test server (the exit page's neutral site) is answered locally: no internet.
 OFF_SITE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
 
@@ -96,7 +99,7 @@ def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     def make(*, javascript: bool = True, phone: bool = True) -> BrowserContext:
         context = browser.new_context(java_script_enabled=javascript, **(PHONE if phone else DESKTOP))
         context.route(OFF_SITE, _neutral_site)
-        context.set_default_timeout(5000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         made.append(context)
         return context
 
