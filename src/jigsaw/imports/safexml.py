@@ -19,10 +19,11 @@ from xml.parsers.expat import XML_PARAM_ENTITY_PARSING_NEVER, ExpatError, Parser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from jigsaw.errors import InvalidInput
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 
 
-class XmlRefused(ValueError):
+class XmlRefused(InvalidInput, ValueError):
     """A document that was not parsed: malformed, hostile or too large. ``line`` says where."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:

@@ -12,6 +12,7 @@ from jigsaw import events
 from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.errors import NotFound
 from jigsaw.events import ReportStored
 from jigsaw.intake.access import can_read_report
 from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
@@ -20,7 +21,7 @@ from jigsaw.linking.identifiers import Identifier
 from jigsaw.security.fieldcrypt import active_cipher
 
 
-class ReportNotFound(LookupError):
+class ReportNotFound(NotFound, LookupError):
     pass
 
 

@@ -30,7 +30,7 @@ from jigsaw.matching.exact_index import ExactIndex
 from jigsaw.matching.fileformat import IndexFormatError
 from jigsaw.matching.pdq_index import PdqIndex
 from jigsaw.matching.signals import SIGNAL_TYPES, hex_rows, normalize, signal_type
-from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError, entries_by_id
+from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, UnknownBank, entries_by_id
 
 # Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
 # Re-reading this many ids below the high-water mark catches such late commits.
@@ -256,7 +256,7 @@ class MatchingService:
         known = {s.name for s in self._banks.values()}
         unknown = names - known
         if unknown:
-            raise BankError(f"unknown bank(s): {', '.join(sorted(unknown))}")
+            raise UnknownBank(f"unknown bank(s): {', '.join(sorted(unknown))}")
         return [(i, s) for i, s in chosen if s.name in names]
 
     def lookup_raw(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jigsaw.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class SignalType:
@@ -43,7 +45,7 @@ ALIASES = {
 _HEX = re.compile(r"^[0-9a-f]+$")
 
 
-class SignalError(ValueError):
+class SignalError(InvalidInput, ValueError):
     """A hash value or signal type that cannot be accepted."""
 
 

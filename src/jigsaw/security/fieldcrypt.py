@@ -22,11 +22,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import LargeBinary
 from sqlalchemy.types import TypeDecorator
 
+from jigsaw.errors import Unavailable
+
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
 
 
-class DecryptionError(Exception):
+class DecryptionError(Unavailable):
     """A stored value failed authentication: wrong key, wrong column or tampering."""
 
 

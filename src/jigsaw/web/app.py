@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from jigsaw import __version__
@@ -25,7 +24,8 @@ from jigsaw.matching.routes import router as matching_router
 from jigsaw.triage.routes import api_router as triage_api_router
 from jigsaw.triage.routes import router as triage_pages_router
 from jigsaw.web.api_docs import router as api_docs_router
-from jigsaw.web.deps import LoginRequired, TransactionMiddleware
+from jigsaw.web.deps import TransactionMiddleware
+from jigsaw.web.errors import install_error_handlers
 from jigsaw.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
 from jigsaw.web.templating import templates
 
@@ -72,29 +72,6 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    _install_error_handlers(app)
+    install_error_handlers(app)
     return app
 
-
-def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/h/", "/m/", "/c/")) and \
-        "application/json" not in request.headers.get("accept", "")
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        if _wants_html(request):
-            titles = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
-            return templates.TemplateResponse(
-                request, "error.html",
-                {"title": titles.get(exc.status_code, "Something went wrong"), "message": exc.detail,
-                 "principal": getattr(request.state, "principal", None),
-                 "csrf_token": getattr(request.state, "csrf_token", "")},
-                status_code=exc.status_code, headers=exc.headers,
-            )
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)

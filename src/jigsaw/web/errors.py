@@ -1,0 +1,82 @@
+"""The one place where errors become HTTP answers: a status per error kind, and HTML or JSON.
+
+Routes raise Jigsaw's own errors (:mod:`jigsaw.errors`) and let them travel; a route catches one
+only to add context or to answer in another way. The status is chosen here by kind, so the next
+route written cannot turn a "not found" into a 500 or an "invalid" into a 404 by mistake.
+
+Browsers asking for staff or public pages get the error page; API clients (and anyone sending
+``Accept: application/json``) get ``{"detail": message}``, the shape FastAPI uses for its own errors.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from jigsaw.errors import Conflict, InvalidInput, JigsawError, NotAllowed, NotFound, Unavailable
+from jigsaw.web.deps import LoginRequired
+from jigsaw.web.templating import templates
+
+#: The status for each kind of error; the first kind in an error's MRO that is listed wins.
+HTTP_STATUS: dict[type, int] = {
+    InvalidInput: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    NotAllowed: status.HTTP_403_FORBIDDEN,
+    Conflict: status.HTTP_409_CONFLICT,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+#: Routes that follow Hasher-Matcher-Actioner's blueprints answer invalid input with 400, as HMA does.
+HMA_PREFIXES = ("/h/", "/m/", "/c/")
+#: Paths whose errors are always JSON, whatever the client accepts.
+JSON_PREFIXES = ("/api/", *HMA_PREFIXES)
+
+TITLES = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
+
+
+def status_for(error: JigsawError, path: str = "") -> int:
+    """The HTTP status for ``error`` raised while answering ``path``."""
+    for kind in type(error).__mro__:
+        code = HTTP_STATUS.get(kind)
+        if code is not None:
+            if code == status.HTTP_422_UNPROCESSABLE_CONTENT and path.startswith(HMA_PREFIXES):
+                return status.HTTP_400_BAD_REQUEST
+            return code
+    return status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def wants_html(request: Request) -> bool:
+    """Pages answer errors with a page; the API and HMA routes, and JSON clients, with JSON."""
+    return not request.url.path.startswith(JSON_PREFIXES) and \
+        "application/json" not in request.headers.get("accept", "")
+
+
+def error_response(request: Request, code: int, detail: object,
+                   headers: dict[str, str] | None = None) -> Response:
+    if wants_html(request):
+        return templates.TemplateResponse(
+            request, "error.html",
+            {"title": TITLES.get(code, "Something went wrong"), "message": detail,
+             "principal": getattr(request.state, "principal", None),
+             "csrf_token": getattr(request.state, "csrf_token", "")},
+            status_code=code, headers=headers,
+        )
+    return JSONResponse({"detail": detail}, status_code=code, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the app's error handlers (called once by :func:`jigsaw.web.app.create_app`)."""
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return error_response(request, exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(JigsawError)
+    async def jigsaw_error(request: Request, exc: JigsawError) -> Response:
+        return error_response(request, status_for(exc, request.url.path), str(exc))
