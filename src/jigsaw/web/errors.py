@@ -10,6 +10,7 @@ Browsers asking for staff or public pages get the error page; API clients (and a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request, status
@@ -54,7 +55,7 @@ def wants_html(request: Request) -> bool:
 
 
 def error_response(request: Request, code: int, detail: object,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: Mapping[str, str] | None = None) -> Response:
     if wants_html(request):
         return templates.TemplateResponse(
             request, "error.html",
