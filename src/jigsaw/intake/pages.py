@@ -13,6 +13,7 @@ from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
 from jigsaw.triage import service as triage
 from jigsaw.web.deps import authorize, db_session
+from jigsaw.web.personal_data import PERSONAL_DATA
 from jigsaw.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +49,7 @@ def queue(
     })
 
 
-@router.get("/reports/{report_id}", response_class=HTMLResponse)
+@router.get("/reports/{report_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def report_page(
     report_id: int, request: Request, triage_msg: str | None = None,
     principal: Principal = Depends(case_pages), session: Session = Depends(db_session),

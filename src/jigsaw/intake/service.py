@@ -22,7 +22,11 @@ from jigsaw.security.fieldcrypt import active_cipher
 
 
 class ReportNotFound(NotFound, LookupError):
-    pass
+    """No report with this id is visible to the reader (whether it exists is not said)."""
+
+    def __init__(self, report_id: int) -> None:
+        super().__init__(f"no report {report_id}")
+        self.report_id = report_id
 
 
 @dataclass(frozen=True)
