@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-
 from sqlalchemy import func, select
 
 from jigsaw.accounts.roles import OrgKind, Role
