@@ -13,11 +13,11 @@ The tree (each capability's classes sit next to the code that raises them)::
     │   ├── intake.domain.InvalidReport       (every failing field, with its location)
     │   ├── linking.identifiers.IdentifierError
     │   ├── matching.signals.SignalError
-    │   ├── matching.storage.BankError        (bad name or threshold)
+    │   ├── matching.storage.BankError        (bad name or threshold), matching.banks.EntryError
     │   ├── matching.formats.ImportTooLarge, matching.archives.ArchiveLimitError
     │   ├── imports.common.DocumentError, imports.safexml.XmlRefused,
     │   │   imports.sources.BatchRefused, imports.csvmap.MappingError,
-    │   │   imports.service.ImportRefused
+    │   │   imports.service.ImportRefused, imports.vics.UkMapError
     │   ├── media.errors.MediaError
     │   │   └── media.errors.NotMediaError
     │   ├── accounts.service.AccountError, security.passwords.WeakPasswordError
@@ -26,7 +26,7 @@ The tree (each capability's classes sit next to the code that raises them)::
     ├── NotFound                     the thing asked for does not exist, or is not visible to the caller
     │   ├── intake.service.ReportNotFound
     │   ├── matching.storage.UnknownBank      (also a BankError)
-    │   ├── linking.queries.NetworkNotFound, SeriesNotFound, SubjectNotFound
+    │   └── linking.queries.NetworkNotFound, SeriesNotFound, SubjectNotFound
     ├── NotAllowed                   the caller, or the organisation it acts for, may not do this
     │   └── accounts.roles.AccessPolicyError
     ├── Conflict                     the request clashes with what is already stored
