@@ -55,13 +55,16 @@ class ReportPanel:
 class Capability:
     """One capability's declaration.
 
-    ``after`` names the capabilities whose event handlers must run before this one's
-    (triage scores from network membership, so it runs after linking); the bus orders
-    handlers by it, never by import order. ``json_prefixes`` are URL prefixes that always
-    answer errors in JSON (machine-to-machine routes). ``landing`` maps a role to the page
-    it lands on after signing in. ``tables`` names the modules that define its tables, so
-    the migrations see every table. ``report_panels`` are drawn on the report page. ``open``
-    builds per-platform state (caches, indexes) when a platform opens.
+    - ``after``: capabilities whose event handlers must run before this one's (triage scores
+      from network membership, so it runs after linking); the bus orders handlers by it,
+      never by import order.
+    - ``json_prefixes``: URL prefixes that always answer errors in JSON (machine routes);
+      under ``bad_request_prefixes`` invalid input is answered 400 rather than 422 (routes
+      that follow another system's blueprint).
+    - ``landing``: the page each role lands on after signing in.
+    - ``tables``: the modules that define its tables, so the migrations see every table.
+    - ``report_panels``: sections drawn on the analyst's report page.
+    - ``open``: builds per-platform state (caches, indexes) when a platform opens.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Capability:
     nav: tuple[NavItem, ...] = ()
     landing: Mapping[str, str] = field(default_factory=dict)
     json_prefixes: tuple[str, ...] = ()
+    bad_request_prefixes: tuple[str, ...] = ()
     report_panels: tuple[ReportPanel, ...] = ()
     cli: Callable[[typer.Typer], None] | None = None
     tables: tuple[str, ...] = ()

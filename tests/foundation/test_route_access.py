@@ -1,7 +1,9 @@
 """Walks the app's whole route table: no staff route answers an anonymous or wrong-role request.
 
 Every route must either be on the public allow-list below or depend on ``authorize()``; the
-test reads each route's requirement and proves it is enforced for every other role.
+test reads each route's requirement and proves it is enforced for every other role. Every route
+marked as answering with personal data (:data:`jigsaw.http.personal_data.PERSONAL_DATA`) must
+leave an audit entry each time it answers.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from jigsaw.accounts.roles import OrgKind, Role
+from jigsaw.audit.models import AuditEvent
+from jigsaw.db.engine import session_scope
 from jigsaw.http.deps import Authorize
+from jigsaw.http.personal_data import returns_personal_data
+from jigsaw.linking import queries
+from jigsaw.linking.models import LinkSubject
+from jigsaw.linking.rules import LinkingConfig
 from jigsaw.platform import Platform
+from tests.linking import scenario
 from tests.support import login, make_org, make_staff
 
 PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")
@@ -84,3 +94,38 @@ def test_no_guarded_route_answers_anonymous_or_wrong_role(client: TestClient, pl
                 # Token-only routes do not recognise staff sessions at all (401); role routes say 403.
                 expected = (403,) if req.roles else (401, 403)
                 assert response.status_code in expected, f"{role.value} {method} {path} -> {response.status_code}"
+
+
+def _audit_entries(platform: Platform) -> int:
+    with session_scope(platform.engine) as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.in_(["consultation", "disclosure"]))) or 0
+
+
+def _path_values(platform: Platform) -> dict[str, str]:
+    """Ids that exist, for every path parameter of a personal-data route."""
+    sc = scenario.build()
+    config = LinkingConfig(fan_out_cap=5)
+    with session_scope(platform.engine) as session:
+        scenario.store(session, sc, config)
+        network_id = session.scalar(select(LinkSubject.network_id).where(LinkSubject.subject_id == sc.ids["a1"]))
+        series_id = queries.list_series(session, limit=1)["series"][0]["id"]
+    return {"report_id": str(sc.report_ids[next(iter(sc.report_ids))]), "subject_id": str(sc.ids["a1"]),
+            "network_id": str(network_id), "series_id": str(series_id), "fmt": "graphml"}
+
+
+def test_every_personal_data_route_leaves_an_audit_entry(client: TestClient, platform: Platform) -> None:
+    marked = [(path, route) for path, route in api_routes(client.app.routes)  # type: ignore[attr-defined]
+              if returns_personal_data(route)]
+    assert {"/api/v1/reports/{report_id}", "/reports/{report_id}", "/api/v1/networks", "/networks",
+            "/networks/subject/{subject_id}/export.{fmt}"} <= {path for path, _ in marked}
+    values = _path_values(platform)
+    centre = make_org(platform, "Centre")
+    login(client, platform, make_staff(platform, "reader@centre.example", Role.ANALYST, centre))
+    for path, route in marked:
+        url = re.sub(r"\{([^}]+)\}", lambda m: values[m[1]], path)
+        for method in route.methods:
+            before = _audit_entries(platform)
+            response = client.request(method, url, follow_redirects=False)
+            assert response.status_code == 200, f"{method} {url} -> {response.status_code}"
+            assert _audit_entries(platform) > before, f"{method} {url} answered without an audit entry"

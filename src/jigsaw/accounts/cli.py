@@ -16,21 +16,16 @@ from jigsaw.accounts.roles import AccessPolicyError, OrgKind, Role
 from jigsaw.audit.service import Actor
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
+from jigsaw.exit_codes import fail
 from jigsaw.security.passwords import WeakPasswordError
 
 console = Console()
-err_console = Console(stderr=True)
 CLI_ACTOR = Actor("cli:" + (os.environ.get("USER") or "operator"))
 
 orgs_app = typer.Typer(help="Organisations: the centre, police forces, partners, platforms, charities.",
                        no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts (password + TOTP).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for partner organisations.", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=2)
 
 
 @orgs_app.command("add")
@@ -48,7 +43,7 @@ def orgs_add(
                                                country=country)
             console.print(f"Added organisation {org.name!r} ({org.kind}), id {org.id}")
     except accounts.AccountError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
 
 
 @orgs_app.command("list")
@@ -83,7 +78,7 @@ def users_add(
             console.print("Scan this URI into an authenticator app (it is shown only now):")
             print(new.provisioning_uri)
     except (accounts.AccountError, AccessPolicyError, WeakPasswordError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
 
 
 @users_app.command("list")
@@ -113,7 +108,7 @@ def tokens_create(
             console.print(f"Token {issued.record.id} for {organisation.name} with scopes "
                           f"{', '.join(issued.record.scopes)}. Store it now; it is not shown again.")
     except (accounts.AccountError, AccessPolicyError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
     print(issued.token)
 
 
@@ -138,7 +133,7 @@ def tokens_revoke(token_id: int) -> None:
             accounts.revoke_token(session, CLI_ACTOR, token_id)
             console.print(f"Token {token_id} revoked.")
     except accounts.AccountError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
 
 
 def register(app: typer.Typer) -> None:

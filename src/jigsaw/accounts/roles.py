@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from jigsaw.errors import NotAllowed
+
 
 class OrgKind(StrEnum):
     CENTRE = "centre"
@@ -50,7 +52,7 @@ SCOPES_BY_ORG_KIND: dict[OrgKind, frozenset[Scope]] = {
 }
 
 
-class AccessPolicyError(ValueError):
+class AccessPolicyError(NotAllowed, ValueError):
     """A role or scope that the organisation's kind may not hold."""
 
 

@@ -18,12 +18,13 @@ from jigsaw.accounts.models import ApiToken, Organisation, StaffSession, User
 from jigsaw.accounts.roles import OrgKind, Role, Scope, check_role_allowed, check_scopes_allowed
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.errors import InvalidInput
 from jigsaw.security import passwords, totp
 
 TOKEN_PREFIX = "jgs_"  # noqa: S105  (a public marker, not a secret)
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput, ValueError):
     """A request about accounts that cannot be carried out; the message says why."""
 
 

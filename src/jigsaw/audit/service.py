@@ -27,6 +27,7 @@ from jigsaw.audit.chain import (
     verify_chain,
 )
 from jigsaw.audit.models import AuditEvent
+from jigsaw.errors import InvalidInput
 
 _PG_LOCK_KEY = 0x4A49_4753  # "JIGS"
 
@@ -43,7 +44,7 @@ class Actor:
         return cls("system")
 
 
-class MissingPurposeError(ValueError):
+class MissingPurposeError(InvalidInput, ValueError):
     pass
 
 

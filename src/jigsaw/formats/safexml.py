@@ -19,6 +19,8 @@ from xml.parsers.expat import XML_PARAM_ENTITY_PARSING_NEVER, ExpatError, Parser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from jigsaw.errors import InvalidInput
+
 
 class XmlBounds(Protocol):
     """The bounds a parse works within (:class:`jigsaw.imports.limits.Limits` is one)."""
@@ -46,7 +48,7 @@ class Bounds:
 DEFAULT_BOUNDS = Bounds()
 
 
-class XmlRefused(ValueError):
+class XmlRefused(InvalidInput, ValueError):
     """A document that was not parsed: malformed, hostile or too large. ``line`` says where."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:

@@ -21,12 +21,13 @@ from jigsaw.accounts import service as accounts
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.db.engine import session_factory
+from jigsaw.errors import JigsawError
 from jigsaw.platform import Platform
 
 SESSION_COOKIE = "jigsaw_session"
 
 
-class LoginRequired(Exception):
+class LoginRequired(JigsawError):
     """Raised for a browser page without a live staff session; answered with a redirect."""
 
     def __init__(self, next_path: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from jigsaw.errors import InvalidInput
 from jigsaw.intake.domain import MAX_SUMMARY_CHARS
 from jigsaw.signals import SIGNAL_TYPES, SignalError
 
@@ -18,7 +19,7 @@ _HASH_ALIASES = {"MD5": "md5", "SHA1": "sha1", "SHA-1": "sha1", "SHA256": "sha25
                  "PDQ": "pdq"}
 
 
-class DocumentError(ValueError):
+class DocumentError(InvalidInput, ValueError):
     """A document that cannot become a report; ``line`` points into the file when known."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from jigsaw.errors import InvalidInput
 from jigsaw.imports.common import DocumentError, clip, parse_datetime
 from jigsaw.imports.summary import Issue
 from jigsaw.intake.domain import (
@@ -43,7 +44,7 @@ _SUBJECT_TARGET = re.compile(r"^(suspect|victim|recipient)([1-9]?)\.([a-z_]+)$")
 MAX_FIELD_CHARS = 100_000
 
 
-class MappingError(ValueError):
+class MappingError(InvalidInput, ValueError):
     """A mapping file that cannot be used; the message names the offending entry."""
 
 

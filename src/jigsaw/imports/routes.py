@@ -8,8 +8,6 @@ in its own name. The answer is the same summary the CLI prints with ``--json``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
 from sqlalchemy.orm import Session
 
@@ -20,7 +18,8 @@ from jigsaw.http.deps import authorize, db_session, platform_of
 from jigsaw.imports import service, vics
 from jigsaw.imports.csvmap import MappingError, load_mapping
 from jigsaw.imports.limits import DEFAULT_LIMITS
-from jigsaw.imports.sources import BatchRefused, Document, is_zip, read_zip
+from jigsaw.imports.schemas import ImportSummaryOut
+from jigsaw.imports.sources import Document, is_zip, read_zip
 from jigsaw.imports.summary import Issue
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -43,7 +42,7 @@ def _read_bounded(upload: UploadFile, limit: int) -> bytes:
     return b"".join(parts)
 
 
-@router.post("", responses={413: {"description": "Upload too large"},
+@router.post("", response_model=ImportSummaryOut, responses={413: {"description": "Upload too large"},
                             422: {"description": "Unknown format, unreadable archive or mapping"}})
 def create_import(
     request: Request,
@@ -53,8 +52,11 @@ def create_import(
     uk_map: str | None = Form(None, description="VICS only: VICS→UK category pairs such as '1=A,2=C'."),
     principal: Principal = Depends(import_access),
     session: Session = Depends(db_session),
-) -> dict[str, Any]:
-    """Import referrals for your organisation; every document is reported (imported, duplicate, refused)."""
+) -> ImportSummaryOut:
+    """Import referrals for your organisation; every document is reported (imported, duplicate, refused).
+
+    A refused batch, archive or mapping is 422 (:mod:`jigsaw.web.errors`).
+    """
     if format not in FORMATS:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"format must be one of {', '.join(FORMATS)}")
     limit = DEFAULT_LIMITS.max_upload_bytes
@@ -72,19 +74,19 @@ def create_import(
         organisation.id, organisation.name, principal.actor, token_id=principal.token_id,
         default_region=platform.settings.default_phone_region, workers=1,
     )
-    try:
-        if format == "csv":
-            if mapping is None:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a CSV import needs a mapping file")
-            parsed_mapping = load_mapping(_read_bounded(mapping, 1024 * 1024).decode("utf-8"))
-            summary = service.import_csv(platform.engine, name, data, parsed_mapping, options)
+    if format == "csv":
+        if mapping is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a CSV import needs a mapping file")
+        try:
+            mapping_text = _read_bounded(mapping, 1024 * 1024).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MappingError(str(exc)) from None
+        summary = service.import_csv(platform.engine, name, data, load_mapping(mapping_text), options)
+    else:
+        docs: list[Document | Issue] = (list(read_zip(data, name, FORMATS[format])) if is_zip(data)
+                                        else [Document(name, data)])
+        if format == "cybertip":
+            summary = service.import_cybertip(platform.engine, docs, options)
         else:
-            docs: list[Document | Issue] = (list(read_zip(data, name, FORMATS[format])) if is_zip(data)
-                                            else [Document(name, data)])
-            if format == "cybertip":
-                summary = service.import_cybertip(platform.engine, docs, options)
-            else:
-                summary = service.import_vics(platform.engine, docs, options, vics.parse_uk_map(uk_map))
-    except (BatchRefused, service.ImportRefused, MappingError, ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    return summary.as_dict()
+            summary = service.import_vics(platform.engine, docs, options, vics.parse_uk_map(uk_map))
+    return ImportSummaryOut.model_validate(summary.as_dict())

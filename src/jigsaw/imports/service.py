@@ -29,6 +29,7 @@ from jigsaw.accounts.models import Organisation
 from jigsaw.accounts.roles import OrgKind
 from jigsaw.audit.service import Actor
 from jigsaw.db.engine import session_scope
+from jigsaw.errors import InvalidInput
 from jigsaw.events import ReportsStored
 from jigsaw.imports import csvmap, cybertip, vics
 from jigsaw.imports.bulk import REPORTS, encode_report, write_encoded
@@ -68,7 +69,7 @@ def _worker_init() -> None:
     gc.freeze()
 
 
-class ImportRefused(ValueError):
+class ImportRefused(InvalidInput, ValueError):
     """The import cannot start (unknown organisation, unreadable mapping…)."""
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from jigsaw.errors import InvalidInput
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 from jigsaw.imports.summary import Issue
 
@@ -27,7 +28,7 @@ class Document:
     data: bytes
 
 
-class BatchRefused(ValueError):
+class BatchRefused(InvalidInput, ValueError):
     """The batch as a whole cannot be read (e.g. a zip bomb); nothing of it is imported."""
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jigsaw.errors import InvalidInput
 from jigsaw.formats import vics as vics_json
 from jigsaw.formats.values import parse_bool
 from jigsaw.formats.vics import VicsError
@@ -49,6 +50,10 @@ class ParsedCase:
     warnings: tuple[Issue, ...] = ()
 
 
+class UkMapError(InvalidInput, ValueError):
+    """A VICS→UK category map that is not pairs of VICS 0-4 and A, B or C."""
+
+
 def parse_uk_map(text: str | None) -> dict[int, str]:
     """``"1=A,2=C"`` → ``{1: "A", 2: "C"}``; refuses anything but VICS 0-4 → A/B/C."""
     mapping: dict[int, str] = {}
@@ -57,10 +62,10 @@ def parse_uk_map(text: str | None) -> dict[int, str]:
             continue
         key, sep, value = part.partition("=")
         if not sep or not key.strip().isdigit() or value.strip().upper() not in {"A", "B", "C"}:
-            raise ValueError(f"expected VICS=UK pairs such as 1=A, got {part.strip()!r}")
+            raise UkMapError(f"expected VICS=UK pairs such as 1=A, got {part.strip()!r}")
         category = int(key)
         if not 0 <= category <= 4:
-            raise ValueError(f"VICS categories run from 0 to 4, not {category}")
+            raise UkMapError(f"VICS categories run from 0 to 4, not {category}")
         mapping[category] = value.strip().upper()
     return mapping
 

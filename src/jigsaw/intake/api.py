@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.http.deps import authorize, db_session, platform_of
+from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.intake import service
 from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import (
@@ -124,7 +125,8 @@ def list_reports(
     return ReportPage(total=session.scalar(count) or 0, items=items)
 
 
-@router.get("/{report_id}", response_model=ReportOut, responses={404: {"description": "No such report visible to you"}})
+@router.get("/{report_id}", response_model=ReportOut, responses={404: {"description": "No such report visible to you"}},
+            openapi_extra=PERSONAL_DATA)
 def get_report(
     report_id: int,
     principal: Principal = Depends(read_access), session: Session = Depends(db_session),
@@ -135,10 +137,8 @@ def get_report(
     ``triage`` is shown to the centre's case-workers only: a partner reading back its own
     submission does not learn how the centre prioritised it.
     """
-    try:
-        report = service.read_report(session, principal, report_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
-    except service.ReportNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report {report_id}") from None
+    # Not visible to this reader: ReportNotFound, 404 (jigsaw.web.errors).
+    report = service.read_report(session, principal, report_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
     out = report_out(report)
     if can_read_all_reports(principal):
         found = api_triage(triage_view(session, report.id, history=False))

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from jigsaw.errors import InvalidInput
 from jigsaw.linking.identifiers import Identifier, IdentifierError, normalise
 from jigsaw.signals import SIGNAL_TYPES, SignalError
 
@@ -174,7 +175,7 @@ class Problem:
     msg: str
 
 
-class InvalidReport(ValueError):
+class InvalidReport(InvalidInput, ValueError):
     """Every problem found in a draft, each with the location of the failing field."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.http.deps import authorize, db_session, platform_of
+from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.templating import render
 from jigsaw.intake import service
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
@@ -29,7 +30,7 @@ def incident_label(value: str) -> str:
 
 
 
-@router.get("/reports/{report_id}", response_class=HTMLResponse)
+@router.get("/reports/{report_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def report_page(
     report_id: int, request: Request,
     principal: Principal = Depends(case_pages), session: Session = Depends(db_session),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from jigsaw.intake.domain import (
     SubjectRole,
 )
 from jigsaw.linking.identifiers import MAX_IDENTIFIER_LENGTH, IdentifierType
+from jigsaw.triage.schemas import TriageOut
 
 ShortText = Field(default=None, max_length=MAX_SHORT_TEXT)
 Flag = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -123,23 +124,6 @@ class ReporterOut(BaseModel):
     name: str | None
     email: str | None
     phone: str | None
-
-
-class TriageOut(BaseModel):
-    """The report's current triage: advisory, explained, and decided on by a person."""
-
-    band: str = Field(description="P0 Immediate, P1 High, P2 Medium or P3 Low (after any override in force).")
-    model_band: str = Field(description="The band the model gave, before any person's override.")
-    due_at: datetime = Field(description="When a person must have acted on it.")
-    overdue: bool
-    score: int = Field(description="Weighted score 0-100.")
-    actionability: int = Field(description="0-100; orders cases within a band, never changes the band.")
-    config_version: str
-    assessed_at: datetime
-    overridden: bool
-    override_pending: bool
-    explanation: dict[str, Any] = Field(description="Rules fired, items with points and evidence, unknowns, "
-                                                    "worst case, next steps.")
 
 
 class ReportOut(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.errors import NotFound
 from jigsaw.events import ReportStored
 from jigsaw.intake.access import can_read_report
 from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
@@ -20,8 +21,12 @@ from jigsaw.platform import publish
 from jigsaw.security.fieldcrypt import cipher_of
 
 
-class ReportNotFound(LookupError):
-    pass
+class ReportNotFound(NotFound, LookupError):
+    """No report with this id is visible to the reader (whether it exists is not said)."""
+
+    def __init__(self, report_id: int) -> None:
+        super().__init__(f"no report {report_id}")
+        self.report_id = report_id
 
 
 @dataclass(frozen=True)

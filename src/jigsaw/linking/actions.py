@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.db.bulk import chunks, execute, scalars
+from jigsaw.errors import Conflict
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Subject
 from jigsaw.linking import fuzzy
 from jigsaw.linking.graph import Key
@@ -214,8 +215,8 @@ def _group_media(
 
 # -- merges ---------------------------------------------------------------------------------
 
-class MergeError(ValueError):
-    pass
+class MergeError(Conflict, ValueError):
+    """A merge or unmerge that cannot be done as asked (the message says why)."""
 
 
 def merge_subjects(session: Session, actor: Actor, a: int, b: int, reason: str,

@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jigsaw.audit.chain import AuditAction
-from jigsaw.audit.service import Actor, record
+from jigsaw.audit.service import Actor
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
 from jigsaw.linking import queries
@@ -40,9 +39,7 @@ def networks(
         return
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        result = queries.list_networks(session, linking_config(session), limit=limit)
-        record(session, CLI_ACTOR, AuditAction.CONSULTATION, "networks", None, purpose=purpose,
-               detail={"networks": [n["id"] for n in result["networks"]]})
+        result = queries.read_networks(session, CLI_ACTOR, linking_config(session), purpose=purpose, limit=limit)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
@@ -79,9 +76,7 @@ def series(
     """List image series: known ones (banks, source names) and possible new ones."""
     platform = open_platform()
     with session_scope(platform.engine) as session:
-        result = queries.list_series(session, limit=limit)
-        record(session, CLI_ACTOR, AuditAction.CONSULTATION, "series", None, purpose=purpose,
-               detail={"series": [s["id"] for s in result["series"]]})
+        result = queries.read_series_list(session, CLI_ACTOR, purpose=purpose, limit=limit)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return

@@ -1,17 +1,26 @@
 """GraphML and CSV exports of a network view, for i2 Analyst's Notebook and Maltego users.
 
-Pure: it takes the view dict of :func:`jigsaw.linking.queries.subject_view` (nodes and edges with
-evidence) and returns text. Both formats carry the same nodes and edges; CSV is two files
-(nodes, edges), the shape i2's and Maltego's tabular importers expect.
+The renderers are pure: they take the view dict of :func:`jigsaw.linking.queries.subject_view`
+(nodes and edges with evidence) and return text. Both formats carry the same nodes and edges; CSV
+is two files (nodes, edges), the shape i2's and Maltego's tabular importers expect.
+:func:`export_subject_network` is what adapters call: it renders and records the disclosure.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
+
+from sqlalchemy.orm import Session
+
+from jigsaw.audit.chain import AuditAction
+from jigsaw.audit.service import Actor, record
+from jigsaw.linking.queries import subject_view_or_raise
+from jigsaw.linking.rules import LinkingConfig
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 
@@ -80,3 +89,30 @@ def to_csv_nodes(view: Mapping[str, Any]) -> str:
 
 def to_csv_edges(view: Mapping[str, Any]) -> str:
     return _csv([_edge_row(e) for e in view["edges"]], EDGE_FIELDS)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    media_type: str
+    suffix: str
+    render: Callable[[Mapping[str, Any]], str]
+
+
+FORMATS = {
+    "graphml": ExportFormat("application/graphml+xml", "graphml", to_graphml),
+    "nodes.csv": ExportFormat("text/csv", "nodes.csv", to_csv_nodes),
+    "edges.csv": ExportFormat("text/csv", "edges.csv", to_csv_edges),
+}
+
+
+def export_subject_network(session: Session, exporter: Actor, config: LinkingConfig, subject_id: int,
+                           fmt: str, *, purpose: str, recipient: str) -> str:
+    """A subject's network rendered as ``fmt`` (a key of :data:`FORMATS`), recorded as a disclosure.
+
+    An export leaves Jigsaw's audit trail with the analyst, so it is a disclosure to ``recipient``
+    (the analyst's organisation), not a consultation.
+    """
+    view = subject_view_or_raise(session, config, subject_id)
+    record(session, exporter, AuditAction.DISCLOSURE, "subject_network", subject_id, purpose=purpose,
+           recipient=recipient, detail={"format": fmt, "nodes": len(view["nodes"]), "edges": len(view["edges"])})
+    return FORMATS[fmt].render(view)

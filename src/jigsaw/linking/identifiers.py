@@ -19,6 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import idna
 import phonenumbers
 
+from jigsaw.errors import InvalidInput
+
 
 class IdentifierType(StrEnum):
     EMAIL = "email"
@@ -38,7 +40,7 @@ PLATFORM_KEYED = frozenset({IdentifierType.USERNAME, IdentifierType.ESP_USER_ID}
 MAX_IDENTIFIER_LENGTH = 2048
 
 
-class IdentifierError(ValueError):
+class IdentifierError(InvalidInput, ValueError):
     """An identifier that cannot be normalised; the message says why."""
 
 

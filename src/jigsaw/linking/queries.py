@@ -2,20 +2,26 @@
 
 Reads are cheap because membership is persisted: a network is one indexed query on
 ``link_subjects.network_id``. Values are decrypted only for what is returned to the analyst.
-Every function here returns plain dicts and lists (the JSON shapes of the API and the CLI);
-auditing is left to the adapters that serve them, which know the purpose.
+Every function here returns plain dicts and lists (the JSON shapes of the API and the CLI,
+described by :mod:`jigsaw.linking.schemas`). Adapters call the ``read_*`` functions, which take
+the reader and a purpose and record the consultation themselves, so no route or command can
+serve a network without auditing it; the unaudited building blocks below them are for those
+functions and for tests.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from jigsaw.audit.chain import AuditAction
+from jigsaw.audit.service import Actor, record
 from jigsaw.db.bulk import chunks
+from jigsaw.errors import NotFound
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
 from jigsaw.linking import fuzzy
 from jigsaw.linking.graph import Key, neighbourhood, pair_edges
@@ -24,6 +30,76 @@ from jigsaw.linking.rules import LinkingConfig, cap_reason
 from jigsaw.linking.sql_store import SqlNetworkStore, joining_keys
 from jigsaw.security.fieldcrypt import cipher_of
 
+
+class NetworkNotFound(NotFound, LookupError):
+    """No network has this id."""
+
+
+class SeriesNotFound(NotFound, LookupError):
+    """No series has this id (imagery seen in one report only is not a series)."""
+
+
+class SubjectNotFound(NotFound, LookupError):
+    """No subject has this id."""
+
+
+# -- audited reads: what adapters call --------------------------------------------------------
+
+def read_networks(session: Session, reader: Actor, config: LinkingConfig, *, purpose: str,
+                  limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """:func:`list_networks`, recorded as a consultation naming the networks returned."""
+    result = list_networks(session, config, limit=limit, offset=offset)
+    record(session, reader, AuditAction.CONSULTATION, "networks", None, purpose=purpose,
+           detail={"networks": [n["id"] for n in result["networks"]]})
+    return result
+
+
+def read_network(session: Session, reader: Actor, config: LinkingConfig, network_id: int,
+                 *, purpose: str) -> dict[str, Any]:
+    """One network (:func:`network_detail`), recorded as a consultation; unknown: :class:`NetworkNotFound`."""
+    result = network_detail(session, config, network_id)
+    if result is None:
+        raise NetworkNotFound("no such network")
+    record(session, reader, AuditAction.CONSULTATION, "network", network_id, purpose=purpose)
+    return result
+
+
+def read_series_list(session: Session, reader: Actor, *, purpose: str, limit: int = 200,
+                     offset: int = 0) -> dict[str, Any]:
+    """:func:`list_series`, recorded as a consultation naming the series returned."""
+    result = list_series(session, limit=limit, offset=offset)
+    record(session, reader, AuditAction.CONSULTATION, "series", None, purpose=purpose,
+           detail={"series": [s["id"] for s in result["series"]]})
+    return result
+
+
+def read_series(session: Session, reader: Actor, series_id: int, *, purpose: str) -> dict[str, Any]:
+    """One series (:func:`series_detail`), recorded as a consultation; unknown: :class:`SeriesNotFound`."""
+    result = series_detail(session, series_id)
+    if result is None:
+        raise SeriesNotFound("no such series")
+    record(session, reader, AuditAction.CONSULTATION, "series", series_id, purpose=purpose)
+    return result
+
+
+def read_subject_network(session: Session, reader: Actor, config: LinkingConfig, subject_id: int, *,
+                         purpose: str, detail: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A subject's neighbourhood (:func:`subject_view`), recorded as a consultation with its size."""
+    view = subject_view_or_raise(session, config, subject_id)
+    record(session, reader, AuditAction.CONSULTATION, "subject_network", subject_id, purpose=purpose,
+           detail={"nodes": len(view["nodes"]), **(detail or {})})
+    return view
+
+
+def subject_view_or_raise(session: Session, config: LinkingConfig, subject_id: int) -> dict[str, Any]:
+    """:func:`subject_view` (unaudited), or :class:`SubjectNotFound`."""
+    view = subject_view(session, config, subject_id)
+    if view is None:
+        raise SubjectNotFound("No such subject.")
+    return view
+
+
+# -- unaudited building blocks ----------------------------------------------------------------
 
 def _identifier_dict(ident: IdentifierRecord) -> dict[str, Any]:
     return {"id": ident.id, "type": ident.type, "value": ident.value, "platform": ident.platform}

@@ -2,8 +2,10 @@
 
 Only centre analysts and supervisors, and centre tokens with ``reports:read``, may read networks:
 a network joins personal data from many reports. Every read is audited as a consultation with
-its purpose (``X-Purpose`` on the API); exports are audited as disclosures to the analyst's own
-organisation; merges are audited as combinations.
+its purpose (``X-Purpose`` on the API) by the read functions of :mod:`jigsaw.linking.queries`;
+exports are audited as disclosures to the analyst's own organisation by
+:func:`jigsaw.linking.export.export_subject_network`; merges are audited as combinations. A
+missing network, series or subject is 404 (:mod:`jigsaw.web.errors`).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
-from jigsaw.audit.chain import AuditAction
-from jigsaw.audit.service import record
 from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.templating import render
 from jigsaw.linking import export, queries
 from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
+from jigsaw.linking.schemas import Network, NetworkPage, Series, SeriesPage
 from jigsaw.linking.settings import linking_config
 
 api_router = APIRouter(prefix="/api/v1", tags=["networks"])
@@ -45,53 +47,46 @@ def centre_reader(principal: Principal = Depends(_api_gate)) -> Principal:
 
 # -- API ------------------------------------------------------------------------------------
 
-@api_router.get("/networks", summary="Offender networks, largest first")
+@api_router.get("/networks", summary="Offender networks, largest first", response_model=NetworkPage,
+                openapi_extra=PERSONAL_DATA)
 def api_networks(
     limit: int = 50, offset: int = 0, x_purpose: str | None = Header(default=None),
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    limit = max(1, min(limit, 200))
-    result = queries.list_networks(session, linking_config(session), limit=limit, offset=max(offset, 0))
-    record(session, principal.actor, AuditAction.CONSULTATION, "networks", None,
-           purpose=x_purpose or DEFAULT_API_PURPOSE, detail={"networks": [n["id"] for n in result["networks"]]})
-    return result
+    return queries.read_networks(session, principal.actor, linking_config(session),
+                                 purpose=x_purpose or DEFAULT_API_PURPOSE,
+                                 limit=max(1, min(limit, 200)), offset=max(offset, 0))
 
 
-@api_router.get("/networks/{network_id}", summary="One network with its subjects, reports and capped values")
+@api_router.get("/networks/{network_id}", summary="One network with its subjects, reports and capped values",
+                response_model=Network, responses={404: {"description": "No such network"}},
+                openapi_extra=PERSONAL_DATA)
 def api_network(
     network_id: int, x_purpose: str | None = Header(default=None),
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    result = queries.network_detail(session, linking_config(session), network_id)
-    if result is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such network")
-    record(session, principal.actor, AuditAction.CONSULTATION, "network", network_id,
-           purpose=x_purpose or DEFAULT_API_PURPOSE)
-    return result
+    return queries.read_network(session, principal.actor, linking_config(session), network_id,
+                                purpose=x_purpose or DEFAULT_API_PURPOSE)
 
 
-@api_router.get("/series", summary="Image series: known (bank or source) and possible new ones")
+@api_router.get("/series", summary="Image series: known (bank or source) and possible new ones",
+                response_model=SeriesPage, openapi_extra=PERSONAL_DATA)
 def api_series(
     limit: int = 100, offset: int = 0, x_purpose: str | None = Header(default=None),
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    result = queries.list_series(session, limit=max(1, min(limit, 500)), offset=max(offset, 0))
-    record(session, principal.actor, AuditAction.CONSULTATION, "series", None,
-           purpose=x_purpose or DEFAULT_API_PURPOSE, detail={"series": [s["id"] for s in result["series"]]})
-    return result
+    return queries.read_series_list(session, principal.actor, purpose=x_purpose or DEFAULT_API_PURPOSE,
+                                    limit=max(1, min(limit, 500)), offset=max(offset, 0))
 
 
-@api_router.get("/series/{series_id}", summary="One series: reports, subjects, victim identified, first/last seen")
+@api_router.get("/series/{series_id}", summary="One series: reports, subjects, victim identified, first/last seen",
+                response_model=Series, responses={404: {"description": "No such series"}},
+                openapi_extra=PERSONAL_DATA)
 def api_series_one(
     series_id: int, x_purpose: str | None = Header(default=None),
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    result = queries.series_detail(session, series_id)
-    if result is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such series")
-    record(session, principal.actor, AuditAction.CONSULTATION, "series", series_id,
-           purpose=x_purpose or DEFAULT_API_PURPOSE)
-    return result
+    return queries.read_series(session, principal.actor, series_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -100,68 +95,49 @@ def _ctx(request: Request, principal: Principal, **extra: Any) -> dict[str, Any]
     return {"principal": principal, "csrf_token": request.state.csrf_token, **extra}
 
 
-@pages_router.get("/networks", response_class=HTMLResponse)
+@pages_router.get("/networks", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def networks_page(
     request: Request, page: int = 1,
     principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> Response:
     page = max(page, 1)
-    result = queries.list_networks(session, linking_config(session), limit=25, offset=(page - 1) * 25)
-    record(session, principal.actor, AuditAction.CONSULTATION, "networks", None, purpose=PAGE_PURPOSE)
+    result = queries.read_networks(session, principal.actor, linking_config(session), purpose=PAGE_PURPOSE,
+                                   limit=25, offset=(page - 1) * 25)
     return render(request, "linking/networks.html", _ctx(
         request, principal, result=result, page=page, pages=max(1, -(-result["total"] // 25))))
 
 
-def _view_or_404(session: Session, subject_id: int) -> dict[str, Any]:
-    view = queries.subject_view(session, linking_config(session), subject_id)
-    if view is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such subject.")
-    return view
-
-
-@pages_router.get("/networks/subject/{subject_id}", response_class=HTMLResponse)
+@pages_router.get("/networks/subject/{subject_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def subject_network_page(
     subject_id: int, request: Request,
     principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> Response:
-    view = _view_or_404(session, subject_id)
-    record(session, principal.actor, AuditAction.CONSULTATION, "subject_network", subject_id, purpose=PAGE_PURPOSE,
-           detail={"nodes": len(view["nodes"])})
+    view = queries.read_subject_network(session, principal.actor, linking_config(session), subject_id,
+                                        purpose=PAGE_PURPOSE)
     return render(request, "linking/network.html", _ctx(
         request, principal, view=view, suggestions=queries.suggestions(session, subject_id),
         merges=queries.merges_of_subject(session, subject_id), notice=request.query_params.get("notice")))
 
 
-@pages_router.get("/networks/subject/{subject_id}/graph.json")
+@pages_router.get("/networks/subject/{subject_id}/graph.json", openapi_extra=PERSONAL_DATA)
 def subject_network_json(
     subject_id: int, principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> JSONResponse:
-    view = _view_or_404(session, subject_id)
-    record(session, principal.actor, AuditAction.CONSULTATION, "subject_network", subject_id, purpose=PAGE_PURPOSE,
-           detail={"nodes": len(view["nodes"]), "format": "graph"})
+    view = queries.read_subject_network(session, principal.actor, linking_config(session), subject_id,
+                                        purpose=PAGE_PURPOSE, detail={"format": "graph"})
     return JSONResponse(view, headers={"Cache-Control": "no-store"})
 
 
-_EXPORTS = {
-    "graphml": ("application/graphml+xml", "graphml", export.to_graphml),
-    "nodes.csv": ("text/csv", "nodes.csv", export.to_csv_nodes),
-    "edges.csv": ("text/csv", "edges.csv", export.to_csv_edges),
-}
-
-
-@pages_router.get("/networks/subject/{subject_id}/export.{fmt}")
+@pages_router.get("/networks/subject/{subject_id}/export.{fmt}", openapi_extra=PERSONAL_DATA)
 def subject_network_export(
     subject_id: int, fmt: str, principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> Response:
-    if fmt not in _EXPORTS:
+    if fmt not in export.FORMATS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown export format.")
-    media_type, suffix, render = _EXPORTS[fmt]
-    view = _view_or_404(session, subject_id)
-    record(session, principal.actor, AuditAction.DISCLOSURE, "subject_network", subject_id, purpose=EXPORT_PURPOSE,
-           recipient=f"organisation:{principal.organisation_id}",
-           detail={"format": fmt, "nodes": len(view["nodes"]), "edges": len(view["edges"])})
-    return Response(render(view), media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="network-subject-{subject_id}.{suffix}"',
+    text = export.export_subject_network(session, principal.actor, linking_config(session), subject_id, fmt,
+                                         purpose=EXPORT_PURPOSE, recipient=f"organisation:{principal.organisation_id}")
+    return Response(text, media_type=export.FORMATS[fmt].media_type, headers={
+        "Content-Disposition": f'attachment; filename="network-subject-{subject_id}.{export.FORMATS[fmt].suffix}"',
         "Cache-Control": "no-store"})
 
 
@@ -193,22 +169,18 @@ def unmerge_form(
     return RedirectResponse(f"/networks/subject/{subject}?notice={quote(notice)}", status_code=303)
 
 
-@pages_router.get("/series", response_class=HTMLResponse)
+@pages_router.get("/series", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def series_list_page(
     request: Request, principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> Response:
-    result = queries.list_series(session, limit=200)
-    record(session, principal.actor, AuditAction.CONSULTATION, "series", None, purpose=PAGE_PURPOSE)
+    result = queries.read_series_list(session, principal.actor, purpose=PAGE_PURPOSE, limit=200)
     return render(request, "linking/series_list.html", _ctx(request, principal, result=result))
 
 
-@pages_router.get("/series/{series_id}", response_class=HTMLResponse)
+@pages_router.get("/series/{series_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def series_page(
     series_id: int, request: Request, principal: Principal = Depends(_page_gate),
     session: Session = Depends(db_session),
 ) -> Response:
-    series = queries.series_detail(session, series_id)
-    if series is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such series.")
-    record(session, principal.actor, AuditAction.CONSULTATION, "series", series_id, purpose=PAGE_PURPOSE)
+    series = queries.read_series(session, principal.actor, series_id, purpose=PAGE_PURPOSE)
     return render(request, "linking/series.html", _ctx(request, principal, series=series))

@@ -11,6 +11,8 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from jigsaw.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class ZipLimits:
@@ -23,7 +25,7 @@ class ZipLimits:
     max_members: int = 20_000
 
 
-class ArchiveLimitError(Exception):
+class ArchiveLimitError(InvalidInput):
     """A member or an archive broke a limit; the reason says which."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from jigsaw.errors import InvalidInput
 from jigsaw.formats.values import parse_bool
 from jigsaw.signals import FIXED_SIZE, SignalError, signal_type
 
@@ -24,6 +25,10 @@ VICS_CATEGORIES = {
 }
 MAX_TAGS = 32
 MAX_TEXT = 200
+
+
+class EntryError(InvalidInput, ValueError):
+    """A bank entry (hash or classification) that cannot be accepted; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def _text(v: object, what: str) -> str | None:
     if not s:
         return None
     if len(s) > MAX_TEXT:
-        raise ValueError(f"{what} longer than {MAX_TEXT} characters")
+        raise EntryError(f"{what} longer than {MAX_TEXT} characters")
     return s
 
 
@@ -78,28 +83,28 @@ def make_entry(
     victim_identified: object = None,
     tags: Iterable[object] = (),
 ) -> EntryRecord:
-    """Validate and normalise one entry; raises ``ValueError`` with a readable reason."""
+    """Validate and normalise one entry; raises :class:`EntryError` (a ``ValueError``) saying why."""
     st = signal_type(stype, among=FIXED_SIZE)
     try:
         norm = st.normalise(value, allow_base64=True)
     except SignalError as exc:
-        raise ValueError(str(exc)) from None
+        raise EntryError(str(exc)) from None
     uk = _text(uk_category, "uk_category")
     if uk is not None:
         uk = uk.upper().removeprefix("CATEGORY ").strip()
         if uk not in UK_CATEGORIES:
-            raise ValueError(f"UK category must be A, B or C, not {uk_category!r}")
+            raise EntryError(f"UK category must be A, B or C, not {uk_category!r}")
     vics: int | None = None
     if vics_category is not None and str(vics_category).strip() != "":
         try:
             vics = int(str(vics_category).strip())
         except ValueError:
-            raise ValueError(f"VICS category must be 0-4, not {vics_category!r}") from None
+            raise EntryError(f"VICS category must be 0-4, not {vics_category!r}") from None
         if vics not in VICS_CATEGORIES:
-            raise ValueError(f"VICS category must be 0-4, not {vics_category!r}")
+            raise EntryError(f"VICS category must be 0-4, not {vics_category!r}")
     tag_list = sorted({t for t in (_text(x, "tag") for x in tags) if t})
     if len(tag_list) > MAX_TAGS:
-        raise ValueError(f"more than {MAX_TAGS} tags")
+        raise EntryError(f"more than {MAX_TAGS} tags")
     return EntryRecord(
         signal_type=st.name,
         value=norm,

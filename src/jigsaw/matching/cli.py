@@ -27,6 +27,7 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
+from jigsaw.exit_codes import fail
 from jigsaw.matching import formats
 from jigsaw.matching.scan import ScanReport, run_scan, service_matcher
 from jigsaw.matching.service import MatchingService
@@ -54,11 +55,6 @@ class Format(StrEnum):
     ncmec = "ncmec"
 
 
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=2)
-
-
 @bank_app.command("create")
 def bank_create(
     name: str = typer.Argument(..., help="UPPER_SNAKE_CASE name."),
@@ -75,7 +71,7 @@ def bank_create(
             record(session, CLI_ACTOR, AuditAction.ADMINISTRATION, "bank", bank.id,
                    detail={"event": "bank.create", "name": name})
     except BankError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
     console.print(f"Created bank {name}")
 
 
@@ -114,7 +110,7 @@ def bank_import(
                            "added": summary.added, "updated": summary.updated,
                            "unchanged": summary.unchanged, "errors": len(summary.errors)})
     except (BankError, formats.ImportTooLarge) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
     console.print(f"{name}: added {summary.added}, updated {summary.updated}, "
                   f"unchanged {summary.unchanged}, errors {len(summary.errors)}")
     for err in summary.errors[:max_errors_shown]:
@@ -138,7 +134,7 @@ def bank_export(
             bank = get_bank(session, name)
             entries = list(iter_entries(session, bank))
     except BankError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(exc) from None
     out.write_bytes(formats.WRITERS[chosen](entries))
     console.print(f"Wrote {len(entries)} entries of {name} to {out} ({chosen})")
 
@@ -195,7 +191,7 @@ def scan(
     service.refresh()
     unknown = set(bank) - set(service.bank_names())
     if unknown:
-        raise _fail(f"unknown bank(s): {', '.join(sorted(unknown))}")
+        raise fail(f"unknown bank(s): {', '.join(sorted(unknown))}")
     columns = (TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
                TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())

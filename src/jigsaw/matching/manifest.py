@@ -15,10 +15,14 @@ def _open(platform: Platform) -> None:
                       MatchingService(platform.engine, snapshot_dir=platform.settings.data_dir / "index"))
 
 
+HMA_PREFIXES = ("/h/", "/m/", "/c/")  # routes that follow HMA's blueprints
+
+
 CAPABILITY = Capability(
     name="matching",
     routers=(routes.router,),
-    json_prefixes=("/h/", "/m/", "/c/"),
+    json_prefixes=HMA_PREFIXES,
+    bad_request_prefixes=HMA_PREFIXES,  # Hasher-Matcher-Actioner answers invalid input with 400
     cli=cli.register,
     tables=("jigsaw.matching.storage",),
     subscriptions=(Subscription(ReportStored, hooks.on_report_stored),

@@ -17,7 +17,6 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -26,10 +25,23 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
+from jigsaw.errors import InvalidInput
 from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
-from jigsaw.matching.banks import make_entry
+from jigsaw.matching.banks import EntryError, make_entry
+from jigsaw.matching.schemas import (
+    MAX_BATCH,
+    BankCreate,
+    BankOut,
+    HashesOut,
+    HashQuery,
+    LookupOut,
+    MatchRequest,
+    MatchResults,
+    RawLookupOut,
+    SignalsAdded,
+)
 from jigsaw.matching.service import MatchingService
-from jigsaw.matching.storage import BankError, add_entry, create_bank, get_bank, list_banks
+from jigsaw.matching.storage import add_entry, create_bank, get_bank, list_banks
 from jigsaw.signals import FIXED_SIZE, SignalError, signal_type
 
 router = APIRouter(tags=["matching"])
@@ -39,7 +51,7 @@ read_access = authorize(scopes={Scope.HASHES_READ}, roles={Role.ANALYST, Role.SU
 write_access = authorize(scopes={Scope.BANKS_WRITE}, roles={Role.SUPERVISOR, Role.ADMIN})
 
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
-MAX_BATCH = 10_000
+__all__ = ["MAX_BATCH", "BankCreate", "HashQuery", "MatchRequest", "router"]
 
 
 def matching_service(request: Request) -> MatchingService:
@@ -67,12 +79,8 @@ def _banks_param(banks: list[str] | None) -> list[str] | None:
 
 def _lookup(service: MatchingService, stype: str, signal: str, banks: list[str] | None,
             threshold: int | None = None) -> list[tuple[str, int, int]]:
-    try:
-        return service.lookup_raw(stype, [signal], banks=banks, threshold=threshold)[0]
-    except SignalError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    except BankError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    """A bad signal is 400 and an unknown bank 404 (:mod:`jigsaw.web.errors`)."""
+    return service.lookup_raw(stype, [signal], banks=banks, threshold=threshold)[0]
 
 
 # -- /h: hashing ----------------------------------------------------------------------------
@@ -85,7 +93,8 @@ async def _capped(request: Request) -> AsyncGenerator[bytes, None]:
         yield chunk
 
 
-@router.post("/h/hash", dependencies=[Depends(_no_url)])
+@router.post("/h/hash", dependencies=[Depends(_no_url)], response_model=HashesOut,
+             response_model_exclude_unset=True)
 async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> dict[str, str]:
     """Hash one uploaded file (multipart; field ``photo`` or ``video`` as in HMA) in memory."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -116,7 +125,7 @@ async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> 
 
 
 # -- /m: matching ---------------------------------------------------------------------------
-@router.get("/m/raw_lookup", dependencies=[Depends(_no_url)])
+@router.get("/m/raw_lookup", dependencies=[Depends(_no_url)], response_model=RawLookupOut)
 def raw_lookup(
     signal_type_name: Annotated[str, Query(alias="signal_type")],
     signal: str,
@@ -132,7 +141,7 @@ def raw_lookup(
     return {"matches": [i for _, i, _ in hits]}
 
 
-@router.get("/m/lookup", dependencies=[Depends(_no_url)])
+@router.get("/m/lookup", dependencies=[Depends(_no_url)], response_model=LookupOut)
 def lookup(
     signal_type_name: Annotated[str, Query(alias="signal_type")],
     signal: str,
@@ -147,19 +156,7 @@ def lookup(
     return out
 
 
-class HashQuery(BaseModel):
-    signal_type: str = Field(examples=["pdq"])
-    value: str
-
-
-class MatchRequest(BaseModel):
-    hashes: list[HashQuery] = Field(max_length=MAX_BATCH)
-    banks: list[str] | None = None
-    threshold: int | None = Field(default=None, ge=0, le=128,
-                                  description="PDQ distance; default: each bank's own")
-
-
-@router.post("/api/v1/match")
+@router.post("/api/v1/match", response_model=MatchResults)
 def match_many(
     body: MatchRequest,
     service: MatchingService = Depends(matching_service),
@@ -171,21 +168,15 @@ def match_many(
     for i, h in enumerate(body.hashes):
         try:
             by_type.setdefault(signal_type(h.signal_type, among=FIXED_SIZE).name, []).append(i)
-        except SignalError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"hashes[{i}]: {exc}") \
-                from None
+        except SignalError as exc:  # name the hash; the status (422) comes from jigsaw.web.errors
+            raise SignalError(f"hashes[{i}]: {exc}") from None
     results: list[dict[str, Any]] = [
         {"signal_type": h.signal_type, "value": h.value, "matches": []} for h in body.hashes]
     service.refresh()
     for stype, positions in by_type.items():
         values = [body.hashes[i].value for i in positions]
-        try:
-            raw = service.lookup_raw(stype, values, banks=body.banks, threshold=body.threshold,
-                                     refresh=False)
-        except SignalError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-        except BankError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raw = service.lookup_raw(stype, values, banks=body.banks, threshold=body.threshold,
+                                 refresh=False)
         for i, matches in zip(positions, service.describe(raw, session=session), strict=True):
             results[i]["matches"] = [m.as_dict() for m in matches]
     return {"results": results,
@@ -202,38 +193,26 @@ def _bank_json(bank: Any, counts: dict[str, int] | None = None) -> dict[str, Any
     return out
 
 
-@router.get("/c/banks")
+@router.get("/c/banks", response_model=list[BankOut], response_model_exclude_unset=True)
 def banks_index(session: Session = Depends(db_session),
                 _: Principal = Depends(read_access)) -> list[dict[str, Any]]:
     return [_bank_json(b, c) for b, c in list_banks(session)]
 
 
-class BankCreate(BaseModel):
-    name: str
-    enabled: bool = True
-    enabled_ratio: float | None = Field(default=None, ge=0, le=1)
-    description: str = Field(default="", max_length=500)
-    source: str = Field(default="", max_length=200)
-    pdq_threshold: int | None = Field(default=None, ge=0, le=128)
-
-
-@router.post("/c/banks", status_code=status.HTTP_201_CREATED)
+@router.post("/c/banks", status_code=status.HTTP_201_CREATED, response_model=BankOut,
+             response_model_exclude_unset=True)
 def bank_create(body: BankCreate, request: Request, session: Session = Depends(db_session),
                 principal: Principal = Depends(write_access)) -> dict[str, Any]:
     _staff_csrf(request, principal)
-    try:
-        bank = create_bank(session, body.name, description=body.description, source=body.source,
-                           pdq_threshold=body.pdq_threshold)
-    except BankError as exc:
-        code = 409 if "already exists" in str(exc) else 400
-        raise HTTPException(code, str(exc)) from None
+    bank = create_bank(session, body.name, description=body.description, source=body.source,
+                       pdq_threshold=body.pdq_threshold)  # a duplicate is 409, a bad name 400
     bank.enabled = body.enabled if body.enabled_ratio is None else body.enabled_ratio > 0
     record(session, principal.actor, AuditAction.ADMINISTRATION, "bank", bank.id,
            detail={"event": "bank.create", "name": bank.name})
     return _bank_json(bank)
 
 
-@router.post("/c/bank/{bank_name}/signal")
+@router.post("/c/bank/{bank_name}/signal", response_model=SignalsAdded)
 def bank_add_signals(bank_name: str, body: dict[str, str], request: Request,
                      session: Session = Depends(db_session),
                      principal: Principal = Depends(write_access)) -> dict[str, Any]:
@@ -242,18 +221,14 @@ def bank_add_signals(bank_name: str, body: dict[str, str], request: Request,
     _staff_csrf(request, principal)
     if not body:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "No signals given")
-    try:
-        bank = get_bank(session, bank_name)
-    except BankError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    bank = get_bank(session, bank_name)  # an unknown bank is 404
     ids: dict[str, int] = {}
     signals: dict[str, str] = {}
     for name, value in body.items():
         try:
             rec = make_entry(name, value)
-        except ValueError as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Invalid {name} signal: {exc}") \
-                from None
+        except InvalidInput as exc:  # name the signal; the status (400) comes from jigsaw.web.errors
+            raise EntryError(f"Invalid {name} signal: {exc}") from None
         entry, _created = add_entry(session, bank, rec)
         ids[rec.signal_type], signals[rec.signal_type] = entry.id, rec.value
     record(session, principal.actor, AuditAction.ADMINISTRATION, "bank", bank.id,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from jigsaw.matching import snapshots
 from jigsaw.matching.media_index import StoredMediaPdq
-from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, BankError, entries_by_id
+from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, UnknownBank, entries_by_id
 from jigsaw.platform import platform_for
 from jigsaw.signals import FIXED_SIZE as SIGNAL_TYPES
 from jigsaw.signals import signal_type
@@ -262,7 +262,7 @@ class MatchingService:
         known = {s.name for s in self._banks.values()}
         unknown = names - known
         if unknown:
-            raise BankError(f"unknown bank(s): {', '.join(sorted(unknown))}")
+            raise UnknownBank(f"unknown bank(s): {', '.join(sorted(unknown))}")
         return [(i, s) for i, s in chosen if s.name in names]
 
     def lookup_raw(

@@ -27,13 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jigsaw.errors import Unavailable
+
 _CURRENT = "CURRENT"
 _LOCK = ".lock"
 _MANIFEST = "manifest.json"
 _VERSION = 1
 
 
-class SnapshotUnusable(Exception):
+class SnapshotUnusable(Unavailable):
     """No snapshot, or one that does not belong to this database; build from the database."""
 
 

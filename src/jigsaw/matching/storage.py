@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
+from jigsaw.errors import Conflict, InvalidInput, NotFound
 from jigsaw.events import BankEntriesAdded
 from jigsaw.matching.banks import EntryRecord, ParseError, ParseResult
 from jigsaw.platform import publish
@@ -123,8 +124,16 @@ class MediaMatchRecord(Base):
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class BankError(ValueError):
+class BankError(InvalidInput, ValueError):
     """A bank request that cannot be carried out (bad name, unknown or duplicate bank)."""
+
+
+class UnknownBank(NotFound, BankError):
+    """No bank has this name (a lookup naming it, or a write to it)."""
+
+
+class BankExists(Conflict, BankError):
+    """A bank of this name exists already."""
 
 
 @dataclass
@@ -149,7 +158,7 @@ def create_bank(session: Session, name: str, *, description: str = "", source: s
     if not BANK_NAME.match(name):
         raise BankError("bank names are UPPER_SNAKE_CASE: A-Z, 0-9 and _, starting with a letter")
     if session.scalar(select(Bank.id).where(Bank.name == name)) is not None:
-        raise BankError(f"bank {name} already exists")
+        raise BankExists(f"bank {name} already exists")
     threshold = PDQ.default_threshold if pdq_threshold is None else pdq_threshold
     if not 0 <= threshold <= 128:
         raise BankError("pdq_threshold must be within 0..128")
@@ -162,7 +171,7 @@ def create_bank(session: Session, name: str, *, description: str = "", source: s
 def get_bank(session: Session, name: str) -> Bank:
     bank = session.scalar(select(Bank).where(Bank.name == name))
     if bank is None:
-        raise BankError(f"no bank named {name}")
+        raise UnknownBank(f"no bank named {name}")
     return bank
 
 

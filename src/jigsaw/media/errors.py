@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jigsaw.errors import InvalidInput
+
 __all__ = ["DEFAULT_LIMITS", "DecodeLimits", "MediaError", "NotMediaError"]
 
 
-class MediaError(Exception):
+class MediaError(InvalidInput):
     """The input looks like an image or video but cannot be decoded (safely)."""
 
 

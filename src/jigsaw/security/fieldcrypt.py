@@ -26,11 +26,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from jigsaw.errors import Unavailable
+
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
 
 
-class DecryptionError(Exception):
+class DecryptionError(Unavailable):
     """A stored value failed authentication: wrong key, wrong column or tampering."""
 
 

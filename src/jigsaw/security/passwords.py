@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from jigsaw.errors import InvalidInput
+
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("jigsaw-timing-equaliser")
@@ -12,7 +14,7 @@ _DUMMY_HASH = _hasher.hash("jigsaw-timing-equaliser")
 MIN_PASSWORD_LENGTH = 12
 
 
-class WeakPasswordError(ValueError):
+class WeakPasswordError(InvalidInput, ValueError):
     pass
 
 

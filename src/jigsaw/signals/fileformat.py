@@ -28,13 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from jigsaw.errors import Unavailable
+
 MAGIC = b"JIGIDX1\n"
 _ALIGN = 64
 _ALLOWED_KINDS = frozenset("biuV")  # booleans, ints, unsigned ints, raw bytes
 MAX_HEADER = 64 * 1024 * 1024
 
 
-class IndexFormatError(ValueError):
+class IndexFormatError(Unavailable, ValueError):
     """The file is not an index file this version can read."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jigsaw.errors import InvalidInput
 
-class TriageError(ValueError):
+
+class TriageError(InvalidInput, ValueError):
     """A triage request that cannot be carried out; the message says why, for the person asking."""

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from jigsaw.errors import InvalidInput
 from jigsaw.triage.denylist import prohibited
 
 
@@ -83,7 +84,7 @@ FACTS: dict[str, str] = {
 OPERATORS = ("is", "equals", "in", "contains", "contains_any", "gte", "lte")
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput, ValueError):
     """A configuration that cannot be used; the message names the offending key and why."""
 
 

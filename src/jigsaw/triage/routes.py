@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.principal import Principal
@@ -24,6 +24,7 @@ from jigsaw.triage.atrs import atrs_record, to_markdown
 from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import ConfigError
 from jigsaw.triage.models import OverrideStatus
+from jigsaw.triage.schemas import AtrsRecord
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
@@ -155,13 +156,13 @@ def approve_config(version: str, request: Request, csrf_token: str = Form(""),
     return RedirectResponse(f"/triage/config?msg={quote(message)}", status_code=303)
 
 
-@api_router.get("/atrs", responses={200: {"content": {"text/markdown": {}}}})
+@api_router.get("/atrs", response_model=AtrsRecord, responses={200: {"content": {"text/markdown": {}}}})
 def atrs(format: str = "json", principal: Principal = Depends(staff),
-         session: Session = Depends(db_session)) -> Response:
+         session: Session = Depends(db_session)) -> Response | dict[str, Any]:
     """The ATRS (tiers 1 and 2) record of the live triage model, as JSON or Markdown."""
     record = atrs_record(configs.active_config(session))
     if format == "markdown":
         return PlainTextResponse(to_markdown(record), media_type="text/markdown; charset=utf-8")
     if format != "json":
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "format is json or markdown")
-    return JSONResponse(record)
+    return record

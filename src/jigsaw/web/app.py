@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from jigsaw import __version__
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
-from jigsaw.http.deps import LoginRequired, TransactionMiddleware
+from jigsaw.http.deps import TransactionMiddleware
 from jigsaw.http.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
 from jigsaw.http.templating import build_templates, render
 from jigsaw.platform import Platform
 from jigsaw.web.api_docs import router as api_docs_router
+from jigsaw.web.errors import install_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     app.state.templates = build_templates(platform.capabilities)
     app.state.json_prefixes = tuple(p for cap in platform.capabilities for p in cap.json_prefixes)
+    app.state.bad_request_prefixes = tuple(p for cap in platform.capabilities for p in cap.bad_request_prefixes)
     app.include_router(api_docs_router)
     for cap in platform.capabilities:
         for router in cap.routers:
@@ -54,30 +55,6 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    _install_error_handlers(app)
+    install_error_handlers(app)
     return app
 
-
-def _wants_html(request: Request) -> bool:
-    """Browsers get an HTML error page; the capabilities' machine routes and JSON clients get JSON."""
-    return not request.url.path.startswith(request.app.state.json_prefixes) and \
-        "application/json" not in request.headers.get("accept", "")
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        if _wants_html(request):
-            titles = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
-            return render(
-                request, "error.html",
-                {"title": titles.get(exc.status_code, "Something went wrong"), "message": exc.detail,
-                 "principal": getattr(request.state, "principal", None),
-                 "csrf_token": getattr(request.state, "csrf_token", "")},
-                status_code=exc.status_code, headers=exc.headers,
-            )
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)

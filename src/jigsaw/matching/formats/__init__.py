@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from jigsaw.errors import InvalidInput
 from jigsaw.matching.banks import EntryRecord, ParseResult
 from jigsaw.matching.formats import csvfmt, lines, ncmec, vics
 
@@ -33,7 +34,7 @@ WRITERS: dict[str, Writer] = {
 FORMATS = tuple(READERS)
 
 
-class ImportTooLarge(ValueError):
+class ImportTooLarge(InvalidInput, ValueError):
     """The file is bigger than the importer will read into memory."""
 
 
