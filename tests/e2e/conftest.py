@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 from jigsaw.bootstrap import open_platform
 from jigsaw.platform import Platform
@@ -33,9 +33,8 @@ LAUNCH_ARGS = [
 ]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-# Generous: a loaded 2-core CI machine can take seconds to draw a page; a broken page still fails.
+# Actions wait this long: a loaded 2-core CI machine can take seconds to draw a page.
 BROWSER_TIMEOUT_MS = 20_000
-expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 # Anything not on the test server (the exit page's neutral site) is answered locally: no internet.
 OFF_SITE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
 
