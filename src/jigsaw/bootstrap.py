@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from jigsaw.config import Settings, get_settings
 from jigsaw.db.engine import get_engine
-from jigsaw.db.migrate import upgrade
+from jigsaw.db.migrate import ensure_at_head, upgrade
 from jigsaw.security.fieldcrypt import FieldCipher, install_cipher
 
 
@@ -20,7 +20,11 @@ class Platform:
 
 
 def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> Platform:
-    """Create the data folder, load or create the keys, and bring the schema up to date."""
+    """Create the data folder, load or create the keys, and bring the schema up to date.
+
+    With ``migrate=False`` (read-only commands) the schema is left alone and must already be
+    at head: :class:`jigsaw.db.migrate.SchemaNotCurrentError` says to run ``jigsaw db upgrade``.
+    """
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cipher = FieldCipher(settings.field_key())
@@ -28,6 +32,8 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     engine = get_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+    else:
+        ensure_at_head(engine)
     from jigsaw.matching.service import keep_snapshots
 
     keep_snapshots(engine, settings.data_dir / "index")
