@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.bootstrap import Platform
 from jigsaw.web.deps import Authorize
-from tests.support import login, make_org, make_staff
+from tests.factories import login, make_org, make_staff
 
 PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")
 PUBLIC_PATHS = {"/", "/healthz"}

@@ -16,8 +16,8 @@ from jigsaw.bootstrap import Platform
 from jigsaw.imports import synthetic
 from jigsaw.imports.cli import register
 from jigsaw.imports.routes import router
+from tests.factories import make_org, make_token
 from tests.imports.test_parsers import CSV, MAPPING
-from tests.support import make_org, make_token
 
 
 @pytest.fixture
