@@ -14,7 +14,6 @@ from jigsaw.db import migrate
 from jigsaw.db.engine import get_engine, session_scope
 
 console = Console()
-err_console = Console(stderr=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
@@ -51,10 +50,10 @@ def db_check() -> None:
     problems = migrate.check(engine)
     if problems:
         for problem in problems:
-            err_console.print(problem, markup=False, highlight=False)
+            typer.echo(problem, err=True)
         raise typer.Exit(1)
-    console.print(f"Database at {_where(engine)} is at head ({', '.join(migrate.head_revisions())}) "
-                  "and matches the models.")
+    typer.echo(f"Database at {_where(engine)} is at head ({', '.join(migrate.head_revisions())}) "
+               "and matches the models.")
 
 
 @db_app.command("revision")
