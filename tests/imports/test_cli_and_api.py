@@ -76,7 +76,7 @@ def test_cli_csv_and_vics(cli_env: Path) -> None:
 
 
 def api_client(client: TestClient) -> TestClient:
-    client.app.include_router(router)  # type: ignore[attr-defined]  # the lead mounts it in web/app.py
+    client.app.include_router(router)  # type: ignore[attr-defined]  # a no-op when web/app.py mounts it
     return client
 
 

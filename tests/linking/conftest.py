@@ -1,5 +1,5 @@
-"""Linking fixtures: an app with the linking routers and templates mounted (until the lead
-registers them in jigsaw.web.app), and a small fan-out cap so decoys stay cheap to build."""
+"""Linking fixtures: an app with the linking routers and templates mounted (each step a no-op
+where jigsaw.web.app already mounts them), and a small fan-out cap so decoys stay cheap to build."""
 
 from __future__ import annotations
 

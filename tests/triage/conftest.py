@@ -1,5 +1,5 @@
-"""Composes triage into the platform the way the lead's composition will (events, templates,
-routers), so these tests run before that wiring lands and keep passing after it."""
+"""Composes triage into the platform (events, templates, routers); each step is idempotent, a
+no-op where the platform's own composition already did it."""
 
 from __future__ import annotations
 

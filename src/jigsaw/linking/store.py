@@ -206,7 +206,7 @@ def pdq_index() -> Any:
         probe.add(np.zeros((1, 32), np.uint8), np.zeros(1, np.int64))
         probe.search(np.zeros((1, 32), np.uint8), threshold=PDQ_THRESHOLD)
         return PdqIndex()
-    except Exception:  # a colleague's index mid-change must not stop intake from linking
+    except Exception:  # a matching index that cannot search must not stop intake from linking
         log.warning("jigsaw.matching.PdqIndex unavailable; using brute-force PDQ search", exc_info=True)
         return BruteForcePdq()
 

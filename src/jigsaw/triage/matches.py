@@ -24,8 +24,8 @@ for PDQ distance search, which SQL cannot do.
 This runs on every stored report, so statements are built once at import and new hits go in
 with one ``executemany``.
 
-Extension point for the matching colleague: replace :func:`match_report_media` (or publish
-``MediaMatched`` after writing ``media_matches`` yourselves) and triage follows unchanged.
+Extension point: replace :func:`match_report_media` (or publish ``MediaMatched`` after writing
+``media_matches``) and triage follows unchanged.
 """
 
 from __future__ import annotations

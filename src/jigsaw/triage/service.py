@@ -48,7 +48,7 @@ class TriageError(ValueError):
 
 
 class ReasonCode(StrEnum):
-    """Why a person changed a band (research/triage.md §5: overrides need a reason code and text)."""
+    """Why a person changed a band (docs/design/triage.md §5: overrides need a reason code and text)."""
 
     NEW_INFORMATION = "new_information"
     INFORMATION_INCORRECT = "information_incorrect"
