@@ -22,15 +22,30 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from jigsaw.bootstrap import Platform, open_platform
 from jigsaw.config import Settings
 from jigsaw.db.engine import _engine_for, make_engine
 from jigsaw.db.migrate import upgrade
+from jigsaw.security import passwords
 
 PG_ADMIN_URL = os.environ.get("JIGSAW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SESSION_TAG = uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with its minimum cost instead of the production parameters (64 MiB, 3 passes,
+    about 0.1-0.4 s a hash here): every account a test makes and every login verifies a hash,
+    and what the tests check (right password in, wrong one out) does not depend on the cost.
+    Hashes made this way still carry their parameters, so production code verifies them."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    saved = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher, passwords._DUMMY_HASH = cheap, cheap.hash("jigsaw-timing-equaliser")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = saved
 
 
 def _sqlalchemy_url(conninfo: str, dbname: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +22,11 @@ from tests.imports.test_parsers import CSV, MAPPING
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> Iterator[Path]:
     from jigsaw.config import get_settings
 
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(sqlite_template, tmp_path / "data" / "jigsaw.db")  # at head: the upgrade on open is a no-op
     monkeypatch.setenv("JIGSAW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("JIGSAW_DATABASE_URL", raising=False)
     get_settings.cache_clear()
