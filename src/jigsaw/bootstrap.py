@@ -14,7 +14,7 @@ from functools import cache
 from jigsaw.capability import Capability, handler_order
 from jigsaw.config import Settings, get_settings
 from jigsaw.db.engine import make_engine
-from jigsaw.db.migrate import upgrade
+from jigsaw.db.migrate import ensure_at_head, upgrade
 from jigsaw.platform import Platform, own_engine
 from jigsaw.security.fieldcrypt import FieldCipher, bind_cipher
 
@@ -51,8 +51,12 @@ def import_tables() -> None:
 
 
 def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> Platform:
-    """Create the data folder, load or create the keys, bring the schema up to date (unless
-    ``migrate`` is false: read-only commands) and compose the capabilities on a new platform."""
+    """Create the data folder, load or create the keys, bring the schema up to date, and compose
+    the capabilities on a new platform.
+
+    With ``migrate=False`` (read-only commands) the schema is left alone and must already be
+    at head: :class:`jigsaw.db.migrate.SchemaNotCurrentError` says to run ``jigsaw db upgrade``.
+    """
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cipher = FieldCipher(settings.field_key())
@@ -60,6 +64,8 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     bind_cipher(engine, cipher)
     if migrate:
         upgrade(engine)
+    else:
+        ensure_at_head(engine)
     composed = capabilities()
     platform = Platform(settings=settings, engine=engine, cipher=cipher, session_key=settings.session_key(),
                         capabilities=composed)

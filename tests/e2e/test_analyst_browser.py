@@ -18,7 +18,7 @@ from jigsaw.db.engine import session_scope
 from jigsaw.intake.public_flow import FlowState, applicable_steps, build_report_draft
 from jigsaw.intake.service import submit_report
 from tests.e2e.conftest import LiveServer
-from tests.support import make_org, make_staff, next_code, session_of
+from tests.factories import make_org, make_staff, next_code, session_of
 
 pytestmark = pytest.mark.browser
 

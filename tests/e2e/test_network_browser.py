@@ -18,7 +18,7 @@ from jigsaw.imports.sources import Document
 from jigsaw.intake.models import Report, Subject
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_analyst_browser import sign_in
-from tests.support import make_org, make_staff, next_code
+from tests.factories import make_org, make_staff, next_code
 
 pytestmark = pytest.mark.browser
 

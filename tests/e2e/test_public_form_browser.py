@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from jigsaw.intake.models import PublicDraft, Report
 from jigsaw.intake.public import EXIT_URL
 from tests.e2e.conftest import LiveServer
-from tests.support import session_of
+from tests.factories import session_of
 
 pytestmark = pytest.mark.browser
 

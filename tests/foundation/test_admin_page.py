@@ -11,7 +11,7 @@ from jigsaw.accounts.models import ApiToken, User
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
 from jigsaw.platform import Platform
-from tests.support import csrf_from, login, make_org, make_staff, make_token, session_of
+from tests.factories import csrf_from, login, make_org, make_staff, make_token, session_of
 
 
 def test_admin_unlocks_a_user_and_revokes_a_token(client: TestClient, platform: Platform) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from jigsaw.bootstrap import Platform
+from jigsaw.platform import Platform
 from jigsaw.web.api_docs import inline_code
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.models import AuditEvent
 from jigsaw.platform import Platform
-from tests.support import login, make_org, make_staff, session_of
+from tests.factories import login, make_org, make_staff, session_of
 
 
 def test_auditor_reviews_the_log_and_the_review_is_recorded(client: TestClient, platform: Platform) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -22,6 +23,14 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
     yield data
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def migrated_cli_env(cli_env: Path, sqlite_template: Path) -> Path:
+    """``cli_env`` whose database is already at head (a copy of the session's template)."""
+    cli_env.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sqlite_template, cli_env / "jigsaw.db")
+    return cli_env
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -50,7 +59,8 @@ def test_operator_sets_up_orgs_users_and_tokens(cli_env: Path) -> None:
     assert run("tokens", "revoke", "1")[0] == 0
 
 
-def test_audit_verify_detects_tampering(cli_env: Path) -> None:
+def test_audit_verify_detects_tampering(migrated_cli_env: Path) -> None:
+    cli_env = migrated_cli_env
     assert run("demo", "--reports", "3")[0] == 0
     code, out = run("audit", "verify")
     assert code == 0 and "intact" in out
@@ -66,7 +76,8 @@ def test_audit_verify_detects_tampering(cli_env: Path) -> None:
 
 
 
-def test_audit_verify_detects_a_removed_entry(cli_env: Path) -> None:
+def test_audit_verify_detects_a_removed_entry(migrated_cli_env: Path) -> None:
+    cli_env = migrated_cli_env
     assert run("demo", "--reports", "3")[0] == 0
     db = sqlite3.connect(cli_env / "jigsaw.db")
     db.execute("DROP TRIGGER audit_events_no_delete")
@@ -76,7 +87,8 @@ def test_audit_verify_detects_a_removed_entry(cli_env: Path) -> None:
     assert code == 1 and "entry 7" in out
 
 
-def test_truncation_is_caught_with_the_recorded_head(cli_env: Path) -> None:
+def test_truncation_is_caught_with_the_recorded_head(migrated_cli_env: Path) -> None:
+    cli_env = migrated_cli_env
     assert run("demo", "--reports", "2")[0] == 0
     head = run("audit", "head")[1].strip()
     db = sqlite3.connect(cli_env / "jigsaw.db")

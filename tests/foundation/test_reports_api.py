@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -11,36 +9,7 @@ from jigsaw.accounts.roles import OrgKind
 from jigsaw.audit.models import AuditEvent
 from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
 from jigsaw.platform import Platform
-from tests.support import make_org, make_token, session_of
-
-
-def full_report(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "source": "platform",
-        "incident_type": "image_request",
-        "incident_at": "2026-11-20T21:15:00+00:00",
-        "platform": "PixelPlay",
-        "summary": "Account asked a 13-year-old for images over several nights.",
-        "escalation": "User said they will come to the child's school tomorrow.",
-        "reporter": {"name": "Trust & Safety desk", "email": "TS-Desk@Example.COM", "phone": "07700 900123"},
-        "subjects": [
-            {"role": "suspect", "identifiers": [
-                {"type": "email", "value": "Offender@Bücher.example"},
-                {"type": "phone", "value": "07700 900456"},
-                {"type": "ip", "value": "2001:0db8::0001", "seen_at": "2026-11-20T21:00:00Z", "port": 51234},
-                {"type": "username", "value": "@ShadowFox", "platform": "PixelPlay"},
-                {"type": "esp_user_id", "value": "u-99812", "platform": "PixelPlay"},
-                {"type": "url", "value": "HTTPS://PixelPlay.Example/u/99812#x"},
-                {"type": "device_id", "value": "35 209900 176148 1"},
-            ]},
-            {"role": "victim", "name": "Child A", "age": 13,
-             "identifiers": [{"type": "username", "value": "childa_13", "platform": "PixelPlay"}]},
-        ],
-        "media": [{"md5": "0" * 32, "pdq": "f" * 64}],
-        "external_id": "pp-2026-0001",
-    }
-    body.update(overrides)
-    return body
+from tests.factories import full_report_body, make_org, make_token, session_of
 
 
 def counts(platform: Platform) -> tuple[int, ...]:
@@ -54,7 +23,7 @@ def test_submit_and_read_back_normalised(client: TestClient, platform: Platform)
     token = make_token(platform, org, "reports:submit", "reports:read")
     auth = {"Authorization": f"Bearer {token}"}
 
-    created = client.post("/api/v1/reports", json=full_report(), headers=auth)
+    created = client.post("/api/v1/reports", json=full_report_body(), headers=auth)
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["reference"].startswith("JIG-") and body["created"] is True
@@ -94,14 +63,14 @@ def test_invalid_body_names_every_failing_field_and_writes_nothing(client: TestC
     auth = {"Authorization": f"Bearer {make_token(platform, org, 'reports:submit')}"}
     before = counts(platform)
 
-    bad = full_report(source="carrier_pigeon", summary="")
+    bad = full_report_body(source="carrier_pigeon", summary="")
     response = client.post("/api/v1/reports", json=bad, headers=auth)
     assert response.status_code == 422
     locs = {tuple(d["loc"]) for d in response.json()["detail"]}
     assert ("body", "source") in locs and ("body", "summary") in locs
 
     # Structurally valid, but an identifier cannot be normalised: found by the domain layer.
-    bad_ident = full_report()
+    bad_ident = full_report_body()
     bad_ident["subjects"][0]["identifiers"][0]["value"] = "not-an-email"
     bad_ident["subjects"][1]["identifiers"][0].pop("platform")
     response = client.post("/api/v1/reports", json=bad_ident, headers=auth)
@@ -116,8 +85,8 @@ def test_invalid_body_names_every_failing_field_and_writes_nothing(client: TestC
 def test_external_id_makes_resubmission_idempotent(client: TestClient, platform: Platform) -> None:
     org = make_org(platform, "PixelPlay", OrgKind.PLATFORM)
     auth = {"Authorization": f"Bearer {make_token(platform, org, 'reports:submit')}"}
-    first = client.post("/api/v1/reports", json=full_report(), headers=auth)
-    again = client.post("/api/v1/reports", json=full_report(), headers=auth)
+    first = client.post("/api/v1/reports", json=full_report_body(), headers=auth)
+    again = client.post("/api/v1/reports", json=full_report_body(), headers=auth)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert counts(platform)[0] == 1
@@ -126,8 +95,8 @@ def test_external_id_makes_resubmission_idempotent(client: TestClient, platform:
 def test_shared_identifiers_are_stored_once(client: TestClient, platform: Platform) -> None:
     org = make_org(platform, "PixelPlay", OrgKind.PLATFORM)
     auth = {"Authorization": f"Bearer {make_token(platform, org, 'reports:submit')}"}
-    client.post("/api/v1/reports", json=full_report(external_id="a"), headers=auth)
-    client.post("/api/v1/reports", json=full_report(external_id="b"), headers=auth)
+    client.post("/api/v1/reports", json=full_report_body(external_id="a"), headers=auth)
+    client.post("/api/v1/reports", json=full_report_body(external_id="b"), headers=auth)
     _, _, observations, identifiers, _ = counts(platform)
     assert identifiers == 8 and observations == 16
 
@@ -139,8 +108,8 @@ def test_platform_token_reads_only_its_own_submissions(client: TestClient, platf
     t1 = {"Authorization": f"Bearer {make_token(platform, one, 'reports:submit', 'reports:read')}"}
     t2 = {"Authorization": f"Bearer {make_token(platform, two, 'reports:submit', 'reports:read')}"}
     tc = {"Authorization": f"Bearer {make_token(platform, centre, 'reports:read')}"}
-    r1 = client.post("/api/v1/reports", json=full_report(), headers=t1).json()["id"]
-    r2 = client.post("/api/v1/reports", json=full_report(), headers=t2).json()["id"]
+    r1 = client.post("/api/v1/reports", json=full_report_body(), headers=t1).json()["id"]
+    r2 = client.post("/api/v1/reports", json=full_report_body(), headers=t2).json()["id"]
 
     assert client.get(f"/api/v1/reports/{r1}", headers=t1).status_code == 200
     assert client.get(f"/api/v1/reports/{r2}", headers=t1).status_code == 404
@@ -157,17 +126,18 @@ def test_scopes_and_revocation(client: TestClient, platform: Platform) -> None:
 
     org = make_org(platform, "PixelPlay", OrgKind.PLATFORM)
     submit_only = {"Authorization": f"Bearer {make_token(platform, org, 'reports:submit')}"}
-    rid = client.post("/api/v1/reports", json=full_report(), headers=submit_only).json()["id"]
+    rid = client.post("/api/v1/reports", json=full_report_body(), headers=submit_only).json()["id"]
     assert client.get(f"/api/v1/reports/{rid}", headers=submit_only).status_code == 403
-    assert client.post("/api/v1/reports", json=full_report(),
+    assert client.post("/api/v1/reports", json=full_report_body(),
                        headers={"Authorization": "Bearer jgs_forged"}).status_code == 401
-    assert client.post("/api/v1/reports", json=full_report()).status_code == 401
+    assert client.post("/api/v1/reports", json=full_report_body()).status_code == 401
 
     with session_of(platform) as session:
         token_id = session.scalar(select(ApiToken.id))
         accounts.revoke_token(session, Actor("test"), token_id)
         session.commit()
-    assert client.post("/api/v1/reports", json=full_report(external_id="z"), headers=submit_only).status_code == 401
+    assert client.post("/api/v1/reports", json=full_report_body(external_id="z"),
+                       headers=submit_only).status_code == 401
 
 
 def test_tokens_are_stored_hashed(platform: Platform) -> None:
@@ -194,7 +164,7 @@ def test_each_suspect_opens_a_line_of_enquiry(client: TestClient, platform: Plat
 
     org = make_org(platform, "PixelPlay", OrgKind.PLATFORM)
     auth = {"Authorization": f"Bearer {make_token(platform, org, 'reports:submit')}"}
-    body = full_report()
+    body = full_report_body()
     body["subjects"].append({"role": "suspect", "name": "Second suspect"})
     rid = client.post("/api/v1/reports", json=body, headers=auth).json()["id"]
     with session_of(platform) as session:

@@ -25,8 +25,8 @@ from jigsaw.linking import queries
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.platform import Platform
+from tests.factories import login, make_org, make_staff
 from tests.linking import scenario
-from tests.support import login, make_org, make_staff
 
 PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")
 PUBLIC_PATHS = {"/", "/healthz"}

@@ -12,7 +12,7 @@ from jigsaw.accounts.models import StaffSession, User
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.models import AuditEvent
 from jigsaw.platform import Platform
-from tests.support import csrf_from, login, make_org, make_staff, next_code, session_of
+from tests.factories import csrf_from, login, make_org, make_report, make_staff, next_code, session_of
 
 
 def post_login(client: TestClient, email: str, password: str, code: str) -> int:
@@ -103,14 +103,8 @@ def test_open_redirect_after_login_is_refused(client: TestClient, platform: Plat
 
 
 def test_opening_a_report_is_audited_with_purpose(client: TestClient, platform: Platform) -> None:
-    from jigsaw.demo.data import demo_drafts
-    from jigsaw.intake.service import submit_report
-    from tests.support import ACTOR
-
     analyst = make_staff(platform, "a@centre.example", Role.ANALYST, make_org(platform, "Centre"))
-    with session_of(platform) as session:
-        report = submit_report(session, demo_drafts(1)[0], ACTOR).report
-        session.commit()
+    report = make_report(platform)
     login(client, platform, analyst)
     page = client.get(f"/reports/{report.id}")
     assert page.status_code == 200 and report.reference in page.text

@@ -18,7 +18,7 @@ from jigsaw.db.migrate import pending_revisions, upgrade
 from jigsaw.demo.data import demo_drafts
 from jigsaw.intake.service import submit_report
 from jigsaw.platform import Platform
-from tests.support import session_of
+from tests.factories import session_of
 
 
 def test_migrations_match_the_models(platform: Platform) -> None:

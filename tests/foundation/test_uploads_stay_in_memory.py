@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from jigsaw.accounts.roles import OrgKind
 from jigsaw.http.security import MAX_REQUEST_BODY_BYTES
 from jigsaw.platform import Platform
-from tests.support import make_org, make_token
+from tests.factories import make_org, make_token
 
 _watching = False
 _temp_writes: list[str] = []

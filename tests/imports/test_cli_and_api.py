@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +17,16 @@ from jigsaw.imports import synthetic
 from jigsaw.imports.cli import register
 from jigsaw.imports.routes import router
 from jigsaw.platform import Platform
+from tests.factories import make_org, make_token
 from tests.imports.test_parsers import CSV, MAPPING
-from tests.support import make_org, make_token
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> Iterator[Path]:
     from jigsaw.config import get_settings
 
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(sqlite_template, tmp_path / "data" / "jigsaw.db")  # at head: the upgrade on open is a no-op
     monkeypatch.setenv("JIGSAW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("JIGSAW_DATABASE_URL", raising=False)
     get_settings.cache_clear()
@@ -76,7 +79,7 @@ def test_cli_csv_and_vics(cli_env: Path) -> None:
 
 
 def api_client(client: TestClient) -> TestClient:
-    client.app.include_router(router)  # type: ignore[attr-defined]  # the lead mounts it in web/app.py
+    client.app.include_router(router)  # type: ignore[attr-defined]  # a no-op when web/app.py mounts it
     return client
 
 

@@ -21,6 +21,7 @@ from jigsaw.imports.sources import BatchRefused, Document, read_path, read_zip
 from jigsaw.intake.models import MediaRecord, Report
 from jigsaw.intake.service import submit_report
 from jigsaw.platform import Platform
+from tests.factories import make_org
 from tests.imports.helpers import ACTOR, counts, import_docs, options
 
 
@@ -220,8 +221,6 @@ def test_bulk_path_stores_exactly_what_submit_report_stores(platform: Platform) 
     summary = service.import_cybertip(platform.engine, [Document(k, v) for k, v in docs.items()], bulk_opts)
     assert summary.imported == 6
     # The same drafts, one by one through intake.service.submit_report, for a second organisation.
-    from tests.support import make_org
-
     orm_org = make_org(platform, "ORM twin")
     ready = [service._report_task((name, data, files, (), bulk_opts.limits, "GB", True, platform.cipher))
              for name, data, files in

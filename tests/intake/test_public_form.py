@@ -21,7 +21,7 @@ from jigsaw.intake.domain import InvalidReport, Problem
 from jigsaw.intake.models import Observation, PublicDraft, Report
 from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
-from tests.support import csrf_from, session_of
+from tests.factories import csrf_from, session_of
 
 CHILD = {
     "who": {"audience": "young_person"},

@@ -21,9 +21,9 @@ from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
 from jigsaw.linking.models import LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.platform import Platform
+from tests.factories import csrf_from, login, make_org, make_staff, make_token
 from tests.linking import scenario as sc_mod
 from tests.linking.conftest import TEST_CAP
-from tests.support import csrf_from, login, make_org, make_staff, make_token
 
 CONFIG = LinkingConfig(fan_out_cap=TEST_CAP)
 

@@ -12,7 +12,7 @@ from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.matching.routes import router
 from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
-from tests.support import login, make_org, make_staff, make_token
+from tests.factories import login, make_org, make_staff, make_token
 
 
 def app_client(platform: Platform) -> TestClient:

@@ -20,19 +20,9 @@ from jigsaw.triage import assess, configs, overrides, queries
 from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import shipped_text
 from jigsaw.triage.models import MediaMatchRecord, TriageAssessment, TriageState
-from tests.support import csrf_from, login, make_org, make_staff, make_token, session_of
+from tests.factories import csrf_from, login, make_org, make_staff, make_token, post_report, report_body, session_of
 
 KNOWN_MD5 = "5d41402abc4b2a76b9719d911017c592"
-
-
-def report(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "source": "platform", "incident_type": "indecent_images", "platform": "PixelPlay",
-        "summary": "Account uploaded an image that matched a hash list.",
-        "subjects": [{"role": "suspect", "identifiers": [{"type": "email", "value": "suspect@example.org"}]}],
-    }
-    body.update(overrides)
-    return body
 
 
 @pytest.fixture
@@ -44,12 +34,6 @@ def centre(platform: Platform) -> dict[str, Any]:
         "supervisor": make_staff(platform, "supervisor@centre.example", Role.SUPERVISOR, centre_id),
         "supervisor2": make_staff(platform, "second@centre.example", Role.SUPERVISOR, centre_id),
     }
-
-
-def post(client: TestClient, token: str, body: dict[str, Any]) -> int:
-    response = client.post("/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
 
 
 def triage_of(client: TestClient, token: str, report_id: int) -> dict[str, Any]:
@@ -78,7 +62,7 @@ def record_on_page(client: TestClient, report_id: int, subject_id: int, item: st
 
 
 def test_escalated_cybertipline_report_is_p0_through_the_api(client: TestClient, centre: dict[str, Any]) -> None:
-    rid = post(client, centre["token"], report(
+    rid = post_report(client, centre["token"], report_body(
         incident_type="online_grooming", annotations=["escalate_high_priority", "csam_solicitation"],
         summary="NCMEC CyberTipline report 123: online enticement."))
     found = triage_of(client, centre["token"], rid)
@@ -96,7 +80,7 @@ def test_ceop_bank_match_plus_access_is_p0_with_history(client: TestClient, plat
         bank = create_bank(session, "CEOP_KNOWN", description="test bank (synthetic hashes)")
         add_entry(session, bank, EntryRecord("md5", KNOWN_MD5, uk_category="A", vics_category=1))
 
-    rid = post(client, centre["token"], report(media=[{"md5": KNOWN_MD5}, {"md5": "0" * 32}]))
+    rid = post_report(client, centre["token"], report_body(media=[{"md5": KNOWN_MD5}, {"md5": "0" * 32}]))
     before = triage_of(client, centre["token"], rid)
     # known category A material alone: bank match 15 + category A 15 + image evidence 5 = 35, no rule fires
     assert (before["band"], before["score"]) == ("P2", 35)
@@ -128,12 +112,12 @@ def test_ceop_bank_match_plus_access_is_p0_with_history(client: TestClient, plat
     assert "Current access to children" in page.text and "History" in page.text
 
     # A later report on the same suspect (same email) arrives already P0: the access record joins it.
-    later = post(client, centre["token"], report(media=[{"md5": KNOWN_MD5}], external_id="second"))
+    later = post_report(client, centre["token"], report_body(media=[{"md5": KNOWN_MD5}], external_id="second"))
     assert triage_of(client, centre["token"], later)["band"] == "P0"
 
 
 def test_override_and_supervisor_approval(client: TestClient, platform: Platform, centre: dict[str, Any]) -> None:
-    rid = post(client, centre["token"], report(incident_type="contact_abuse"))
+    rid = post_report(client, centre["token"], report_body(incident_type="contact_abuse"))
     assert triage_of(client, centre["token"], rid)["band"] == "P0"
     analyst, supervisor = centre["analyst"], centre["supervisor2"]
     with session_scope(platform.engine) as session:
@@ -190,7 +174,7 @@ def test_config_needs_a_second_person_and_assessments_name_it(client: TestClient
     response = client.post("/triage/config/triage-v2/approve", data={"csrf_token": csrf_from(page.text)},
                            follow_redirects=False)
     assert response.status_code == 303 and "Approved" in response.headers["location"]
-    rid = post(client, centre["token"], report())
+    rid = post_report(client, centre["token"], report_body())
     assert triage_of(client, centre["token"], rid)["config_version"] == "triage-v2"
     with session_of(platform) as session:
         events = session.execute(select(AuditEvent.detail).where(AuditEvent.entity_type == "triage_config")).all()
@@ -201,15 +185,16 @@ def test_config_needs_a_second_person_and_assessments_name_it(client: TestClient
 
 def test_queue_order_monitoring_and_digest(client: TestClient, platform: Platform, centre: dict[str, Any]) -> None:
     token = centre["token"]
-    low = post(client, token, report(incident_type="other", external_id="low"))
-    medium = post(client, token, report(incident_type="online_grooming", external_id="medium",
-                                        annotations=["csam_solicitation"]))
-    urgent = post(client, token, report(incident_type="other", escalation="Will meet the child tonight.",
-                                        external_id="urgent"))
+    low = post_report(client, token, report_body(incident_type="other", external_id="low"))
+    medium = post_report(client, token, report_body(incident_type="online_grooming", external_id="medium",
+                                                    annotations=["csam_solicitation"]))
+    urgent = post_report(client, token, report_body(incident_type="other", escalation="Will meet the child tonight.",
+                                                    external_id="urgent"))
     # Two P2 cases due at the same minute: the more actionable one first.
     with session_scope(platform.engine) as session:
-        same_band = [medium, post(client, token, report(incident_type="online_grooming", external_id="medium2",
-                                                         annotations=["csam_solicitation"], media=[{"md5": "1" * 32}]))]
+        same_band = [medium, post_report(client, token, report_body(
+            incident_type="online_grooming", external_id="medium2", annotations=["csam_solicitation"],
+            media=[{"md5": "1" * 32}]))]
         due = datetime.now(UTC) + timedelta(days=14)
         for rid in same_band:
             session.get(TriageState, rid).due_at = due  # type: ignore[union-attr]
@@ -243,7 +228,7 @@ def test_queue_order_monitoring_and_digest(client: TestClient, platform: Platfor
 def test_queue_pages_run_on_from_assessed_into_unassessed_reports(client: TestClient, platform: Platform,
                                                                   centre: dict[str, Any]) -> None:
     """The queue counts as little as it can; its pages and total must still be exact."""
-    ids = [post(client, centre["token"], report(external_id=f"page{i}")) for i in range(5)]
+    ids = [post_report(client, centre["token"], report_body(external_id=f"page{i}")) for i in range(5)]
     with session_scope(platform.engine) as session:  # two reports not yet assessed (as before triage existed)
         session.query(TriageState).filter(TriageState.report_id.in_(ids[1:3])).delete()
     with session_of(platform) as session:
@@ -261,7 +246,7 @@ def test_a_bank_growing_rematches_and_rescores_stored_reports(
 ) -> None:
     """New intelligence reaches old cases: entries added after a report was stored still match it."""
     near_pdq = "f" * 60 + "0000"  # 16 bits from the stored hash below: within the default 31
-    rid = post(client, centre["token"], report(media=[{"md5": KNOWN_MD5}, {"pdq": "f" * 64}]))
+    rid = post_report(client, centre["token"], report_body(media=[{"md5": KNOWN_MD5}, {"pdq": "f" * 64}]))
     assert triage_of(client, centre["token"], rid)["band"] == "P3"
     with session_of(platform) as session:
         assert session.scalar(select(func.count()).select_from(MediaMatchRecord)) == 0

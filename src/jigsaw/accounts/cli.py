@@ -49,7 +49,7 @@ def orgs_add(
 @orgs_app.command("list")
 def orgs_list() -> None:
     """List organisations."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         table = Table("id", "name", "kind", "force code", "country")
         for org in session.scalars(select(Organisation).order_by(Organisation.name)):
@@ -84,7 +84,7 @@ def users_add(
 @users_app.command("list")
 def users_list() -> None:
     """List staff users."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         table = Table("id", "email", "role", "organisation", "active", "last login")
         for user in session.scalars(select(User).order_by(User.email)):
@@ -115,7 +115,7 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list() -> None:
     """List API tokens (never their secrets)."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         table = Table("id", "organisation", "name", "prefix", "scopes", "revoked")
         for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):

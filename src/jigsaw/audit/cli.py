@@ -28,7 +28,7 @@ def verify(
 ) -> None:
     """Check the hash chain. Exit 0 if intact; exit 1 naming the first bad entry."""
     head = _parse_head(expect_head) if expect_head else None
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         result = service.verify(session, head)
     if result.ok:
@@ -43,7 +43,7 @@ def verify(
 @audit_app.command("head")
 def head() -> None:
     """Print SEQ:HASH of the newest entry, to record somewhere the database cannot reach."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         result = service.verify(session)
     if not result.ok:

@@ -1,4 +1,4 @@
-"""Platform-level commands: ``serve``, ``db upgrade`` and ``demo``."""
+"""Platform-level commands: ``serve``, ``demo`` and ``db upgrade|current|check|revision``."""
 
 from __future__ import annotations
 
@@ -6,21 +6,68 @@ import pyotp
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
-from jigsaw.bootstrap import open_platform
-from jigsaw.db.engine import session_scope
-from jigsaw.db.migrate import upgrade
+from jigsaw.bootstrap import import_tables, open_platform
+from jigsaw.config import get_settings
+from jigsaw.db import migrate
+from jigsaw.db.base import Base
+from jigsaw.db.engine import make_engine, session_scope
 
 console = Console()
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
+def _database() -> Engine:
+    """The configured database's engine, without opening the platform (no keys, no schema check)."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.database_url)
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations (safe to run again)."""
-    platform = open_platform(migrate=False)
-    upgrade(platform.engine)
-    console.print(f"Database at {platform.engine.url.render_as_string(hide_password=True)} is up to date.")
+    """Apply pending migrations (safe to run again; on PostgreSQL one process at a time)."""
+    engine = _database()
+    migrate.upgrade(engine)
+    console.print(f"Database at {_where(engine)} is up to date.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at ("none" for an empty database)."""
+    revisions = migrate.current_revisions(_database())
+    typer.echo(", ".join(revisions) if revisions else "none")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 1, saying why, unless the database is at head and the migrations equal the models."""
+    engine = _database()
+    import_tables()
+    problems = migrate.check(engine, Base.metadata)
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Database at {_where(engine)} is at head ({', '.join(migrate.head_revisions())}) "
+               "and matches the models.")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: str = typer.Option(..., "-m", "--message", help="What the migration does (names the file)."),
+    autogenerate: bool = typer.Option(
+        False, "--autogenerate",
+        help="Fill the body from the difference between the models and the database (which must be at head)."),
+) -> None:
+    """Write the next migration file into src/jigsaw/db/migrations/versions (review it before committing)."""
+    path = migrate.new_revision(message, _database() if autogenerate else None)
+    typer.echo(f"Wrote {path}")
 
 
 def demo(

@@ -1,7 +1,7 @@
 """NCMEC CyberTipline XML → intake drafts (pure: no web or database imports).
 
 A referral is a ``<report>`` document plus the ``<fileDetails>`` documents of its files,
-as platforms file them through the CyberTipline Reporting API (research/formats.md §1).
+as platforms file them through the CyberTipline Reporting API (docs/design/formats.md §1).
 NCMEC assigns the ``reportId`` when a report is opened, so the report document does not
 carry it: in a batch it comes from the file name (``<reportId>.xml``) or from the folder
 the document sits in; each ``<fileDetails>`` names its report in ``<reportId>``.

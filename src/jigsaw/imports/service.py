@@ -53,10 +53,9 @@ DEFAULT_ORGANISATIONS: dict[str, str] = {
     "csv": "CSV import",
 }
 PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it saves
-# Cyclic-GC generation-0 threshold of the writing process while importing. Writing allocates many
-# short-lived containers (nodes, rows) that die by reference counting; at the default
-# (700) the collector ran every few documents and cost about a tenth of the CPU time.
-# Memory stays bounded: cycles are still collected, only less often.
+# Cyclic-GC generation-0 threshold of the writing process while importing: writing allocates many
+# short-lived containers that die by reference counting, so the collector runs less often
+# (cycles are still collected). Measurements: BENCHMARKS.md, "Garbage-collector thresholds".
 _IMPORT_GC_THRESHOLD = 50_000
 
 
@@ -64,7 +63,7 @@ def _worker_init() -> None:
     """Worker process setup: the inherited heap is never garbage, so keep the collector off it.
 
     Workers keep the default collection threshold: raising it (as the writing parent does)
-    made their parsing measurably slower, about 10 % of the import's rate on the 2-core VM.
+    slows their parsing (BENCHMARKS.md, "Garbage-collector thresholds").
     """
     gc.freeze()
 

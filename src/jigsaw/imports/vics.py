@@ -1,6 +1,6 @@
 """VICS 2.0 (Project VIC) case exports → intake drafts (pure: no web or database imports).
 
-A case export (``…/$metadata#Cases``, research/formats.md §2) becomes one report per case
+A case export (``…/$metadata#Cases``, docs/design/formats.md §2) becomes one report per case
 from a partner agency, incident ``indecent_images``, with one media record per entry:
 hashes, VICS category, series, victim-identified flag, and the other flags as annotations.
 A VICS *hash set* (``#Media``) describes no case; it belongs in a hash bank instead.

@@ -37,7 +37,7 @@ def networks(
     """List networks of two or more subjects, and the values that are capped rather than joined."""
     if ctx.invoked_subcommand is not None:
         return
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         result = queries.read_networks(session, CLI_ACTOR, linking_config(session), purpose=purpose, limit=limit)
     if as_json:
@@ -74,7 +74,7 @@ def series(
     purpose: str = typer.Option(DEFAULT_PURPOSE, help="Why you are reading them (audited)."),
 ) -> None:
     """List image series: known ones (banks, source names) and possible new ones."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         result = queries.read_series_list(session, CLI_ACTOR, purpose=purpose, limit=limit)
     if as_json:

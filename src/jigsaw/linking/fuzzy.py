@@ -1,7 +1,7 @@
 """Near-identical usernames, for "possible same person" suggestions (pure: no web or DB imports).
 
 Fuzzy likeness never links subjects: "dark_wolf99" and "darkwolf9" may be one person or two, and
-only an analyst can say (research/platforms.md §5: fuzzy matches make suggestions, never merges).
+only an analyst can say (docs/design/linking.md §2: fuzzy matches make suggestions, never merges).
 
 Finding candidates must not mean decrypting every username on a platform. Each username
 therefore gets a few *likeness keys*, stored only as keyed digests (blind indexes):

@@ -1,7 +1,7 @@
 """Graph algorithms for networks and series (pure: no web or database imports).
 
 Nothing here materialises pairwise links for the whole store: MISP's pairwise correlation table
-grew as n² and reached hundreds of millions of rows (research/platforms.md §1.1). Instead every
+grew as n² and reached hundreds of millions of rows (docs/design/linking.md §1). Instead every
 subject points at its *keys* (identifier ids, image groups, merges) and connected components are
 found over that bipartite subject-key edge list with a union-find compiled by numba, which costs
 O(E log* E) and handles millions of edges in well under a second. Pairwise edges are built only
@@ -79,8 +79,8 @@ class Partition:
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_counts=True)`` for integers, by one sort.
 
-    numpy 2.4's ``np.unique`` took 11 s on 5M int64 where ``np.sort`` takes 0.4 s (measured on
-    the development container), and a rebuild calls it on millions of ids, so the sort is done here.
+    numpy 2.4's ``np.unique`` is many times slower than one ``np.sort`` on millions of int64
+    (BENCHMARKS.md, "Counting ids by one sort"), and a rebuild counts millions of ids.
     """
     ordered = np.sort(np.asarray(values, np.int64))
     if len(ordered) == 0:

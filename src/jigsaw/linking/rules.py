@@ -2,7 +2,7 @@
 
 One value that many unrelated people share (a carrier-grade NAT address, ``noreply@…``, a phone
 number typed as zeros) would otherwise weld thousands of strangers into one "network", the way
-MISP's pairwise correlation table exploded (research/platforms.md §1.1). Two guards stop that:
+MISP's pairwise correlation table exploded (docs/design/linking.md §1). Two guards stop that:
 
 * a **known-shared list**: ranges and placeholder values that never join, whatever their count;
 * a **fan-out cap**: a value seen for more than ``fan_out_cap`` distinct subjects stops joining.

@@ -3,7 +3,7 @@
 A bank entry is keyed by ``(signal_type, value)`` within its bank, which is what makes
 re-importing a file idempotent. Categories use two vocabularies side by side because UK work uses
 the Sentencing Council grades (A/B/C) while Project VIC / VICS files carry 0-4; the two are never
-mapped automatically (formats.md §2.3: no public source states the mapping).
+mapped automatically (docs/design/formats.md §2.3: no public source states the mapping).
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def bank_create(
 @bank_app.command("list")
 def bank_list() -> None:
     """List banks with their entry counts."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     table = Table("name", "entries", "by signal type", "PDQ threshold", "source", "created")
     with session_scope(platform.engine) as session:
         for bank, counts in list_banks(session):
@@ -128,7 +128,7 @@ def bank_export(
 ) -> None:
     """Export a bank's hashes and classifications."""
     chosen = fmt.value if fmt else formats.guess_format(out)
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     try:
         with session_scope(platform.engine) as session:
             bank = get_bank(session, name)
@@ -186,7 +186,7 @@ def scan(
     workers: int | None = typer.Option(None, "--workers", help="Local cluster processes."),
 ) -> None:
     """Hash every file under DIRECTORY (zip archives included) and match it against banks."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     service = MatchingService(platform.engine)
     service.refresh()
     unknown = set(bank) - set(service.bank_names())

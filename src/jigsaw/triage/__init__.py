@@ -1,4 +1,4 @@
-"""Triage: explainable, advisory priority bands with due times (research/triage.md).
+"""Triage: explainable, advisory priority bands with due times (docs/design/triage.md).
 
 The pure core (:mod:`model`, :mod:`scoring`, :mod:`denylist`, :mod:`atrs`) knows nothing of the
 web or the database. The adapters around it: :mod:`inputs` and :mod:`matches` gather what a

@@ -80,7 +80,7 @@ def config_approve(
 @config_app.command("list")
 def config_list() -> None:
     """Every configuration version with who proposed and approved it."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         rows = configs.config_versions(session)
         active = configs.active_config(session).version
@@ -94,7 +94,7 @@ def config_list() -> None:
 @triage_app.command("digest")
 def digest(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Overdue work and work due today, by band (run daily)."""
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         data = queries.digest(session)
     if as_json:
@@ -114,7 +114,7 @@ def atrs(fmt: str = typer.Option("markdown", "--format", help="json or markdown"
     """The Algorithmic Transparency Recording Standard record of the live configuration."""
     if fmt not in ("json", "markdown"):
         raise typer.BadParameter("--format is json or markdown")
-    platform = open_platform()
+    platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
         record = atrs_record(configs.active_config(session))
     typer.echo(json.dumps(record, indent=2) if fmt == "json" else to_markdown(record))

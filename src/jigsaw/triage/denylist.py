@@ -1,7 +1,7 @@
 """Inputs that triage must never use, and the check that finds them under any spelling (pure).
 
 Durham's HART model weighted two postcode fields and a "Mosaic" socio-economic profile, and was
-rightly criticised for importing deprivation bias (research/triage.md §5). The design rule is
+rightly criticised for importing deprivation bias (docs/design/triage.md §5). The design rule is
 that triage never uses ethnicity, nationality, religion, postcode or area, deprivation or marital
 status. A name check that only looked for ``postcode`` would let ``post_code``, ``PostCode`` or
 ``home_area`` through, so names are compared in two ways:

@@ -1,4 +1,4 @@
-"""NCMEC Hash Sharing v2 XML (formats.md §4), read from a file (never fetched by the server).
+"""NCMEC Hash Sharing v2 XML (docs/design/formats.md §4), read from a file (never fetched by the server).
 
 ``image`` and ``video`` records yield one entry per supported fingerprint (``md5``, ``sha1``,
 ``pdq``; PhotoDNA and the large video fingerprints are skipped). NCMEC's ``classification``

@@ -1,4 +1,4 @@
-"""Project VIC / VICS JSON (formats.md §2): hash sets (``#Media``) and case exports (``#Cases``).
+"""Project VIC / VICS JSON (docs/design/formats.md §2): hash sets (``#Media``) and case exports (``#Cases``).
 
 Each Media record may carry several hashes (``MD5``, ``SHA1``, and in ``AlternativeHashes`` e.g.
 ``PDQ`` or ``SHA256``); each becomes an entry with the record's ``Category`` (VICS 0-4),

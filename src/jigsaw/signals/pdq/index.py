@@ -76,10 +76,8 @@ def chunk_layout(n: int) -> np.ndarray:
     """Chunk widths for a segment of ``n`` rows: about ``log2(n) - 1`` bits each, covering all
     256 bits (wider chunks first so the sorted table 0 is the most selective).
 
-    Measured at 10M random hashes, threshold 31, one thread, with flat uint32 directories:
-    19-bit chunks (13 tables) 1.7k q/s at 89 B/hash; 21 bits (12 tables) 2.7-3.0k q/s at
-    94 B/hash; 23 bits (11 tables) 3.9-5.0k q/s at 123 B/hash. Speed won; compressing the
-    directories (checkpoint + uint8 offsets) then brought 23-bit chunks down to 89 B/hash."""
+    Wider chunks are faster at some memory cost; the measurements that chose this width are in
+    BENCHMARKS.md ("Chunk width of the multi-index")."""
     target = min(24, max(12, int(math.log2(max(n, 2))) - 1))
     m = max(HASH_BYTES * 8 // target, 1)
     base, extra = divmod(256, m)
