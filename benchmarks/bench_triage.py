@@ -39,10 +39,10 @@ from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
 from jigsaw.db.engine import session_factory
 from jigsaw.events import EventBus, ReportStored
+from jigsaw.identifiers import normalise
 from jigsaw.intake.domain import IdentifierDraft, MediaDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.models import Report
 from jigsaw.intake.service import submit_report
-from jigsaw.linking.identifiers import normalise
 from jigsaw.security.fieldcrypt import FieldCipher, encode_json
 from jigsaw.triage.assess import on_report_stored
 from jigsaw.triage.inputs import linked_reports

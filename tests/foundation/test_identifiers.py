@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jigsaw.linking.identifiers import IdentifierError, IdentifierType, normalise
+from jigsaw.identifiers import IdentifierError, IdentifierType, normalise
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -35,8 +35,16 @@ from sqlalchemy.dialects import postgresql
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, NewEntry, append_many
 from jigsaw.db.bulk import bulk_execute, chunks
-from jigsaw.intake.domain import PreparedReport, default_lines_of_enquiry
-from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
+from jigsaw.intake.interfaces import (
+    IdentifierRecord,
+    LineOfEnquiry,
+    MediaRecord,
+    Observation,
+    PreparedReport,
+    Report,
+    Subject,
+    default_lines_of_enquiry,
+)
 from jigsaw.security.fieldcrypt import EncryptedText, FieldCipher, cipher_of, encode_json
 
 _IN_CHUNK = 500

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from jigsaw.errors import InvalidInput
+from jigsaw.identifiers import IdentifierType
 from jigsaw.imports.common import DocumentError, clip, parse_datetime
 from jigsaw.imports.summary import Issue
 from jigsaw.intake.domain import (
@@ -31,7 +32,6 @@ from jigsaw.intake.domain import (
     SubjectDraft,
     SubjectRole,
 )
-from jigsaw.linking.identifiers import IdentifierType
 
 FORMAT = "csv"
 REPORT_FIELDS = frozenset({"external_id", "incident_type", "source", "summary", "platform", "incident_at",

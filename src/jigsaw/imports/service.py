@@ -38,8 +38,7 @@ from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 from jigsaw.imports.preparing import ReadyReport, prepare_for_import
 from jigsaw.imports.sources import Document
 from jigsaw.imports.summary import Duplicate, ImportedReport, ImportSummary, Issue
-from jigsaw.intake.domain import PreparedReport
-from jigsaw.intake.service import submit_report
+from jigsaw.intake.interfaces import PreparedReport, submit_report
 from jigsaw.platform import publish
 from jigsaw.security.fieldcrypt import FieldCipher, cipher_of
 

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from jigsaw.linking.identifiers import luhn_check_digit
+from jigsaw.identifiers import luhn_check_digit
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
          '<{root} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '

@@ -38,7 +38,7 @@ from jigsaw.intake.schemas import (
     SubjectOut,
     TriageOut,
 )
-from jigsaw.triage.queries import api_triage, triage_view
+from jigsaw.triage.interfaces import api_triage, triage_view
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from jigsaw.errors import InvalidInput
-from jigsaw.linking.identifiers import Identifier, IdentifierError, normalise
+from jigsaw.identifiers import Identifier, IdentifierError, normalise
 from jigsaw.signals import SIGNAL_TYPES, SignalError
 
 E = TypeVar("E", bound=StrEnum)

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from jigsaw.identifiers import IdentifierError, normalise_email, normalise_phone
 from jigsaw.intake.domain import (
     Channel,
     IdentifierDraft,
@@ -32,7 +33,6 @@ from jigsaw.intake.domain import (
     SubjectDraft,
     SubjectRole,
 )
-from jigsaw.linking.identifiers import IdentifierError, normalise_email, normalise_phone
 
 MAX_SUMMARY_CHARS = 5000
 MAX_DANGER_CHARS = 2000

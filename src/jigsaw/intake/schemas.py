@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from jigsaw.identifiers import MAX_IDENTIFIER_LENGTH, IdentifierType
 from jigsaw.intake.domain import (
     MAX_IDENTIFIERS_PER_SUBJECT,
     MAX_MEDIA,
@@ -17,8 +18,7 @@ from jigsaw.intake.domain import (
     Source,
     SubjectRole,
 )
-from jigsaw.linking.identifiers import MAX_IDENTIFIER_LENGTH, IdentifierType
-from jigsaw.triage.schemas import TriageOut
+from jigsaw.triage.interfaces import TriageOut
 
 ShortText = Field(default=None, max_length=MAX_SHORT_TEXT)
 Flag = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")

@@ -13,10 +13,10 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.errors import NotFound
 from jigsaw.events import ReportStored
+from jigsaw.identifiers import Identifier
 from jigsaw.intake.access import can_read_report
 from jigsaw.intake.domain import PreparedReport, ReportDraft, default_lines_of_enquiry, new_reference, prepare
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
-from jigsaw.linking.identifiers import Identifier
 from jigsaw.platform import publish
 from jigsaw.security.fieldcrypt import cipher_of
 

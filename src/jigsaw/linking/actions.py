@@ -24,7 +24,7 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.db.bulk import chunks, execute, scalars
 from jigsaw.errors import Conflict
-from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Subject
+from jigsaw.intake.interfaces import IdentifierRecord, MediaRecord, Observation, Subject
 from jigsaw.linking import fuzzy
 from jigsaw.linking.graph import Key
 from jigsaw.linking.incremental import Touched, add_subjects, recompute, union

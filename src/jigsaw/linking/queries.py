@@ -22,7 +22,7 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.db.bulk import chunks
 from jigsaw.errors import NotFound
-from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.intake.interfaces import IdentifierRecord, MediaRecord, Observation, Report, Subject
 from jigsaw.linking import fuzzy
 from jigsaw.linking.graph import Key, neighbourhood, pair_edges
 from jigsaw.linking.models import LinkIdentifier, LinkLikeness, LinkMedia, LinkSubject, SubjectMerge

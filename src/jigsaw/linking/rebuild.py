@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
 from jigsaw.db.bulk import CHUNK, PAIR_BASE, bulk_execute, bulk_insert, chunks, fetch_columns, fetch_pairs
-from jigsaw.intake.models import IdentifierRecord
+from jigsaw.intake.interfaces import IdentifierRecord
 from jigsaw.linking.actions import classify_identifiers, identifier_rows
 from jigsaw.linking.graph import communities, encode_keys, key_counts, label_partition, pair_edges, unique_counts
 from jigsaw.linking.media_groups import media_partitions

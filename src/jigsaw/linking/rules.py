@@ -75,7 +75,7 @@ _SEQUENCES = ("0123456789", "1234567890", "9876543210")
 def known_shared_reason(type_: str, value: str, platform: str | None, config: LinkingConfig) -> str | None:
     """Why this canonical identifier never joins subjects, or ``None`` when it may.
 
-    Works on the canonical value from :mod:`jigsaw.linking.identifiers`; the caller decrypts it
+    Works on the canonical value from :mod:`jigsaw.identifiers`; the caller decrypts it
     in memory for this check only.
     """
     if f"{type_}|{platform or ''}|{value}" in config.shared_values:

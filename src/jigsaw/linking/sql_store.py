@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from jigsaw.db.bulk import chunks, execute, scalars
-from jigsaw.intake.models import MediaRecord, Observation
+from jigsaw.intake.interfaces import MediaRecord, Observation
 from jigsaw.linking.graph import Key
 from jigsaw.linking.models import LinkIdentifier, LinkMedia, LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig, joins

@@ -17,9 +17,7 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from jigsaw.matching import media_matches
-from jigsaw.matching.media_index import StoredMediaPdq
-from jigsaw.matching.service import service_for
+from jigsaw.matching.interfaces import StoredMediaPdq, bank_series, service_for
 from jigsaw.signals import PDQ
 from jigsaw.signals.index import row_index_cls
 from jigsaw.signals.pdq.index import PdqIndex
@@ -52,7 +50,7 @@ def matching_bank_lookup(engine: Engine) -> BankLookup:
 
     def lookup(items: Sequence[MediaHashes]) -> list[BankSeries]:
         nonlocal current
-        out = media_matches.bank_series(service, items, refresh=not current)
+        out = bank_series(service, items, refresh=not current)
         current = True
         return out
 

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from jigsaw.events import BankEntriesAdded, ReportsStored, ReportStored
-from jigsaw.intake.models import MediaRecord
+from jigsaw.intake.interfaces import MediaRecord
 from jigsaw.matching.media_matches import match_media, match_new_entries
 
 _MEDIA_OF = (select(MediaRecord.id).where(MediaRecord.report_id.in_(bindparam("ids", expanding=True)))

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from jigsaw.intake.models import MediaRecord
+from jigsaw.intake.interfaces import MediaRecord
 from jigsaw.signals import PDQ
 from jigsaw.signals.index import row_index_cls
 

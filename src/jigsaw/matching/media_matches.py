@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from jigsaw import platform as composed
 from jigsaw.db.base import Base
 from jigsaw.events import MediaMatched
-from jigsaw.intake.models import MediaRecord
+from jigsaw.intake.interfaces import MediaRecord
 from jigsaw.matching.service import MatchingService, service_for
 from jigsaw.matching.storage import Bank, BankEntry, MediaMatchRecord
 from jigsaw.signals import DIGESTS, PDQ

@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.db.base import table_of
 from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
-from jigsaw.intake.models import Subject
+from jigsaw.intake.interfaces import Subject
+from jigsaw.linking.interfaces import CaseScope, linked_reports
 from jigsaw.triage.configs import active_config
-from jigsaw.triage.inputs import CaseScope, gather, linked_reports
+from jigsaw.triage.inputs import gather
 from jigsaw.triage.model import Band, TriageConfig
-from jigsaw.triage.models import IN_FORCE, OverrideStatus, TriageAssessment, TriageOverride, TriageState, table_of
+from jigsaw.triage.models import IN_FORCE, OverrideStatus, TriageAssessment, TriageOverride, TriageState
 from jigsaw.triage.scoring import PreviousDue, assess, due_at
 
 # Scoring runs inside the transaction of every stored report, so its statements are built once,

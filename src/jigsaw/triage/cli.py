@@ -125,7 +125,7 @@ def rescore(report_ids: list[int] = typer.Argument(None, help="Reports to re-sco
     """Re-score reports under the active configuration (e.g. after approving a new version)."""
     from sqlalchemy import select
 
-    from jigsaw.intake.models import Report
+    from jigsaw.intake.interfaces import Report
 
     platform = open_platform()
     with session_scope(platform.engine) as session:

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
+from jigsaw.db.base import table_of
 from jigsaw.platform import platform_for
 from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import TriageConfig, load_config, shipped_text
-from jigsaw.triage.models import ConfigStatus, TriageConfigVersion, table_of
+from jigsaw.triage.models import ConfigStatus, TriageConfigVersion
 
 
 @functools.cache

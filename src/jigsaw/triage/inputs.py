@@ -7,9 +7,10 @@ reads report flags, media categories and annotations, bank matches (as matching 
 network membership and item records. It never reads names, addresses' contents,
 free text (only whether an escalation text exists) or anything about a subject's background.
 
-A case is more than one report: reports whose suspects share an identifier (the same
-``IdentifierRecord``) are the same line of enquiry, so analysts' records on those suspects are
-read too, and :func:`linked_reports` is how a new report re-scores the ones it joins.
+A case is more than one report: the reports linking joins to it
+(:func:`jigsaw.linking.interfaces.linked_reports`, one definition for both capabilities) are the
+same line of enquiry, so analysts' records on those suspects are read too, and a new report
+re-scores the ones it joins.
 
 Where the facts come from other capabilities' data, one named function reads each:
 :func:`media_flags` (the import's file annotations and classification), :func:`network_member`
@@ -19,43 +20,22 @@ Where the facts come from other capabilities' data, one named function reads eac
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from jigsaw.db.base import table_of
 from jigsaw.formats.values import snake
-from jigsaw.intake.models import IdentifierRecord, MediaRecord, Observation, Report, Subject
-from jigsaw.linking.models import LinkSubject
-from jigsaw.matching.storage import MediaMatchRecord
+from jigsaw.intake.interfaces import IdentifierRecord, MediaRecord, Observation, Report, Subject
+from jigsaw.linking.interfaces import CaseScope, LinkSubject, linked_reports
+from jigsaw.matching.interfaces import MediaMatchRecord
 from jigsaw.triage.model import ItemValue
-from jigsaw.triage.models import TriageItemRecord, table_of
+from jigsaw.triage.models import TriageItemRecord
 from jigsaw.triage.scoring import Evidence, RecordedItem, TriageInputs
 
-# An identifier seen in more reports than this (a shared NAT address, a platform's support
-# email) links nothing: it would join unrelated cases and make one report re-score thousands.
-MAX_REPORTS_PER_IDENTIFIER = 50
-MAX_LINKED_REPORTS = 200
 LOCATING_TYPES = {"address"}
-
-@dataclass(frozen=True)
-class CaseScope:
-    """The report, its subjects, and the other reports joined to it by suspects' identifiers.
-
-    ``subjects`` and ``observations`` are the report's own rows, read once here and reused by
-    :func:`gather` (scoring runs on every new report, so round trips count).
-    """
-
-    report_id: int
-    suspect_ids: tuple[int, ...]
-    subject_ids: tuple[int, ...]
-    linked_report_ids: tuple[int, ...]
-    linked_suspect_ids: tuple[int, ...]
-    subjects: tuple[tuple[int, str, int | None, bool], ...] = ()  # id, role, age, named
-    observations: tuple[tuple[int | None, str, int, str, Any], ...] = ()  # subject, role, identifier, type, seen_at
-
 
 # Statements are built once, on the tables (Core): scoring runs inside the transaction of every
 # stored report, and building a statement, or going through the ORM's entity loading, costs more
@@ -63,40 +43,6 @@ class CaseScope:
 _subjects_t, _observations_t = table_of(Subject), table_of(Observation)
 _identifiers_t, _reports_t = table_of(IdentifierRecord), table_of(Report)
 _media_t, _matches_t, _records_t = table_of(MediaRecord), table_of(MediaMatchRecord), table_of(TriageItemRecord)
-
-_SUBJECTS = (select(_subjects_t.c.id, _subjects_t.c.role, _subjects_t.c.age, _subjects_t.c.name.is_not(None))
-             .where(_subjects_t.c.report_id == bindparam("rid")))
-_OBSERVATIONS = (select(_observations_t.c.subject_id, _observations_t.c.role, _observations_t.c.identifier_id,
-                        _identifiers_t.c.type, _observations_t.c.seen_at)
-                 .join(_identifiers_t, _identifiers_t.c.id == _observations_t.c.identifier_id)
-                 .where(_observations_t.c.report_id == bindparam("rid")))
-_SHARED = (select(_observations_t.c.identifier_id, _observations_t.c.report_id, _observations_t.c.subject_id)
-           .where(_observations_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
-                  _observations_t.c.report_id != bindparam("rid"), _observations_t.c.role == "suspect")
-           .limit(bindparam("cap")))
-
-
-def linked_reports(session: Session, report_id: int) -> CaseScope:
-    """Who is in this case: own subjects, and reports sharing a suspect identifier."""
-    subjects = tuple((r[0], r[1], r[2], bool(r[3])) for r in session.execute(_SUBJECTS, {"rid": report_id}))
-    observations = tuple((r[0], r[1], r[2], r[3], r[4]) for r in session.execute(_OBSERVATIONS, {"rid": report_id}))
-    suspect_ids = tuple(s[0] for s in subjects if s[1] == "suspect")
-    identifier_ids = sorted({o[2] for o in observations if o[1] == "suspect"})
-    linked: list[int] = []
-    linked_suspects: list[int] = []
-    if identifier_ids:
-        cap = (MAX_REPORTS_PER_IDENTIFIER + 1) * len(identifier_ids) * 2
-        rows = session.execute(_SHARED, {"ids": identifier_ids, "rid": report_id, "cap": cap}).all()
-        per_identifier: dict[int, set[int]] = {}
-        for identifier_id, other, _ in rows:
-            per_identifier.setdefault(identifier_id, set()).add(other)
-        busy = {i for i, reports in per_identifier.items() if len(reports) >= MAX_REPORTS_PER_IDENTIFIER}
-        usable = [(r, s) for i, r, s in rows if i not in busy]
-        linked = sorted({r for r, _ in usable})[:MAX_LINKED_REPORTS]
-        kept = set(linked)
-        linked_suspects = sorted({s for r, s in usable if s is not None and r in kept})
-    return CaseScope(report_id, suspect_ids, tuple(s[0] for s in subjects), tuple(linked), tuple(linked_suspects),
-                     subjects, observations)
 
 
 def media_flags(annotations: Mapping[str, Any] | None) -> tuple[set[str], str | None]:

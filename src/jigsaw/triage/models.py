@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
-from jigsaw.matching.storage import MediaMatchRecord as MediaMatchRecord  # matching writes it; triage reads it
+from jigsaw.matching.interfaces import MediaMatchRecord as MediaMatchRecord  # matching writes it; triage reads it
 from jigsaw.security.fieldcrypt import EncryptedText
 
 
@@ -48,11 +48,6 @@ class OverrideStatus(StrEnum):
 
 IN_FORCE = (OverrideStatus.APPLIED, OverrideStatus.APPROVED)
 """Override statuses that set the effective band."""
-
-
-def table_of(entity: type[Base]) -> Table:
-    """A mapped class's table, typed as one, for the prebuilt Core statements of the hot path."""
-    return cast(Table, entity.__table__)
 
 
 class TriageConfigVersion(Base):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from jigsaw.intake.models import Report, Subject
+from jigsaw.intake.interfaces import Report, Subject
 from jigsaw.triage.model import Band
 from jigsaw.triage.models import OverrideStatus, TriageAssessment, TriageItemRecord, TriageOverride, TriageState
 

@@ -9,7 +9,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
 from jigsaw.events import SubjectInformationAdded
-from jigsaw.intake.models import Subject
+from jigsaw.intake.interfaces import Subject
 from jigsaw.platform import publish
 from jigsaw.triage.configs import active_config
 from jigsaw.triage.errors import TriageError

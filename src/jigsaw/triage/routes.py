@@ -17,8 +17,8 @@ from jigsaw.accounts.roles import Role
 from jigsaw.audit.service import Actor
 from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.templating import render
-from jigsaw.intake import service as intake
-from jigsaw.intake.access import can_read_all_reports
+from jigsaw.intake import interfaces as intake
+from jigsaw.intake.interfaces import can_read_all_reports
 from jigsaw.triage import configs, overrides, queries, records
 from jigsaw.triage.atrs import atrs_record, to_markdown
 from jigsaw.triage.errors import TriageError

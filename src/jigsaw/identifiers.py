@@ -1,4 +1,4 @@
-"""Typed, normalised identifiers (pure: no web or database imports).
+"""Typed, normalised identifiers: the shared kernel every capability speaks (pure: no web or database imports).
 
 Two reports can only be joined if they spell the same identifier the same way, so every
 identifier is reduced to one canonical form before it is stored or looked up:

@@ -1,0 +1,83 @@
+"""Who is in a case: a report, its own subjects, and the reports linked to it by suspects' identifiers.
+
+This is the one definition of "linked reports": triage re-scores and reads analysts' records
+across it, and it follows linking's rules (an identifier on the known-shared list, or held in
+more than ``MAX_REPORTS_PER_IDENTIFIER`` reports, links nothing). Other capabilities reach it
+through :mod:`jigsaw.linking.interfaces`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from jigsaw.db.base import table_of
+from jigsaw.intake.interfaces import IdentifierRecord, Observation, Subject
+from jigsaw.linking.models import LinkIdentifier
+
+# An identifier seen in more reports than this (a shared NAT address, a platform's support
+# email) links nothing: it would join unrelated cases and make one report re-score thousands.
+MAX_REPORTS_PER_IDENTIFIER = 50
+MAX_LINKED_REPORTS = 200
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """The report, its subjects, and the other reports joined to it by suspects' identifiers.
+
+    ``subjects`` and ``observations`` are the report's own rows, read once here and reused by
+    :func:`gather` (scoring runs on every new report, so round trips count).
+    """
+
+    report_id: int
+    suspect_ids: tuple[int, ...]
+    subject_ids: tuple[int, ...]
+    linked_report_ids: tuple[int, ...]
+    linked_suspect_ids: tuple[int, ...]
+    subjects: tuple[tuple[int, str, int | None, bool], ...] = ()  # id, role, age, named
+    observations: tuple[tuple[int | None, str, int, str, Any], ...] = ()  # subject, role, identifier, type, seen_at
+
+
+_subjects_t, _observations_t = table_of(Subject), table_of(Observation)
+_identifiers_t, _link_identifiers_t = table_of(IdentifierRecord), table_of(LinkIdentifier)
+
+_SUBJECTS = (select(_subjects_t.c.id, _subjects_t.c.role, _subjects_t.c.age, _subjects_t.c.name.is_not(None))
+             .where(_subjects_t.c.report_id == bindparam("rid")))
+_OBSERVATIONS = (select(_observations_t.c.subject_id, _observations_t.c.role, _observations_t.c.identifier_id,
+                        _identifiers_t.c.type, _observations_t.c.seen_at)
+                 .join(_identifiers_t, _identifiers_t.c.id == _observations_t.c.identifier_id)
+                 .where(_observations_t.c.report_id == bindparam("rid")))
+# Identifiers on linking's known-shared list (a platform's no-reply address, documentation
+# values) join nothing here either, so triage's "linked reports" are the ones the network shows.
+_SHARED = (select(_observations_t.c.identifier_id, _observations_t.c.report_id, _observations_t.c.subject_id)
+           .outerjoin(_link_identifiers_t, _link_identifiers_t.c.identifier_id == _observations_t.c.identifier_id)
+           .where(_observations_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
+                  _observations_t.c.report_id != bindparam("rid"), _observations_t.c.role == "suspect",
+                  _link_identifiers_t.c.shared_reason.is_(None))
+           .limit(bindparam("cap")))
+
+
+def linked_reports(session: Session, report_id: int) -> CaseScope:
+    """Who is in this case: own subjects, and reports sharing a suspect identifier."""
+    subjects = tuple((r[0], r[1], r[2], bool(r[3])) for r in session.execute(_SUBJECTS, {"rid": report_id}))
+    observations = tuple((r[0], r[1], r[2], r[3], r[4]) for r in session.execute(_OBSERVATIONS, {"rid": report_id}))
+    suspect_ids = tuple(s[0] for s in subjects if s[1] == "suspect")
+    identifier_ids = sorted({o[2] for o in observations if o[1] == "suspect"})
+    linked: list[int] = []
+    linked_suspects: list[int] = []
+    if identifier_ids:
+        cap = (MAX_REPORTS_PER_IDENTIFIER + 1) * len(identifier_ids) * 2
+        rows = session.execute(_SHARED, {"ids": identifier_ids, "rid": report_id, "cap": cap}).all()
+        per_identifier: dict[int, set[int]] = {}
+        for identifier_id, other, _ in rows:
+            per_identifier.setdefault(identifier_id, set()).add(other)
+        busy = {i for i, reports in per_identifier.items() if len(reports) >= MAX_REPORTS_PER_IDENTIFIER}
+        usable = [(r, s) for i, r, s in rows if i not in busy]
+        linked = sorted({r for r, _ in usable})[:MAX_LINKED_REPORTS]
+        kept = set(linked)
+        linked_suspects = sorted({s for r, s in usable if s is not None and r in kept})
+    return CaseScope(report_id, suspect_ids, tuple(s[0] for s in subjects), tuple(linked), tuple(linked_suspects),
+                     subjects, observations)
