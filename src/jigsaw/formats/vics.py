@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from jigsaw.errors import InvalidInput
+
 HASH_FIELDS = ("MD5", "SHA1", "SHA256", "PDQ")
 """The Media record properties that hold one hash each."""
 
@@ -24,7 +26,7 @@ _HASH_NAMES = {"MD5": "md5", "SHA1": "sha1", "SHA-1": "sha1", "SHA256": "sha256"
                "PDQ": "pdq"}
 
 
-class VicsError(ValueError):
+class VicsError(InvalidInput, ValueError):
     """Not a readable VICS document; ``line`` points into the JSON when known."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from jigsaw.errors import InvalidInput
+
 if TYPE_CHECKING:
     from jigsaw.signals.index import SignalIndex
 
@@ -30,7 +32,7 @@ def hex_rows(values: Sequence[str], nbytes: int) -> np.ndarray:
     return np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, nbytes)
 
 
-class SignalError(ValueError):
+class SignalError(InvalidInput, ValueError):
     """A hash value or signal type name that cannot be accepted; the message says why."""
 
 
