@@ -98,11 +98,13 @@ def session_of(platform: Platform) -> Session:
 
 
 def report_body(**overrides: Any) -> dict[str, Any]:
-    """A small partner-API report body: one suspect with one email address, no media."""
+    """A small partner-API report body: one suspect with one email address, no media. The address
+    is fictional (RFC 2606 .test) but not a placeholder, so reports that share it link."""
     body: dict[str, Any] = {
         "source": "platform", "incident_type": "indecent_images", "platform": "PixelPlay",
         "summary": "Account uploaded an image that matched a hash list.",
-        "subjects": [{"role": "suspect", "identifiers": [{"type": "email", "value": "suspect@example.org"}]}],
+        "subjects": [{"role": "suspect",
+                      "identifiers": [{"type": "email", "value": "shadowfox@mail.pixelplay.test"}]}],
     }
     body.update(overrides)
     return body
