@@ -63,6 +63,7 @@ class Capability:
       that follow another system's blueprint).
     - ``landing``: the page each role lands on after signing in.
     - ``tables``: the modules that define its tables, so the migrations see every table.
+    - ``static``: a folder served at ``/static/<name>/`` (scripts and styles of its pages).
     - ``report_panels``: sections drawn on the analyst's report page.
     - ``open``: builds per-platform state (caches, indexes) when a platform opens.
     """
@@ -70,6 +71,7 @@ class Capability:
     name: str
     routers: tuple[APIRouter, ...] = ()
     templates: Path | None = None
+    static: Path | None = None
     template_filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     nav: tuple[NavItem, ...] = ()
     landing: Mapping[str, str] = field(default_factory=dict)

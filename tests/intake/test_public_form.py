@@ -352,7 +352,7 @@ def test_every_page_has_the_banner_the_exit_and_no_file_input(journey: Journey) 
     for path, page in journey.pages.items():
         assert "If you or someone else is in danger right now, call <a href=\"tel:999\">999</a>" in page, path
         assert 'href="/report/exit"' in page and "Exit this page" in page, path
-        assert 'src="/static/public.js"' in page, path
+        assert 'src="/static/intake/public.js"' in page, path
         assert '<html lang="en-GB">' in page, path
         assert 'type="file"' not in page and "multipart" not in page, path
         assert " on" + "click=" not in page.lower() and "<script>" not in page, path

@@ -156,10 +156,10 @@ def test_network_page_table_fallback_exports(platform: Platform, linking_client:
     assert page.status_code == 200
     html = page.text
     assert 'id="network-nodes"' in html and 'id="network-edges"' in html  # works without JS
-    assert '<script src="/static/network.js" defer></script>' in html and "<script>" not in html
+    assert '<script src="/static/linking/network.js" defer></script>' in html and "<script>" not in html
     assert "wolf.den@gmail.com" in html and "+447700900111" in html
     assert f"/networks/subject/{a2}/export.graphml" in html
-    assert linking_client.get("/static/network.js").status_code == 200
+    assert linking_client.get("/static/linking/network.js").status_code == 200
     graph = linking_client.get(f"/networks/subject/{a2}/graph.json").json()
     assert {n["id"] for n in graph["nodes"]} == {sc.ids["a1"], sc.ids["a2"], sc.ids["a3"]}
     assert all(e["evidence"] for e in graph["edges"])

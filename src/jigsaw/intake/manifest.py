@@ -11,6 +11,7 @@ CAPABILITY = Capability(
     name="intake",
     routers=(pages.router, public.router, api.router),
     templates=Path(__file__).parent / "templates",
+    static=Path(__file__).parent / "static",
     template_filters={"incident_label": pages.incident_label},
     json_prefixes=("/api/",),
     tables=("jigsaw.intake.models",),

@@ -2,7 +2,7 @@
 
 Every POST saves the page's answers in a server-side draft (see :mod:`jigsaw.intake.drafts`)
 and answers with a 303 to the next page, so the back button works and nothing is resubmitted.
-The pages work without JavaScript; ``/static/public.js`` only adds the quick exit by Shift (three presses),
+The pages work without JavaScript; ``/static/intake/public.js`` only adds the quick exit by Shift (three presses),
 a character count and small comforts. Nothing a reporter typed is put in a URL or a log.
 """
 

@@ -23,6 +23,7 @@ CAPABILITY = Capability(
     name="linking",
     routers=(routes.pages_router, routes.api_router),
     templates=Path(__file__).parent / "templates",
+    static=Path(__file__).parent / "static",
     nav=(NavItem("Networks", "/networks", _CASE_WORKERS), NavItem("Series", "/series", _CASE_WORKERS)),
     cli=cli.register,
     tables=("jigsaw.linking.models",),

@@ -37,15 +37,17 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.state.templates = build_templates(platform.capabilities)
     app.state.json_prefixes = tuple(p for cap in platform.capabilities for p in cap.json_prefixes)
     app.state.bad_request_prefixes = tuple(p for cap in platform.capabilities for p in cap.bad_request_prefixes)
     app.include_router(api_docs_router)
     for cap in platform.capabilities:
+        if cap.static is not None:
+            app.mount(f"/static/{cap.name}", StaticFiles(directory=cap.static), name=f"static-{cap.name}")
         for router in cap.routers:
             app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the capabilities' folders
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> Response:
