@@ -56,12 +56,6 @@ class Platform:
         except KeyError:
             raise LookupError(f"no {kind.__name__} is registered on this platform") from None
 
-    def capability(self, name: str) -> Capability:
-        for cap in self.capabilities:
-            if cap.name == name:
-                return cap
-        raise LookupError(f"capability {name!r} is not composed")
-
     def landing_page(self, role: str) -> str:
         """Where a user with ``role`` lands after signing in."""
         for cap in self.capabilities:
@@ -90,8 +84,7 @@ def own_engine(platform: Platform) -> None:
 def platform_for(bind: Session | Connection | Engine) -> Platform:
     """The platform that owns ``bind``'s engine."""
     if isinstance(bind, Session):
-        found = bind.get_bind()
-        bind = found if isinstance(found, Engine | Connection) else bind
+        bind = bind.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
     try:
         return _by_engine[engine]

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from jigsaw.audit.service import Actor
@@ -36,16 +35,13 @@ def paused() -> Iterator[None]:
 def on_report_stored(session: Session, event: ReportStored) -> None:
     if _paused.get():
         return
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    link_report(session, event.report_id, LINKER, banks=matching_bank_lookup(engine))
+    link_report(session, event.report_id, LINKER, banks=matching_bank_lookup(session))
 
 
 def on_reports_stored(session: Session, event: ReportsStored) -> None:
     """A batch: the bank lookup is built once, then each report is linked in order."""
     if _paused.get() or not event.report_ids:
         return
-    bind = session.get_bind()
-    banks = matching_bank_lookup(bind if isinstance(bind, Engine) else bind.engine)
+    banks = matching_bank_lookup(session)
     for report_id in event.report_ids:
         link_report(session, report_id, LINKER, banks=banks)

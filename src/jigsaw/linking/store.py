@@ -41,11 +41,11 @@ def no_banks(items: Sequence[MediaHashes]) -> list[BankSeries]:
     return [(None, None)] * len(items)
 
 
-def matching_bank_lookup(engine: Engine) -> BankLookup:
+def matching_bank_lookup(bind: Session | Engine) -> BankLookup:
     """Series from hash-bank matches (PDQ within each bank's threshold, or an equal hash),
-    answered by :func:`jigsaw.matching.media_matches.bank_series` with the process's matcher
-    for ``engine``. One lookup serves a whole batch: the banks are brought up to date once."""
-    service = service_for(engine)
+    answered by :func:`jigsaw.matching.media_matches.bank_series` with the platform's matcher.
+    One lookup serves a whole batch: the banks are brought up to date once."""
+    service = service_for(bind)
     current = False
 
     def lookup(items: Sequence[MediaHashes]) -> list[BankSeries]:
@@ -70,6 +70,4 @@ def pdq_index() -> PdqIndex:
 
 def _media_pdq(session: Session) -> StoredMediaPdq:
     """The stored-media PDQ index of the matcher for this session's database."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    return service_for(engine).media_pdq
+    return service_for(session).media_pdq

@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, exists, insert, literal, select, union_all
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from jigsaw import platform as composed
@@ -106,11 +105,6 @@ _RECORDED = select(_matches.c.media_id, _matches.c.bank_entry_id).where(
 _INSERT = insert(_matches)
 
 
-def _service(session: Session) -> MatchingService:
-    bind = session.get_bind()
-    return service_for(bind if isinstance(bind, Engine) else bind.engine)
-
-
 def match_media(session: Session, media_ids: Sequence[int], *, publish: bool = True) -> list[MediaHit]:
     """Match stored media against the banks; record and return the hits not recorded before.
 
@@ -133,7 +127,7 @@ def _near_pdq_hits(session: Session, ids: list[int]) -> list[MediaHit]:
     with_pdq: Sequence[Any] = session.execute(_PDQ_MEDIA, {"ids": ids}).all()
     if not with_pdq:
         return []
-    service = _service(session)
+    service = service_for(session)
     raw = service.lookup_raw(PDQ.name, [value for _, _, value in with_pdq])
     described = service.describe(raw, session=session)
     near = [MediaHit(media_id, report_id, m.entry_id, m.bank, m.signal_type, m.distance, m.uk_category,
@@ -202,7 +196,7 @@ def _stored_near(session: Session, entries: Sequence[Any]) -> list[tuple[int, in
     threshold, in media then entry order."""
     if not entries:
         return []
-    index = _service(session).media_pdq
+    index = service_for(session).media_pdq
     out: list[tuple[int, int, Any, int]] = []
     for entry in entries:
         for part in _chunks(index.near(session, entry.value, entry.pdq_threshold)):

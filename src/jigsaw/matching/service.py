@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from jigsaw.matching import snapshots
@@ -327,7 +327,7 @@ class MatchingService:
         return result
 
 
-def service_for(bind: Session | Engine) -> MatchingService:
+def service_for(bind: Session | Connection | Engine) -> MatchingService:
     """The platform's one matcher (registered by the matching manifest when the platform opens):
     its indexes are large, so the HTTP routes, linking (bank series) and triage (bank matches)
     share it."""
