@@ -27,6 +27,10 @@ CAPABILITIES: tuple[str, ...] = (
     "matching",
     "linking",
     "triage",
+    "casework",
+    "search",
+    "mail",
+    "alerts",
 )
 
 

@@ -1,0 +1,1 @@
+"""Case work: cases built from reports, their lifecycle, owners and actions log."""

@@ -1,0 +1,40 @@
+"""What other capabilities may use of case work: which case each report is in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jigsaw.casework.lifecycle import OPEN_STATUSES, CaseStatus
+from jigsaw.casework.models import Case, CaseReport
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    id: int
+    reference: str
+    status: CaseStatus
+    assignee_id: int | None
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def cases_for_reports(session: Session, report_ids: Iterable[int]) -> dict[int, CaseRef]:
+    """The case each of ``report_ids`` is in (reports in no case are left out)."""
+    ids = sorted(set(report_ids))
+    found: dict[int, CaseRef] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(CaseReport.report_id, Case.id, Case.reference, Case.status, Case.assignee_id)
+            .join(Case, Case.id == CaseReport.case_id).where(CaseReport.report_id.in_(ids[start:start + 500])))
+        for report_id, case_id, reference, status, assignee_id in rows:
+            found[report_id] = CaseRef(case_id, reference, CaseStatus(status), assignee_id)
+    return found
+
+
+__all__ = ["CaseRef", "CaseStatus", "cases_for_reports"]

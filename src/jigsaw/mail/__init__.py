@@ -1,0 +1,1 @@
+"""Outgoing mail: an outbox table sent over SMTP with retries, so nothing is lost or sent twice."""

@@ -1,0 +1,7 @@
+"""Outgoing mail through an outbox."""
+
+from __future__ import annotations
+
+from jigsaw.capability import Capability
+
+CAPABILITY = Capability(name="mail")
