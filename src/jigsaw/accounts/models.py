@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
-from jigsaw.security.fieldcrypt import EncryptedText
+from jigsaw.security.fieldcrypt import EncryptedJSON, EncryptedText
 
 
 class Organisation(Base):
@@ -73,5 +73,7 @@ class StaffSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Notices for the next page ("Case claimed"): see jigsaw.http.flash.
+    notices: Mapped[list[dict[str, str]] | None] = mapped_column(EncryptedJSON("staff_sessions.notices"))
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -18,6 +18,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from starlette.responses import Response
 
 from jigsaw.capability import Capability, NavItem
+from jigsaw.http.flash import take_notices
+from jigsaw.http.timefmt import london
 
 SHELL_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,6 +42,7 @@ def build_templates(capabilities: tuple[Capability, ...]) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(filters)
+    env.filters["london"] = london
     env.globals["nav_items"] = tuple(sorted(nav, key=lambda item: item.order))
     return Jinja2Templates(env=env)
 
@@ -56,7 +59,10 @@ def render(request: Request, name: str, context: Mapping[str, Any], *, status_co
            headers: Mapping[str, str] | None = None) -> Response:
     """Render ``name`` with the app's templates (``request.app.state.templates``)."""
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, dict(context), status_code=status_code,
+    context = dict(context)
+    if context.get("principal") is not None and "notices" not in context:
+        context["notices"] = take_notices(request)
+    return templates.TemplateResponse(request, name, context, status_code=status_code,
                                       headers=dict(headers) if headers else None)
 
 

@@ -16,6 +16,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.service import Actor
 from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.flash import Kind, flash
 from jigsaw.http.templating import render
 from jigsaw.intake import interfaces as intake
 from jigsaw.intake.interfaces import can_read_all_reports
@@ -57,7 +58,7 @@ def queue(
 def report_panel(session: Session, report_id: int, query: Mapping[str, str]) -> dict[str, Any]:
     """The triage panel on the report page: band, explanation, items and overrides."""
     return {"triage": queries.triage_view(session, report_id), "triage_config": configs.active_config(session),
-            "reason_labels": overrides.REASON_LABELS, "triage_msg": (query.get("triage_msg") or "")[:300]}
+            "reason_labels": overrides.REASON_LABELS}
 
 
 def _check_report(session: Session, principal: Principal, report_id: int) -> None:
@@ -67,10 +68,10 @@ def _check_report(session: Session, principal: Principal, report_id: int) -> Non
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
 
 
-def _back(report_id: int, message: str, anchor: str = "triage") -> RedirectResponse:
-    from urllib.parse import quote
-
-    return RedirectResponse(f"/reports/{report_id}?triage_msg={quote(message)}#{anchor}", status_code=303)
+def _back(request: Request, report_id: int, message: str, anchor: str = "triage", *,
+          kind: Kind = "success") -> RedirectResponse:
+    flash(request, message, kind)
+    return RedirectResponse(f"/reports/{report_id}#{anchor}", status_code=303)
 
 
 @router.post("/reports/{report_id}/triage/items")
@@ -86,8 +87,8 @@ def record_item(
     try:
         records.record_item(session, principal, report_id, subject_id, item_id, value, evidence)
     except TriageError as exc:
-        return _back(report_id, f"Not recorded: {exc}")
-    return _back(report_id, "Recorded. The assessment below has been updated.")
+        return _back(request, report_id, f"Not recorded: {exc}", kind="error")
+    return _back(request, report_id, "Recorded. The assessment below has been updated.")
 
 
 @router.post("/reports/{report_id}/triage/override")
@@ -101,10 +102,10 @@ def override(
     try:
         result = overrides.request_override(session, principal, report_id, to_band, reason_code, reason_text)
     except TriageError as exc:
-        return _back(report_id, f"Not changed: {exc}")
+        return _back(request, report_id, f"Not changed: {exc}", kind="error")
     if result.status == OverrideStatus.PENDING:
-        return _back(report_id, f"Lowering to {result.to_band} waits for a different supervisor's approval.")
-    return _back(report_id, f"Band set to {result.to_band}.")
+        return _back(request, report_id, f"Lowering to {result.to_band} waits for a different supervisor's approval.")
+    return _back(request, report_id, f"Band set to {result.to_band}.")
 
 
 @router.post("/triage/overrides/{override_id}/decide")
@@ -118,7 +119,7 @@ def decide(
         result = overrides.decide_override(session, principal, override_id, decision == "approve", note)
     except TriageError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return _back(result.report_id, f"Override {result.status}.")
+    return _back(request, result.report_id, f"Override {result.status}.")
 
 
 @router.get("/triage/monitor", response_class=HTMLResponse)
