@@ -1,4 +1,5 @@
-"""Loading the demo: a centre, a force, a platform, demo staff and fictional reports.
+"""Loading the demo: the centre, a force, platforms and a partner, demo staff, a hash bank, and the
+story's fictional reports (see :mod:`jigsaw.demo.story`).
 
 Demo staff passwords and TOTP secrets are random per data folder, written to
 ``<data dir>/demo-credentials.json`` (mode 0600) so ``jigsaw demo --codes`` can print
@@ -11,6 +12,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,22 +22,30 @@ from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import Organisation, User
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.service import Actor
-from jigsaw.demo.data import demo_drafts
+from jigsaw.demo import story as plot
+from jigsaw.intake.models import Report
 from jigsaw.intake.service import submit_report
+from jigsaw.matching.banks import make_entry
+from jigsaw.matching.storage import Bank, create_bank, import_entries
 
-DEMO_CENTRE = "Demo Child Protection Centre"
+DEMO_CENTRE = plot.CENTRE
 DEMO_ORGS = [
     (DEMO_CENTRE, OrgKind.CENTRE, None, "GB"),
     ("Demo Metropolitan Police", OrgKind.UK_FORCE, "E23000001", "GB"),
-    ("PixelPlay (demo platform)", OrgKind.PLATFORM, None, "US"),
+    (plot.PIXELPLAY, OrgKind.PLATFORM, None, "US"),
+    (plot.CHATTERBOX, OrgKind.PLATFORM, None, "US"),
+    (plot.NCMEC, OrgKind.PARTNER_AGENCY, None, "US"),
 ]
 DEMO_STAFF = [
-    ("analyst@demo.example", Role.ANALYST, DEMO_CENTRE),
-    ("supervisor@demo.example", Role.SUPERVISOR, DEMO_CENTRE),
-    ("admin@demo.example", Role.ADMIN, DEMO_CENTRE),
-    ("auditor@demo.example", Role.AUDITOR, DEMO_CENTRE),
-    ("liaison@demo.example", Role.FORCE_LIAISON, "Demo Metropolitan Police"),
+    ("analyst@demo.example", Role.ANALYST, DEMO_CENTRE, "Alex Morgan"),
+    ("analyst2@demo.example", Role.ANALYST, DEMO_CENTRE, "Sam Okoro"),
+    ("supervisor@demo.example", Role.SUPERVISOR, DEMO_CENTRE, "Jo Whitfield"),
+    ("admin@demo.example", Role.ADMIN, DEMO_CENTRE, "Chris Lane"),
+    ("auditor@demo.example", Role.AUDITOR, DEMO_CENTRE, "Pat Ellis"),
+    ("liaison@demo.example", Role.FORCE_LIAISON, "Demo Metropolitan Police", "DS Rowan Hale"),
 ]
+# The first platform referral of the story: once stored, the story is loaded.
+_STORY_MARK = (plot.PIXELPLAY, "pp-ts-40117")
 ACTOR = Actor("demo-loader")
 
 
@@ -51,7 +61,7 @@ def credentials_path(data_dir: Path) -> Path:
 
 
 def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoResult:
-    """Idempotent: a second run adds nothing."""
+    """Idempotent: a second run adds nothing. ``reports`` is the number of everyday reports."""
     path = credentials_path(data_dir)
     orgs: dict[str, Organisation] = {}
     for name, kind, force_code, country in DEMO_ORGS:
@@ -59,21 +69,47 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoRes
         orgs[name] = existing or accounts.create_organisation(session, ACTOR, name, kind, force_code=force_code,
                                                               country=country)
     creds: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
-    already = all(session.scalar(select(User).where(User.email == email)) for email, _, _ in DEMO_STAFF)
-    for email, role, org_name in DEMO_STAFF:
+    already = all(session.scalar(select(User).where(User.email == email)) for email, *_ in DEMO_STAFF)
+    for email, role, org_name, display_name in DEMO_STAFF:
         if session.scalar(select(User).where(User.email == email)):
             continue
         password = secrets.token_urlsafe(12)
         new = accounts.create_user(session, ACTOR, email, role, orgs[org_name], password,
-                                   display_name=f"Demo {role.value.replace('_', ' ')}")
+                                   display_name=display_name)
         creds[email] = {"password": password, "totp_secret": new.totp_secret, "role": role.value}
     _write_private(path, json.dumps(creds, indent=2))
-    created = 0
-    centre = orgs[DEMO_CENTRE]
-    for draft in demo_drafts(reports):
-        if submit_report(session, draft, ACTOR, organisation_id=centre.id).created:
-            created += 1
+    the_story = plot.story(everyday=reports)
+    _load_bank(session, the_story)
+    created = _load_reports(session, the_story, orgs)
     return DemoResult(created, path, already and created == 0)
+
+
+def _load_bank(session: Session, the_story: plot.Story) -> None:
+    """The bank goes in before the reports, so their media match as they arrive."""
+    if session.scalar(select(Bank.id).where(Bank.name == plot.BANK_NAME)) is not None:
+        return
+    bank = create_bank(session, plot.BANK_NAME, description="Fictional known-imagery hashes for the demo",
+                       source="demo")
+    entries = []
+    for known in the_story.bank:
+        for signal, value in (("md5", known.md5), ("pdq", known.pdq)):
+            entries.append(make_entry(signal, value, uk_category=known.uk_category,
+                                      vics_category=known.vics_category, series=known.series))
+    import_entries(session, bank, entries, source="demo", fmt="demo", imported_by=ACTOR.label)
+
+
+def _load_reports(session: Session, the_story: plot.Story, orgs: dict[str, Organisation]) -> int:
+    mark_org, mark_id = _STORY_MARK
+    if session.scalar(select(Report.id).where(Report.submitted_by_org_id == orgs[mark_org].id,
+                                              Report.external_id == mark_id)) is not None:
+        return 0
+    created = 0
+    for item in sorted(the_story.reports, key=lambda r: r.draft.received_at or datetime.now(UTC)):
+        organisation = orgs[item.submitter].id if item.submitter else None
+        actor = Actor(f"token of {item.submitter}", organisation) if item.submitter else Actor("public-form")
+        if submit_report(session, item.draft, actor, organisation_id=organisation).created:
+            created += 1
+    return created
 
 
 def _write_private(path: Path, text: str) -> None:

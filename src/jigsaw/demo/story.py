@@ -1,0 +1,283 @@
+"""The demo's story: five months of a centre's work, as fictional drafts (pure: stores nothing).
+
+What a newcomer should see, and where it comes from:
+
+* **A sextortion ring, three people linked by what they share** (not one person's accounts):
+  ``darktide_77`` on PixelPlay and ``jay.friendly`` on ChatterBox demand payment into the same
+  bitcoin wallet; ``jay.friendly`` and ``mia_x_official`` on QuickChat registered with the same
+  phone number. Children, parents and the platforms report them over weeks.
+* **A repeat groomer** (``coach_steve`` on GameHub) reported by parents and a teacher over months,
+  ending with a child saying "he's outside my school now": a danger-now escalation.
+* **Known imagery**: PixelPlay and NCMEC referrals whose media hashes match the centre's bank, in
+  two named series, so matches, categories and series appear.
+* **Everyday reports** from young people, parents and professionals about one-off accounts.
+
+Every identifier is fictional: mailboxes on ``*.test`` domains (RFC 2606: no real mailbox can
+exist there), phone numbers from Ofcom's drama range (07700 900xxx), IP addresses from the
+documentation ranges (which the linker rightly refuses to join on), wallets made up from the
+bech32 alphabet. The linker's refusal of placeholder values stays; the story uses values that join.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from jigsaw.demo.data import demo_drafts
+from jigsaw.intake.domain import (
+    Channel,
+    IdentifierDraft,
+    IncidentType,
+    MediaDraft,
+    ReportDraft,
+    Reporter,
+    Source,
+    SubjectDraft,
+)
+
+CENTRE = "Demo Child Protection Centre"
+PIXELPLAY = "PixelPlay"
+CHATTERBOX = "ChatterBox"
+NCMEC = "NCMEC (demo)"
+PUBLIC = ""  # the public Report Abuse form: no submitting organisation
+
+BANK_NAME = "DEMO_KNOWN_IMAGERY"
+SERIES_NORTHWIND = "Northwind (demo series)"
+SERIES_HARBOUR = "Harbour (demo series)"
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+@dataclass(frozen=True)
+class BankHash:
+    """One known hash in the demo bank, with the classification an analyst would see."""
+
+    md5: str
+    pdq: str
+    uk_category: str
+    vics_category: int
+    series: str | None
+
+
+@dataclass(frozen=True)
+class StoryReport:
+    """A report and who sent it (``submitter`` names an organisation, or :data:`PUBLIC`)."""
+
+    key: str  # stable name the case plan refers to
+    submitter: str
+    draft: ReportDraft
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    """What the analysts have done with the case a story report opened."""
+
+    report_key: str
+    status: str
+    assignee: str | None  # a demo staff email
+    actions: tuple[tuple[str, str, dict[str, str]], ...] = ()  # (kind, text, details)
+    close_reason: str | None = None
+    close_explanation: str | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    bank: tuple[BankHash, ...]
+    reports: tuple[StoryReport, ...]
+    cases: tuple[CasePlan, ...] = field(default=())
+
+
+def _wallet(rng: random.Random) -> str:
+    return "bc1q" + "".join(rng.choice(_BECH32) for _ in range(38))
+
+
+def _flip_bits(pdq_hex: str, rng: random.Random, bits: int) -> str:
+    value = int(pdq_hex, 16)
+    for position in rng.sample(range(256), bits):
+        value ^= 1 << position
+    return f"{value:064x}"
+
+
+def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) -> Story:
+    """The whole demo, dated back from ``now`` (reports span about five months)."""
+    now = now or datetime.now(UTC)
+    rng = random.Random(seed)
+
+    def ago(days: float, hours: float = 0) -> datetime:
+        return now - timedelta(days=days, hours=hours)
+
+    bank = tuple(
+        BankHash(f"{rng.getrandbits(128):032x}", f"{rng.getrandbits(256):064x}", category, vics, series)
+        for category, vics, series in (
+            ("A", 1, SERIES_NORTHWIND), ("A", 1, SERIES_NORTHWIND), ("B", 2, SERIES_NORTHWIND),
+            ("C", 2, SERIES_HARBOUR), ("B", 2, SERIES_HARBOUR), ("C", 2, None),
+        )
+    )
+    wallet = _wallet(rng)
+    ring_phone = "07700 900318"
+    darktide = (IdentifierDraft("username", "darktide_77", platform=PIXELPLAY),
+                IdentifierDraft("email", "darktide77@mailbox.pixelplay.test"))
+    jay = (IdentifierDraft("username", "jay.friendly", platform=CHATTERBOX),
+           IdentifierDraft("phone", ring_phone))
+    mia = (IdentifierDraft("username", "mia_x_official", platform="QuickChat"),
+           IdentifierDraft("phone", "+44 7700 900318"),
+           IdentifierDraft("email", "mia.x.official@mailbox.quickchat.test"))
+    steve = (IdentifierDraft("username", "coach_steve", platform="GameHub"),
+             IdentifierDraft("email", "steve.coach@mailbox.gamehub.test"))
+    nightjar = (IdentifierDraft("username", "nightjar_share", platform=PIXELPLAY),
+                IdentifierDraft("esp_user_id", "PP-5518-2290", platform=PIXELPLAY),
+                IdentifierDraft("ip", "203.0.113.44", seen_at=ago(20, 3), port=50122))
+
+    def suspect(*ids: IdentifierDraft, description: str | None = None) -> SubjectDraft:
+        return SubjectDraft("suspect", description=description, identifiers=ids)
+
+    def child(name: str, age: int, *ids: IdentifierDraft) -> SubjectDraft:
+        return SubjectDraft("victim", name=name, age=age, identifiers=ids)
+
+    reports = [
+        # -- the sextortion ring ----------------------------------------------------------------------
+        StoryReport("ring-1", PUBLIC, ReportDraft(
+            source=Source.YOUNG_PERSON, incident_type=IncidentType.SEXTORTION, channel=Channel.PUBLIC_FORM,
+            summary="I sent a photo to someone on PixelPlay I thought was my age. Now darktide_77 says he will "
+                    "send it to everyone at my school unless I pay £200 in bitcoin to a wallet he sent me.",
+            platform=PIXELPLAY, incident_at=ago(142), received_at=ago(141, 20),
+            reporter=Reporter(name="Ellie", email="ellie.reports@mailbox.school.test"),
+            subjects=(child("Ellie", 14), suspect(*darktide, IdentifierDraft("crypto_wallet", wallet),
+                                                  description="Claimed to be a 15-year-old boy.")))),
+        StoryReport("ring-2", PIXELPLAY, ReportDraft(
+            source=Source.PLATFORM, incident_type=IncidentType.SEXTORTION, external_id="pp-ts-40117",
+            summary="Trust & Safety referral: account darktide_77 sent payment demands to 6 accounts that "
+                    "declared ages 13-15; account suspended, data preserved for 90 days.",
+            platform=PIXELPLAY, incident_at=ago(139), received_at=ago(138, 2),
+            annotations=("sextortion",),
+            subjects=(suspect(*darktide, IdentifierDraft("ip", "198.51.100.23", seen_at=ago(139, 4), port=41877)),))),
+        StoryReport("ring-3", PUBLIC, ReportDraft(
+            source=Source.PARENT, incident_type=IncidentType.SEXTORTION, channel=Channel.PUBLIC_FORM,
+            summary="My son was tricked by 'jay.friendly' on ChatterBox into sending an image. They want money "
+                    "sent to a bitcoin address, the same one we were told another family got.",
+            platform=CHATTERBOX, incident_at=ago(96), received_at=ago(95, 5),
+            reporter=Reporter(name="Mark (parent)", phone="07700 900112"),
+            subjects=(child("Leo", 15), suspect(*jay, IdentifierDraft("crypto_wallet", wallet))))),
+        StoryReport("ring-4", CHATTERBOX, ReportDraft(
+            source=Source.PLATFORM, incident_type=IncidentType.SEXTORTION, external_id="cb-2291-774",
+            summary="Referral: jay.friendly operated a pattern of befriend-then-extort messages; registration "
+                    "phone number shared with a second account on another service.",
+            platform=CHATTERBOX, incident_at=ago(60), received_at=ago(58),
+            subjects=(suspect(*jay),))),
+        StoryReport("ring-5", PUBLIC, ReportDraft(
+            source=Source.YOUNG_PERSON, incident_type=IncidentType.SEXTORTION, channel=Channel.PUBLIC_FORM,
+            summary="mia_x_official on QuickChat said she was a girl in year 10. After I sent a picture the "
+                    "account changed and is threatening to post it tonight at 9 unless I pay.",
+            escalation="They say they will post it tonight at 9pm.",
+            platform="QuickChat", incident_at=ago(1, 4), received_at=ago(0, 5),
+            reporter=Reporter(name="Noah"),
+            subjects=(child("Noah", 13), suspect(*mia)))),
+        # -- the repeat groomer ----------------------------------------------------------------------
+        StoryReport("steve-1", PUBLIC, ReportDraft(
+            source=Source.PARENT, incident_type=IncidentType.ONLINE_GROOMING, channel=Channel.PUBLIC_FORM,
+            summary="An adult calling himself Coach Steve has been messaging my daughter in GameHub every night, "
+                    "sending her game credit and telling her to keep it secret.",
+            platform="GameHub", incident_at=ago(128), received_at=ago(127, 3),
+            reporter=Reporter(name="Priya (parent)", email="priya.parent@mailbox.home.test"),
+            subjects=(child("Maya", 12), suspect(*steve, description="Says he runs a junior e-sports team.")))),
+        StoryReport("steve-2", PUBLIC, ReportDraft(
+            source=Source.PROFESSIONAL, incident_type=IncidentType.SEXUAL_COMMUNICATION, channel=Channel.PUBLIC_FORM,
+            summary="Designated safeguarding lead: three pupils in Year 7 have shown me sexual messages from a "
+                    "GameHub account coach_steve offering 'trials' for his team.",
+            platform="GameHub", incident_at=ago(75), received_at=ago(74, 6),
+            reporter=Reporter(name="Mr Okafor (DSL)", email="dsl@mailbox.academy.test", phone="07700 900245"),
+            subjects=(suspect(*steve),))),
+        StoryReport("steve-3", PUBLIC, ReportDraft(
+            source=Source.YOUNG_PERSON, incident_type=IncidentType.MEETING_ARRANGED, channel=Channel.PUBLIC_FORM,
+            summary="coach_steve said he would pick me up after school for a team trial. I said no but he's "
+                    "outside my school now in a grey car.",
+            escalation="He's outside my school now.",
+            platform="GameHub", incident_at=ago(0, 1), received_at=ago(0, 0.6),
+            reporter=Reporter(name="Amira"),
+            subjects=(child("Amira", 12), suspect(*steve)))),
+        # -- known imagery ---------------------------------------------------------------------------
+        StoryReport("images-1", PIXELPLAY, ReportDraft(
+            source=Source.PLATFORM, incident_type=IncidentType.INDECENT_IMAGES, external_id="pp-ts-40388",
+            summary="Hash-match referral: account nightjar_share uploaded 3 files matching industry hash lists.",
+            platform=PIXELPLAY, incident_at=ago(21), received_at=ago(20),
+            subjects=(suspect(*nightjar),),
+            media=(MediaDraft(md5=bank[0].md5, pdq=bank[0].pdq, media_type="image/jpeg"),
+                   MediaDraft(md5=bank[2].md5, pdq=_flip_bits(bank[2].pdq, rng, 6), media_type="image/jpeg"),
+                   MediaDraft(md5=f"{rng.getrandbits(128):032x}", pdq=f"{rng.getrandbits(256):064x}",
+                              media_type="image/png")))),
+        StoryReport("images-2", NCMEC, ReportDraft(
+            source=Source.PARTNER_AGENCY, incident_type=IncidentType.INDECENT_IMAGES, external_id="148302211",
+            summary="CyberTipline report referred to the UK: ESP-reported upload of files, IP geolocated to "
+                    "the United Kingdom.",
+            platform=PIXELPLAY, incident_at=ago(12), received_at=ago(11),
+            subjects=(suspect(IdentifierDraft("esp_user_id", "PP-5518-2290", platform=PIXELPLAY),
+                              IdentifierDraft("email", "nightjar.share@mailbox.pixelplay.test")),),
+            media=(MediaDraft(md5=bank[1].md5, pdq=bank[1].pdq, media_type="image/jpeg"),
+                   MediaDraft(md5=bank[3].md5, pdq=bank[3].pdq, media_type="image/jpeg")))),
+        StoryReport("images-3", NCMEC, ReportDraft(
+            source=Source.PARTNER_AGENCY, incident_type=IncidentType.INDECENT_IMAGES, external_id="149977035",
+            summary="CyberTipline report referred to the UK: uploads to a cloud account; one file in a known series.",
+            platform="CloudLocker", incident_at=ago(4), received_at=ago(3, 2),
+            subjects=(suspect(IdentifierDraft("username", "harbourlights", platform="CloudLocker")),),
+            media=(MediaDraft(md5=bank[4].md5, pdq=bank[4].pdq, media_type="image/jpeg"),))),
+    ]
+    # Platform referrals in the story come from the platforms above; everyday reports come from people.
+    # Most of a centre's intake is not an emergency: few everyday reports are sextortion, none live-streaming.
+    everyday_drafts: list[ReportDraft] = []
+    sextortion = 0
+    for draft in demo_drafts(everyday * 3, seed=seed):
+        if draft.source == Source.PLATFORM or draft.incident_type == IncidentType.LIVESTREAMING:
+            continue
+        if draft.incident_type == IncidentType.SEXTORTION:
+            sextortion += 1
+            if sextortion > 2:
+                continue
+        everyday_drafts.append(draft)
+    everyday_drafts = everyday_drafts[:everyday]
+    for i, draft in enumerate(everyday_drafts):
+        days = 150 * (len(everyday_drafts) - i) / max(len(everyday_drafts), 1)
+        reports.append(StoryReport(f"everyday-{i}", PUBLIC, _dated(draft, ago(days), i)))
+
+    analyst, supervisor = "analyst@demo.example", "supervisor@demo.example"
+    second = "analyst2@demo.example"
+    cases = (
+        CasePlan("ring-1", "awaiting_information", analyst, (
+            ("note", "Ellie and a PixelPlay referral name the same account and wallet. Linked to ChatterBox reports.",
+             {}),
+            ("preservation_request", "Preservation of darktide_77 account data and payment messages.",
+             {"platform": PIXELPLAY, "expires_in_days": "5"}),
+            ("comms_data_request", "Subscriber details for the ring's shared phone number.",
+             {"reference": "CD-2026-0117", "purpose": "Prevent or detect crime (s.60A(7)(b))",
+              "necessity": "The number links two extortion accounts; its subscriber is the line of enquiry.",
+              "proportionality": "One number, one subscriber check; no content requested.",
+              "identifier": "phone +447700900318", "seen_at": "", "status": "submitted"}),
+        )),
+        CasePlan("steve-1", "in_progress", second, (
+            ("enquiry", "PND and local intelligence checks on the GameHub account holder: no trace yet.", {}),
+            ("reporter_contact", "Spoke to Maya's mother; she has kept screenshots.", {}),
+        )),
+        CasePlan("images-1", "ready_for_dissemination", analyst, (
+            ("note", "Two bank matches in the Northwind series; the uploader's platform id reappears in an "
+                     "NCMEC referral.", {}),
+        )),
+        CasePlan("everyday-3", "new", None),
+        CasePlan("everyday-5", "in_progress", analyst, (
+            ("information_request", "Asked the reporting school for the pupil's account name.", {}),
+        )),
+        CasePlan("everyday-7", "disseminated", supervisor, (
+            ("note", "Package sent to the local force; awaiting their result.", {}),
+        )),
+        CasePlan("everyday-9", "closed", analyst, (), "no_further_action",
+                 "The account was another pupil of the same age; the school is handling it."),
+        CasePlan("everyday-11", "closed", second, (), "not_in_remit", None),
+        CasePlan("everyday-13", "awaiting_information", second, (
+            ("information_request", "Asked ChatterBox whether the account is still active.", {}),
+        )),
+    )
+    return Story(bank=bank, reports=tuple(reports), cases=cases)
+
+
+def _dated(draft: ReportDraft, received: datetime, i: int) -> ReportDraft:
+    return replace(draft, received_at=received, incident_at=received - timedelta(days=1 + i % 5),
+                   channel=Channel.PUBLIC_FORM, external_id=None, escalation=None)
