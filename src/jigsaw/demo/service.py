@@ -80,6 +80,7 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoRes
     _write_private(path, json.dumps(creds, indent=2))
     the_story = plot.story(everyday=reports)
     _load_bank(session, the_story)
+    session.commit()  # the matcher reads banks through its own connection: the bank must be visible to it
     created = _load_reports(session, the_story, orgs)
     return DemoResult(created, path, already and created == 0)
 
