@@ -13,7 +13,7 @@ from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.templating import render
 from jigsaw.intake import service
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
-from jigsaw.linking.interfaces import media_series, subject_networks
+from jigsaw.linking.interfaces import SeriesRef, media_series, subject_networks
 from jigsaw.matching.interfaces import recorded_matches
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,6 @@ def incident_label(value: str) -> str:
         return value
 
 
-
 @router.get("/reports/{report_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def report_page(
     report_id: int, request: Request,
@@ -40,18 +39,21 @@ def report_page(
         report = service.read_report(session, principal, report_id, purpose=STAFF_READ_PURPOSE)
     except service.ReportNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
-    media_ids = [m.id for m in report.media]
-    series = media_series(session, media_ids)
-    subject_series: dict[int, dict[int, object]] = {}
+    series = media_series(session, [m.id for m in report.media])
+    # A subject's series are those of the media attributed to it; the rest belong to the report.
+    by_subject: dict[int | None, dict[int, SeriesRef]] = {}
     for m in report.media:
-        if m.subject_id is not None and m.id in series:
-            subject_series.setdefault(m.subject_id, {})[series[m.id].series_id] = series[m.id]
+        if m.id in series:
+            by_subject.setdefault(m.subject_id, {})[series[m.id].series_id] = series[m.id]
+    subject_ids = {s.id for s in report.subjects}
+    unattributed = [ref for key, refs in by_subject.items() if key not in subject_ids for ref in refs.values()]
     context: dict[str, object] = {
         "principal": principal, "csrf_token": request.state.csrf_token, "report": report,
         # Where each subject and media item sits: its network page, its series page.
         "networks": subject_networks(session, [s.id for s in report.subjects]),
         "media_series": series,
-        "subject_series": {sid: list(found.values()) for sid, found in subject_series.items()},
+        "subject_series": {sid: list(refs.values()) for sid, refs in by_subject.items() if sid in subject_ids},
+        "report_series": list({ref.series_id: ref for ref in unattributed}.values()),
         # Each media item's recorded bank matches (bank, categories, series as matched).
         "matches": recorded_matches(session, report.id),
     }

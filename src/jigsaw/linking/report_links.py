@@ -42,13 +42,13 @@ def subject_networks(session: Session, subject_ids: Sequence[int]) -> dict[int, 
     """Per linked subject id, its network (subjects not linked yet are left out)."""
     of: dict[int, int] = {}
     for part in chunks(sorted(set(subject_ids))):
-        of.update(execute(session, select(LinkSubject.subject_id, LinkSubject.network_id)
-                          .where(LinkSubject.subject_id.in_(part))).tuples().all())
+        of.update((s, n) for s, n in execute(session, select(LinkSubject.subject_id, LinkSubject.network_id)
+                                             .where(LinkSubject.subject_id.in_(part))))
     sizes: dict[int, int] = {}
     for part in chunks(sorted(set(of.values()))):
-        sizes.update(execute(session, select(LinkSubject.network_id, func.count())
-                             .where(LinkSubject.network_id.in_(part))
-                             .group_by(LinkSubject.network_id)).tuples().all())
+        sizes.update((n, c) for n, c in execute(session, select(LinkSubject.network_id, func.count())
+                                                .where(LinkSubject.network_id.in_(part))
+                                                .group_by(LinkSubject.network_id)))
     return {s: NetworkRef(n, sizes.get(n, 1)) for s, n in of.items()}
 
 
@@ -57,8 +57,8 @@ def media_series(session: Session, media_ids: Sequence[int]) -> dict[int, Series
     source, or seen in more than one report (imagery seen once is not a series yet)."""
     of: dict[int, int] = {}
     for part in chunks(sorted(set(media_ids))):
-        of.update(execute(session, select(LinkMedia.media_id, LinkMedia.series_id)
-                          .where(LinkMedia.media_id.in_(part))).tuples().all())
+        of.update((m, s) for m, s in execute(session, select(LinkMedia.media_id, LinkMedia.series_id)
+                                             .where(LinkMedia.media_id.in_(part))))
     names: dict[int, set[str]] = defaultdict(set)
     reports: dict[int, set[int]] = defaultdict(set)
     for part in chunks(sorted(set(of.values()))):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy.orm import Session
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 
 from jigsaw import __version__
 from jigsaw.bootstrap import open_platform
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             return render(request, "home.html", {"principal": None})
         return render(request, "home.html", {
             "principal": principal, "csrf_token": request.state.csrf_token,
-            "start_page": platform_of(request).landing_page(principal.role)})
+            "start_page": platform_of(request).landing_page(principal.role) if principal.role else "/"})
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

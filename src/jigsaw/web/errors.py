@@ -81,7 +81,7 @@ async def error_response(request: Request, code: int, detail: object,
         return JSONResponse({"detail": detail}, status_code=code, headers=headers)
     principal = await run_in_threadpool(_signed_in, request) if code in (403, 404) else \
         getattr(request.state, "principal", None)
-    start = platform_of(request).landing_page(principal.role) if principal is not None else "/"
+    start = platform_of(request).landing_page(principal.role) if principal is not None and principal.role else "/"
     return render(
         request, "error.html",
         {"title": TITLES.get(code, "Something went wrong"), "message": detail, "status_code": code,
