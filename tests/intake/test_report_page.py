@@ -16,6 +16,7 @@ from jigsaw.accounts.roles import Role
 from jigsaw.db.engine import session_scope
 from jigsaw.intake.models import MediaRecord, Report, Subject
 from jigsaw.matching.banks import EntryRecord
+from jigsaw.matching.interfaces import StoredMediaPdq
 from jigsaw.matching.storage import add_entry, create_bank
 from jigsaw.platform import Platform
 from jigsaw.triage import queries as triage_queries
@@ -24,6 +25,8 @@ from tests.factories import full_report_body, login, make_org, make_staff, make_
 
 KNOWN_MD5 = "5d41402abc4b2a76b9719d911017c592"
 LATE_MD5 = "7d793037a0760186574b0282f2f435e7"
+STORED_PDQ = "f" * 64
+NEAR_PDQ = "f" * 60 + "0000"  # 16 bits from STORED_PDQ: within the default threshold
 
 
 @pytest.fixture
@@ -73,12 +76,12 @@ def test_what_happened_and_who_come_before_triage(client: TestClient, platform: 
     order = [html.index(body["escalation"].replace("'", "&#39;")), html.index("What happened"),
              html.index(body["summary"]), html.index("PixelPlay"), html.index("ts-desk@example.com"),
              html.index("+447700900123"), html.index("Who is involved"), html.index("Child A"),
-             html.index('id="triage"'), html.index('id="media-heading"')]
-    assert order == sorted(order), "summary, reporter and subjects come before the triage panel, media after"
+             html.index('id="media-heading"'), html.index('id="triage"')]
+    assert order == sorted(order), "summary, reporter, subjects and media come before the triage panel"
     assert "<dt>Incident</dt><dd>Asked for nude or sexual images</dd>" in html
 
     # Each subject links to its network, and to its media's series where they form one.
-    suspect_panel = html[html.index(f'id="subject-panel-{suspect}"'):html.index('id="triage"')]
+    suspect_panel = html[html.index(f'id="subject-panel-{suspect}"'):html.index('id="media-heading"')]
     assert f'href="/networks/subject/{suspect}"' in suspect_panel
     assert "Network: 2 subjects" in suspect_panel  # the same suspect address in both reports
     series_links = set(re.findall(r'href="/series/(\d+)"', html))
@@ -88,7 +91,7 @@ def test_what_happened_and_who_come_before_triage(client: TestClient, platform: 
     with session_scope(platform.engine) as session:
         session.execute(update(MediaRecord).where(MediaRecord.id == matched).values(subject_id=suspect))
     html = client.get(f"/reports/{rid}").text
-    suspect_panel = html[html.index(f'id="subject-panel-{suspect}"'):html.index('id="triage"')]
+    suspect_panel = html[html.index(f'id="subject-panel-{suspect}"'):html.index('id="media-heading"')]
     assert f'href="/series/{series_id}"' in suspect_panel and "Series BLUEBIRD, 2 reports" in suspect_panel
     series = client.get(f"/series/{series_id}")
     assert series.status_code == 200 and "BLUEBIRD" in series.text
@@ -105,10 +108,10 @@ def test_what_happened_and_who_come_before_triage(client: TestClient, platform: 
 
 
 def test_a_growing_bank_reaches_the_report_page_the_series_page_and_the_queue(
-        client: TestClient, platform: Platform, centre: dict[str, Any]) -> None:
-    # An older report whose image is not in any bank yet: low band, no match.
-    old = post_report(client, centre["token"], report_body(media=[{"md5": LATE_MD5}]))
-    _, (old_media,) = _ids(platform, old)
+        client: TestClient, platform: Platform, centre: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # An older report whose images are not in any bank yet: low band, no match.
+    old = post_report(client, centre["token"], report_body(media=[{"md5": LATE_MD5}, {"pdq": STORED_PDQ}]))
+    _, (old_media, old_pdq_media) = _ids(platform, old)
     assert _api_triage(client, centre["token"], old)["band"] == "P3"
     assert "No match" in _media_row(client.get(f"/reports/{old}").text, old_media)
     # A report of another image already known as series NIGHTJAR.
@@ -119,14 +122,27 @@ def test_a_growing_bank_reaches_the_report_page_the_series_page_and_the_queue(
         media=[{"md5": KNOWN_MD5}], subjects=[{"role": "suspect", "identifiers": [
             {"type": "email", "value": "other.person@mail.pixelplay.test"}]}]))
 
-    # The bank learns that the old report's image is category A, of the same series.
+    # The bank learns that the old report's image is category A, of the same series, and of a
+    # near copy of its other image: found through the stored-media PDQ index, not a scan.
+    searched: list[str] = []
+    near = StoredMediaPdq.near
+
+    def spy(index: StoredMediaPdq, session: Any, pdq: str, threshold: int) -> list[int]:
+        searched.append(pdq)
+        return near(index, session, pdq, threshold)
+
+    monkeypatch.setattr(StoredMediaPdq, "near", spy)
     with session_scope(platform.engine) as session:
         bank = session.scalars(select(type(bank)).where(type(bank).name == "LATE_INTELLIGENCE")).one()
         add_entry(session, bank, EntryRecord("md5", LATE_MD5, uk_category="A", vics_category=1, series="NIGHTJAR"))
+        add_entry(session, bank, EntryRecord("pdq", NEAR_PDQ, uk_category="C"))
+    assert searched == [NEAR_PDQ]
 
     html = client.get(f"/reports/{old}").text
     row = _media_row(html, old_media)
     assert "LATE_INTELLIGENCE" in row and "UK A" in row and "VICS 1" in row and "series NIGHTJAR" in row
+    near_row = _media_row(html, old_pdq_media)
+    assert "LATE_INTELLIGENCE" in near_row and "distance 16" in near_row and "UK C" in near_row
     (series_id,) = set(re.findall(r'href="/series/(\d+)"', row))
     series = client.get(f"/series/{series_id}").text
     with session_of(platform) as session:
@@ -138,7 +154,7 @@ def test_a_growing_bank_reaches_the_report_page_the_series_page_and_the_queue(
     items = {i["id"]: i["value"] for i in after["explanation"]["items"]}
     assert items["bank_match"] == "yes" and items["category_a"] == "yes"
     assert after["band"] != "P3"
-    panel = html[html.index('id="triage"'):html.index('id="media-heading"')]
+    panel = html[html.index('id="triage"'):]
     assert re.search(rf'<span class="tag[^"]*">{after["band"]}\b', panel)
     assert "bank entries added" in panel
     with session_of(platform) as session:
