@@ -20,8 +20,16 @@ from jigsaw.matching.interfaces import StoredMediaPdq
 from jigsaw.matching.storage import add_entry, create_bank
 from jigsaw.platform import Platform
 from jigsaw.triage import queries as triage_queries
-from tests.factories import full_report_body, login, make_org, make_staff, make_token, post_report, report_body, \
-    session_of
+from tests.factories import (
+    full_report_body,
+    login,
+    make_org,
+    make_staff,
+    make_token,
+    post_report,
+    report_body,
+    session_of,
+)
 
 KNOWN_MD5 = "5d41402abc4b2a76b9719d911017c592"
 LATE_MD5 = "7d793037a0760186574b0282f2f435e7"
