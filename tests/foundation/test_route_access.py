@@ -29,7 +29,7 @@ from tests.factories import login, make_org, make_staff
 from tests.linking import scenario
 
 PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")
-PUBLIC_PATHS = {"/", "/healthz"}
+PUBLIC_PATHS = {"/", "/healthz", "/favicon.ico"}
 
 
 def api_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:

@@ -13,6 +13,8 @@ from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.templating import render
 from jigsaw.intake import service
 from jigsaw.intake.domain import INCIDENT_LABELS, IncidentType
+from jigsaw.linking.interfaces import SeriesRef, media_series, subject_networks
+from jigsaw.matching.interfaces import recorded_matches
 
 router = APIRouter(include_in_schema=False)
 case_pages = authorize(roles={Role.ANALYST, Role.SUPERVISOR}, page=True)
@@ -28,8 +30,6 @@ def incident_label(value: str) -> str:
         return value
 
 
-
-
 @router.get("/reports/{report_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def report_page(
     report_id: int, request: Request,
@@ -39,7 +39,24 @@ def report_page(
         report = service.read_report(session, principal, report_id, purpose=STAFF_READ_PURPOSE)
     except service.ReportNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.") from None
-    context: dict[str, object] = {"principal": principal, "csrf_token": request.state.csrf_token, "report": report}
+    series = media_series(session, [m.id for m in report.media])
+    # A subject's series are those of the media attributed to it; the rest belong to the report.
+    by_subject: dict[int | None, dict[int, SeriesRef]] = {}
+    for m in report.media:
+        if m.id in series:
+            by_subject.setdefault(m.subject_id, {})[series[m.id].series_id] = series[m.id]
+    subject_ids = {s.id for s in report.subjects}
+    unattributed = [ref for key, refs in by_subject.items() if key not in subject_ids for ref in refs.values()]
+    context: dict[str, object] = {
+        "principal": principal, "csrf_token": request.state.csrf_token, "report": report,
+        # Where each subject and media item sits: its network page, its series page.
+        "networks": subject_networks(session, [s.id for s in report.subjects]),
+        "media_series": series,
+        "subject_series": {sid: list(refs.values()) for sid, refs in by_subject.items() if sid in subject_ids},
+        "report_series": list({ref.series_id: ref for ref in unattributed}.values()),
+        # Each media item's recorded bank matches (bank, categories, series as matched).
+        "matches": recorded_matches(session, report.id),
+    }
     panels = []
     for cap in platform_of(request).capabilities:
         for panel in cap.report_panels:

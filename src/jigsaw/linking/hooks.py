@@ -1,4 +1,5 @@
-"""Linking's reaction to new reports: join each one into networks and series as it is stored."""
+"""Linking's reactions: each new report joins networks and series as it is stored, and media that
+later match a bank entry naming a series join that series."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from contextvars import ContextVar
 from sqlalchemy.orm import Session
 
 from jigsaw.audit.service import Actor
-from jigsaw.events import ReportsStored, ReportStored
+from jigsaw.events import MediaMatched, ReportsStored, ReportStored
 from jigsaw.linking.actions import link_report
+from jigsaw.linking.report_links import adopt_bank_series
 from jigsaw.linking.store import matching_bank_lookup
 
 LINKER = Actor("system:linking")
@@ -45,3 +47,10 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
     banks = matching_bank_lookup(session)
     for report_id in event.report_ids:
         link_report(session, report_id, LINKER, banks=banks)
+
+
+def on_media_matched(session: Session, event: MediaMatched) -> None:
+    """A stored report's media gained bank hits (a bank grew): series named by them join."""
+    if _paused.get():
+        return
+    adopt_bank_series(session, event.report_id)

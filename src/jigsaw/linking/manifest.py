@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, Subscription
-from jigsaw.events import ReportsStored, ReportStored
+from jigsaw.events import MediaMatched, ReportsStored, ReportStored
 from jigsaw.linking import cli, hooks, routes
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.linking.settings import config_from_env
@@ -28,7 +28,8 @@ CAPABILITY = Capability(
     cli=cli.register,
     tables=("jigsaw.linking.models",),
     subscriptions=(Subscription(ReportStored, hooks.on_report_stored),
-                   Subscription(ReportsStored, hooks.on_reports_stored)),
+                   Subscription(ReportsStored, hooks.on_reports_stored),
+                   Subscription(MediaMatched, hooks.on_media_matched)),
     after=("matching",),
     open=_open,
 )

@@ -41,7 +41,7 @@ from jigsaw.matching.service import MatchingService, service_for
 from jigsaw.matching.storage import Bank, BankEntry, MediaMatchRecord
 from jigsaw.signals import DIGESTS, PDQ
 
-__all__ = ["HashSet", "MediaHit", "bank_series", "match_media", "match_new_entries"]
+__all__ = ["HashSet", "MediaHit", "bank_series", "match_media", "match_new_entries", "recorded_matches"]
 
 # Exact hits are recorded (and so listed in triage's explanation) in this order of hash type.
 _EXACT = ("md5", "sha1", "sha256", "pdq")
@@ -120,6 +120,16 @@ def match_media(session: Session, media_ids: Sequence[int], *, publish: bool = T
     hits += _near_pdq_hits(session, ids)
     _record(session, hits, publish=publish)
     return hits
+
+
+def recorded_matches(session: Session, report_id: int) -> dict[int, list[MediaMatchRecord]]:
+    """Per media item of the report, its recorded bank matches: exact ones first, then the
+    nearest, each with the bank, categories and series as they were when it matched."""
+    out: dict[int, list[MediaMatchRecord]] = {}
+    for m in session.scalars(select(MediaMatchRecord).where(MediaMatchRecord.report_id == report_id)
+                             .order_by(MediaMatchRecord.media_id, MediaMatchRecord.distance, MediaMatchRecord.id)):
+        out.setdefault(m.media_id, []).append(m)
+    return out
 
 
 def _near_pdq_hits(session: Session, ids: list[int]) -> list[MediaHit]:

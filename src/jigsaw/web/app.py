@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 
 from jigsaw import __version__
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
-from jigsaw.http.deps import TransactionMiddleware
+from jigsaw.http.deps import TransactionMiddleware, db_session, platform_of, staff_principal
 from jigsaw.http.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
 from jigsaw.http.templating import build_templates, render
 from jigsaw.platform import Platform
@@ -50,8 +51,20 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the capabilities' folders
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> Response:
-        return render(request, "home.html", {"principal": None})
+    def home(request: Request, session: Session = Depends(db_session)) -> Response:
+        """The brand link's target: the staff home (with the header) for signed-in staff, else the public home."""
+        principal = staff_principal(request, session)
+        if principal is None:
+            return render(request, "home.html", {"principal": None})
+        return render(request, "home.html", {
+            "principal": principal, "csrf_token": request.state.csrf_token,
+            "start_page": platform_of(request).landing_page(principal.role) if principal.role else "/"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Browsers ask for /favicon.ico whatever the page says; answer with the SVG icon."""
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

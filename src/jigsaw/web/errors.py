@@ -4,8 +4,10 @@ Routes raise Jigsaw's own errors (:mod:`jigsaw.errors`) and let them travel; a r
 only to add context or to answer in another way. The status is chosen here by kind, so the next
 route written cannot turn a "not found" into a 500 or an "invalid" into a 404 by mistake.
 
-Browsers asking for staff or public pages get the error page; API clients (and anyone sending
-``Accept: application/json``) get ``{"detail": message}``, the shape FastAPI uses for its own errors.
+Browsers asking for staff or public pages get the error page: the staff header when someone is
+signed in, a plain message and links back (the previous page, their start page, home). API paths
+(the capabilities' ``json_prefixes``, such as ``/api/``) and anyone sending ``Accept:
+application/json`` get ``{"detail": message}``, the shape FastAPI uses for its own errors.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from jigsaw.accounts.principal import Principal
 from jigsaw.errors import Conflict, InvalidInput, JigsawError, NotAllowed, NotFound, Unavailable
-from jigsaw.http.deps import LoginRequired
+from jigsaw.http.deps import LoginRequired, db_session, platform_of, staff_principal
 from jigsaw.http.templating import render
 
 #: The status for each kind of error; the first kind in an error's MRO that is listed wins.
@@ -30,6 +35,12 @@ HTTP_STATUS: dict[type, int] = {
 }
 
 TITLES = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
+#: What each refusal means for the person reading it, beside the route's own message.
+EXPLANATIONS = {
+    403: "Your account does not give you access to this page. If you need it for your work, ask a supervisor.",
+    404: "There is nothing at this address. It may have been mistyped, or the record may not exist "
+         "or may not be visible to you.",
+}
 
 
 def status_for(error: JigsawError, path: str = "", bad_request_prefixes: tuple[str, ...] = ()) -> int:
@@ -53,17 +64,31 @@ def wants_html(request: Request) -> bool:
         "application/json" not in request.headers.get("accept", "")
 
 
-def error_response(request: Request, code: int, detail: object,
-                   headers: Mapping[str, str] | None = None) -> Response:
-    if wants_html(request):
-        return render(
-            request, "error.html",
-            {"title": TITLES.get(code, "Something went wrong"), "message": detail,
-             "principal": getattr(request.state, "principal", None),
-             "csrf_token": getattr(request.state, "csrf_token", "")},
-            status_code=code, headers=headers,
-        )
-    return JSONResponse({"detail": detail}, status_code=code, headers=headers)
+def _signed_in(request: Request) -> Principal | None:
+    """The staff user behind a browser request, if any (an unknown path never ran ``authorize``)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    try:
+        return staff_principal(request, db_session(request))
+    except Exception:  # an error page must not fail because the session store did
+        return None
+
+
+async def error_response(request: Request, code: int, detail: object,
+                         headers: Mapping[str, str] | None = None) -> Response:
+    if not wants_html(request):
+        return JSONResponse({"detail": detail}, status_code=code, headers=headers)
+    principal = await run_in_threadpool(_signed_in, request) if code in (403, 404) else \
+        getattr(request.state, "principal", None)
+    start = platform_of(request).landing_page(principal.role) if principal is not None and principal.role else "/"
+    return render(
+        request, "error.html",
+        {"title": TITLES.get(code, "Something went wrong"), "message": detail, "status_code": code,
+         "explanation": EXPLANATIONS.get(code), "principal": principal, "start_page": start,
+         "csrf_token": getattr(request.state, "csrf_token", "")},
+        status_code=code, headers=headers,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -73,11 +98,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        return error_response(request, exc.status_code, exc.detail, exc.headers)
+    @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return await error_response(request, exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(JigsawError)
     async def jigsaw_error(request: Request, exc: JigsawError) -> Response:
         code = status_for(exc, request.url.path, request.app.state.bad_request_prefixes)
-        return error_response(request, code, str(exc))
+        return await error_response(request, code, str(exc))
