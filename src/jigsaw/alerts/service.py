@@ -59,13 +59,13 @@ def raise_alerts(session: Session, report_ids: Iterable[int], *, now: datetime |
     for facts in candidates:
         reason = _reason(facts)
         assert reason is not None
-        inserted = session.execute(
+        alert_id = session.scalar(
             insert(_alerts_t).values(report_id=facts.report_id, reference=facts.reference, band=facts.band,
                                      reason=reason.value, raised_at=now)
-            .on_conflict_do_nothing(index_elements=["report_id"]))
-        if not inserted.rowcount:  # type: ignore[attr-defined]
-            continue
-        alert = session.scalar(select(DutyAlert).where(DutyAlert.report_id == facts.report_id))
+            .on_conflict_do_nothing(index_elements=["report_id"]).returning(_alerts_t.c.id))
+        if alert_id is None:
+            continue  # alerted before
+        alert = session.get(DutyAlert, alert_id)
         assert alert is not None
         record(session, Actor.system(), AuditAction.ADMINISTRATION, "duty_alert", alert.id,
                detail={"event": "raised", "report_id": facts.report_id, "band": facts.band, "reason": reason.value,

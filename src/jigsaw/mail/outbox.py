@@ -41,8 +41,9 @@ def enqueue(session: Session, to: Sequence[str] | str, subject: str, body: str, 
               "created_at": now, "attempts": 0, "next_attempt_at": now}
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = session.execute(insert(_outbox_t).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = (insert(_outbox_t).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(_outbox_t.c.id))
+    return session.scalar(statement) is not None
 
 
 @dataclass(frozen=True)
