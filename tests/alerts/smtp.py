@@ -66,7 +66,8 @@ class Credentials:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         self.attempts.append(auth_data.login)
-        return AuthResult(success=auth_data.login == self.username and auth_data.password == self.password)
+        ok = auth_data.login == self.username and auth_data.password == self.password
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
 
 
 @contextmanager
