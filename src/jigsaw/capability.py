@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from sqlalchemy.orm import Session
 
+    from jigsaw.accounts.principal import Principal
     from jigsaw.platform import Platform
 
 
@@ -52,6 +54,23 @@ class ReportPanel:
 
 
 @dataclass(frozen=True)
+class Banner:
+    """A notice drawn above the content of every staff page while something needs a person now.
+
+    ``href`` links to what it is about; ``action_url`` (with ``action_label``) is a POST the
+    banner offers as a button (the page adds the CSRF token). ``level`` is ``danger``,
+    ``warning`` or ``info``.
+    """
+
+    message: str
+    href: str | None = None
+    href_label: str = "Open"
+    action_url: str | None = None
+    action_label: str | None = None
+    level: str = "danger"
+
+
+@dataclass(frozen=True)
 class Capability:
     """One capability's declaration.
 
@@ -66,6 +85,8 @@ class Capability:
     - ``static``: a folder served at ``/static/<name>/`` (scripts and styles of its pages).
     - ``report_panels``: sections drawn on the analyst's report page.
     - ``open``: builds per-platform state (caches, indexes) when a platform opens.
+    - ``banners``: what must stay in front of a signed-in user on every staff page
+      (``banners(session, principal)``), e.g. an unacknowledged duty alert.
     """
 
     name: str
@@ -83,6 +104,7 @@ class Capability:
     subscriptions: tuple[Subscription, ...] = ()
     after: tuple[str, ...] = ()
     open: Callable[[Platform], None] | None = None
+    banners: Callable[[Session, Principal], list[Banner]] | None = None
 
 
 def handler_order(capabilities: tuple[Capability, ...]) -> tuple[Capability, ...]:

@@ -29,6 +29,12 @@ class Settings:
     cookie_secure: bool = False
     default_phone_region: str = "GB"
     field_key_b64: str | None = field(default=None, repr=False)
+    # Outgoing mail: nothing is sent unless an SMTP URL is set (mail waits in the outbox).
+    smtp_url: str | None = field(default=None, repr=False)  # may carry a password
+    mail_from: str = "jigsaw@localhost"
+    duty_email: str | None = None  # where duty alerts go (the duty team's shared address)
+    base_url: str = "http://127.0.0.1:8000"  # links in mail point here
+    alert_escalate_minutes: int = 15  # unacknowledged this long, an alert goes to the supervisors
 
     @property
     def secrets_dir(self) -> Path:
@@ -83,6 +89,11 @@ def load_settings() -> Settings:
         cookie_secure=_env_bool("JIGSAW_COOKIE_SECURE", False),
         default_phone_region=os.environ.get("JIGSAW_DEFAULT_PHONE_REGION", "GB"),
         field_key_b64=os.environ.get("JIGSAW_FIELD_KEY"),
+        smtp_url=os.environ.get("JIGSAW_SMTP_URL") or None,
+        mail_from=os.environ.get("JIGSAW_MAIL_FROM", "jigsaw@localhost"),
+        duty_email=os.environ.get("JIGSAW_DUTY_EMAIL") or None,
+        base_url=os.environ.get("JIGSAW_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        alert_escalate_minutes=int(os.environ.get("JIGSAW_ALERT_ESCALATE_MINUTES", "15")),
     )
 
 

@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
-from jigsaw.capability import Capability
+from pathlib import Path
 
-CAPABILITY = Capability(name="alerts", after=("triage",))
+from jigsaw.accounts.roles import Role
+from jigsaw.alerts import banners, cli, routes, service
+from jigsaw.capability import Capability, NavItem, Subscription
+from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+
+CAPABILITY = Capability(
+    name="alerts",
+    routers=(routes.router, routes.api_router),
+    templates=Path(__file__).parent / "templates",
+    nav=(NavItem("Duty alerts", "/alerts", frozenset({Role.ANALYST, Role.SUPERVISOR}), order=15),),
+    cli=cli.register,
+    tables=("jigsaw.alerts.models",),
+    subscriptions=(
+        Subscription(ReportStored, service.on_report_stored),
+        Subscription(ReportsStored, service.on_reports_stored),
+        Subscription(MediaMatched, service.on_media_matched),
+        Subscription(SubjectInformationAdded, service.on_subject_information_added),
+    ),
+    # Alerts read the band triage has just written.
+    after=("triage",),
+    banners=banners.duty_banners,
+)

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from jigsaw.alerts.work import DueWorkThread
 from jigsaw.bootstrap import import_tables, open_platform
 from jigsaw.config import get_settings
 from jigsaw.db import migrate
@@ -108,7 +109,15 @@ def serve(
     if demo_data:
         demo(reports=40, codes=False)
     console.print(f"Jigsaw on http://{host}:{port}/  (report form /report, staff /login, API /api/docs)")
-    uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
+    if not platform.settings.smtp_url:
+        console.print("JIGSAW_SMTP_URL is not set: mail (duty alerts included) stays queued in the outbox.")
+    # Escalates unacknowledged duty alerts and sends the outbox every 30 s while the server runs.
+    due_work = DueWorkThread(platform)
+    due_work.start()
+    try:
+        uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
+    finally:
+        due_work.stop()
 
 
 def register(app: typer.Typer) -> None:

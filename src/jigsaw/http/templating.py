@@ -17,7 +17,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-from jigsaw.capability import Capability, NavItem
+from jigsaw.capability import Banner, Capability, NavItem
+from jigsaw.http.deps import db_session, platform_of
 from jigsaw.http.flash import take_notices
 from jigsaw.http.timefmt import london
 
@@ -60,10 +61,28 @@ def render(request: Request, name: str, context: Mapping[str, Any], *, status_co
     """Render ``name`` with the app's templates (``request.app.state.templates``)."""
     templates: Jinja2Templates = request.app.state.templates
     context = dict(context)
-    if context.get("principal") is not None and "notices" not in context:
+    principal = context.get("principal")
+    if principal is not None and "notices" not in context:
         context["notices"] = take_notices(request)
+    if principal is not None and "banners" not in context:
+        context["banners"] = collect_banners(request, principal)
+        if context["banners"] and not context.get("csrf_token"):
+            context["csrf_token"] = getattr(request.state, "csrf_token", "")  # the banners' buttons post
     return templates.TemplateResponse(request, name, context, status_code=status_code,
                                       headers=dict(headers) if headers else None)
 
 
-__all__ = ["SHELL_TEMPLATES", "build_templates", "render"]
+def collect_banners(request: Request, principal: Any) -> list[Banner]:
+    """Every composed capability's banners for ``principal``, in the capabilities' order."""
+    found: list[Banner] = []
+    caps = platform_of(request).capabilities
+    hooks = [cap.banners for cap in caps if cap.banners is not None]
+    if not hooks:
+        return found
+    session = db_session(request)
+    for hook in hooks:
+        found.extend(hook(session, principal))
+    return found
+
+
+__all__ = ["SHELL_TEMPLATES", "build_templates", "collect_banners", "render"]

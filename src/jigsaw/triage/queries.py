@@ -46,6 +46,31 @@ def triage_view(session: Session, report_id: int, *, history: bool = True) -> Tr
     return TriageView(state, assessment, past, overrides, records, state.due_at < datetime.now(UTC))
 
 
+@dataclass(frozen=True)
+class DangerFacts:
+    """What the duty alerts need to know of a report: its current band and whether it carries a
+    danger-now escalation (nothing of what the report says)."""
+
+    report_id: int
+    reference: str
+    band: str | None  # None: not assessed yet
+    escalated: bool
+
+
+def danger_facts(session: Session, report_ids: Iterable[int]) -> dict[int, DangerFacts]:
+    """The current effective band and escalation flag of each of ``report_ids`` that exists."""
+    ids = list(dict.fromkeys(report_ids))
+    found: dict[int, DangerFacts] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Report.id, Report.reference, TriageState.band, Report.escalation.is_not(None))
+            .outerjoin(TriageState, TriageState.report_id == Report.id)
+            .where(Report.id.in_(ids[start:start + 500])))
+        for rid, reference, band, escalated in rows:
+            found[rid] = DangerFacts(rid, reference, band, bool(escalated))
+    return found
+
+
 def api_triage(view: TriageView | None) -> dict[str, Any] | None:
     """The ``triage`` object of ``GET /api/v1/reports/{id}``."""
     if view is None:

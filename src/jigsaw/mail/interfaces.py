@@ -1,0 +1,8 @@
+"""What other capabilities may use of mail: queue a mail in their own transaction, and deliver the outbox."""
+
+from jigsaw.mail.outbox import enqueue, status_counts
+from jigsaw.mail.sender import DeliveryResult, deliver_pending
+from jigsaw.mail.smtpurl import SmtpConfig, SmtpUrlError, parse_smtp_url
+
+__all__ = ["DeliveryResult", "SmtpConfig", "SmtpUrlError", "deliver_pending", "enqueue", "parse_smtp_url",
+           "status_counts"]
