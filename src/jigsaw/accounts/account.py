@@ -20,7 +20,7 @@ from jigsaw.accounts.admin_api import token_json
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.errors import NotAllowed, NotFound
-from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
 from jigsaw.http.flash import flash
 from jigsaw.http.templating import render
 
@@ -31,12 +31,16 @@ staff_api = authorize(roles=set(Role), org_kinds=set(OrgKind))
 BAD_CODE = "That code is not right, or was already used. Enter the code your authenticator shows now."
 
 
-def _issue(session: Session, principal: Principal, name: str, days: int, code: str) -> accounts.IssuedToken:
+def _issue(request: Request, session: Session, principal: Principal, name: str, days: int,
+           code: str) -> accounts.IssuedToken:
     if principal.via_token:
         raise NotAllowed("a personal token cannot issue tokens; sign in with your second factor")
     assert principal.user_id is not None  # staff_* admit only staff
     user = accounts.user_by_id(session, principal.user_id)
-    if not accounts.verify_code(session, user, code):
+    settings = platform_of(request).settings
+    if not accounts.verify_code(session, user, code, max_failed=settings.max_failed_logins,
+                                lockout_minutes=settings.lockout_minutes):
+        session.commit()  # keep the failure count, as a failed sign-in does
         raise accounts.AccountError(BAD_CODE)
     return accounts.create_personal_token(session, principal.actor, user, name=name, days=days)
 
@@ -61,9 +65,8 @@ def create_token(
 ) -> Response:
     require_csrf(request, csrf_token)
     try:
-        issued = _issue(session, principal, name, days, code)
+        issued = _issue(request, session, principal, name, days, code)
     except accounts.AccountError as exc:
-        session.commit()  # a wrong code still uses up the step it matched, if any
         flash(request, f"Token not created: {exc}", "error")
         return RedirectResponse("/account", status_code=303)
     return secret_page(request, principal, "Personal API token created", {"issued": issued}, back="/account")
@@ -100,7 +103,7 @@ def list_tokens(principal: Principal = Depends(staff_api), session: Session = De
 def issue_token(body: PersonalTokenBody, request: Request, principal: Principal = Depends(staff_api),
                 session: Session = Depends(db_session)) -> dict[str, Any]:
     require_csrf(request, request.headers.get("x-csrf-token"))
-    issued = _issue(session, principal, body.name, body.days, body.code)
+    issued = _issue(request, session, principal, body.name, body.days, body.code)
     return {**token_json(issued.record), "token": issued.token}
 
 

@@ -207,14 +207,21 @@ def _count_failure(session: Session, user_id: int, now: datetime, *, max_failed:
     return bool(locked.rowcount)  # type: ignore[attr-defined]
 
 
-def verify_code(session: Session, user: User, code: str) -> bool:
+def verify_code(session: Session, user: User, code: str, *, max_failed: int = 5, lockout_minutes: int = 15) -> bool:
     """Check a fresh TOTP code from a signed-in user (before issuing a personal token).
 
     The code's step is claimed as used, so a code seen over a shoulder or in a log cannot be
-    used again, for this or for a sign-in.
+    used again, for this or for a sign-in. A wrong code counts towards the lockout, as at
+    sign-in, so codes cannot be guessed from a session left open; a locked account is refused.
     """
+    now = _now()
+    if user.locked_until and user.locked_until > now:
+        return False
     step = totp.verify(user.totp_secret, code, last_used_step=user.totp_last_step)
-    return step is not None and claim_totp_step(session, user.id, step)
+    if step is not None and claim_totp_step(session, user.id, step):
+        return True
+    _count_failure(session, user.id, now, max_failed=max_failed, lockout_minutes=lockout_minutes)
+    return False
 
 
 # --- sessions ------------------------------------------------------------------------
