@@ -266,5 +266,5 @@ def test_admin_api_routes_are_in_openapi(client: TestClient) -> None:
                  "/api/v1/admin/users/{user_id}/role", "/api/v1/admin/users/{user_id}/reset-totp",
                  "/api/v1/admin/users/{user_id}/revoke-sessions", "/api/v1/admin/tokens",
                  "/api/v1/admin/tokens/{token_id}/revoke", "/api/v1/account/tokens", "/api/v1/audit",
-                 "/api/v1/audit/export.csv", "/api/v1/audit/opened"):
+                 "/api/v1/audit/opened"):
         assert path in paths, path

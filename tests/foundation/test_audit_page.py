@@ -120,7 +120,7 @@ def test_csv_export_matches_the_filter_and_is_audited(client: TestClient, platfo
     assert rows[0]["record"] == f"report {report.reference}" and rows[0]["actor_name"] == "ana <ana@centre.example>"
     assert rows[0]["purpose"].startswith("'=")  # a spreadsheet will not run it
     assert rows[0]["occurred_at_london"].endswith(("GMT", "BST"))
-    api = client.get("/api/v1/audit/export.csv", params={"reference": report.reference})
+    api = client.get("/api/v1/audit", params={"reference": report.reference, "format": "csv"})
     assert api.status_code == 200 and len(list(csv.DictReader(io.StringIO(api.text)))) >= 2
     with session_of(platform) as session:
         exports = [e for e in session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "audit_log"))

@@ -7,8 +7,6 @@ desk cannot mint a token that outlives the session. A token cannot mint another 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -16,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.admin import secret_page
-from jigsaw.accounts.admin_api import token_json
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
+from jigsaw.accounts.schemas import IssuedTokenOut, TokenOut, TokensOut
 from jigsaw.errors import NotAllowed, NotFound
 from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
 from jigsaw.http.flash import flash
@@ -94,24 +92,24 @@ class PersonalTokenBody(BaseModel):
 
 
 @api.get("/tokens", summary="Your personal API tokens")
-def list_tokens(principal: Principal = Depends(staff_api), session: Session = Depends(db_session)) -> dict[str, Any]:
+def list_tokens(principal: Principal = Depends(staff_api), session: Session = Depends(db_session)) -> TokensOut:
     assert principal.user_id is not None
-    return {"tokens": [token_json(t) for t in accounts.personal_tokens(session, principal.user_id)]}
+    return TokensOut(tokens=[TokenOut.of(t) for t in accounts.personal_tokens(session, principal.user_id)])
 
 
 @api.post("/tokens", status_code=201, summary="Issue yourself a personal API token (needs a fresh TOTP code)")
 def issue_token(body: PersonalTokenBody, request: Request, principal: Principal = Depends(staff_api),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+                session: Session = Depends(db_session)) -> IssuedTokenOut:
     require_csrf(request, request.headers.get("x-csrf-token"))
     issued = _issue(request, session, principal, body.name, body.days, body.code)
-    return {**token_json(issued.record), "token": issued.token}
+    return IssuedTokenOut(**TokenOut.of(issued.record).model_dump(), token=issued.token)
 
 
 @api.post("/tokens/{token_id}/revoke", summary="Revoke one of your personal API tokens")
 def revoke_own_token(token_id: int, request: Request, principal: Principal = Depends(staff_api),
-                     session: Session = Depends(db_session)) -> dict[str, Any]:
+                     session: Session = Depends(db_session)) -> TokenOut:
     require_csrf(request, request.headers.get("x-csrf-token"))
     try:
-        return token_json(accounts.revoke_token(session, principal.actor, token_id, owner_id=principal.user_id))
+        return TokenOut.of(accounts.revoke_token(session, principal.actor, token_id, owner_id=principal.user_id))
     except accounts.AccountError:
         raise NotFound(f"you have no token {token_id}") from None

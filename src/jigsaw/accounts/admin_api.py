@@ -6,9 +6,6 @@ Admitted for an administrator's browser session (which must echo its CSRF token 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,6 +15,15 @@ from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import ApiToken, Organisation, User
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
+from jigsaw.accounts.schemas import (
+    EnrolmentOut,
+    IssuedTokenOut,
+    SessionsEnded,
+    TokenOut,
+    TokensOut,
+    UserOut,
+    UsersOut,
+)
 from jigsaw.errors import NotFound
 from jigsaw.http.deps import authorize, db_session, require_csrf
 
@@ -29,23 +35,6 @@ def changing(request: Request, principal: Principal = Depends(admins)) -> Princi
     """An administrator making a change: a browser session must prove it is the page (CSRF)."""
     require_csrf(request, request.headers.get("x-csrf-token"))
     return principal
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "display_name": user.display_name, "role": user.role,
-            "organisation_id": user.organisation_id, "organisation": user.organisation.name,
-            "active": user.active, "locked_until": _iso(user.locked_until), "last_login_at": _iso(user.last_login_at)}
-
-
-def token_json(token: ApiToken) -> dict[str, Any]:
-    return {"id": token.id, "name": token.name, "prefix": token.prefix, "organisation_id": token.organisation_id,
-            "user_id": token.user_id, "scopes": token.scopes, "created_at": _iso(token.created_at),
-            "last_used_at": _iso(token.last_used_at), "expires_at": _iso(token.expires_at),
-            "revoked_at": _iso(token.revoked_at)}
 
 
 class NewUserBody(BaseModel):
@@ -68,88 +57,89 @@ class NewTokenBody(BaseModel):
 
 
 @router.get("/users", summary="List staff users")
-def list_users(principal: Principal = Depends(admins), session: Session = Depends(db_session)) -> dict[str, Any]:
-    return {"users": [user_json(u) for u in session.scalars(select(User).order_by(User.email))]}
+def list_users(principal: Principal = Depends(admins), session: Session = Depends(db_session)) -> UsersOut:
+    return UsersOut(users=[UserOut.of(u) for u in session.scalars(select(User).order_by(User.email))])
 
 
 @router.post("/users", status_code=201, summary="Create a staff user (TOTP enrolment shown once)")
 def create_user(body: NewUserBody, principal: Principal = Depends(changing),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+                session: Session = Depends(db_session)) -> EnrolmentOut:
     organisation = session.get(Organisation, body.organisation_id)
     if organisation is None:
         raise NotFound(f"no organisation with id {body.organisation_id}")
     made = accounts.create_user_for_admin(session, principal.actor, body.email, body.role, organisation,
                                           body.password, display_name=body.display_name)
-    return {**user_json(made.user), "provisioning_uri": made.provisioning_uri, "password": made.password}
+    return EnrolmentOut(**UserOut.of(made.user).model_dump(), provisioning_uri=made.provisioning_uri,
+                        password=made.password)
 
 
 @router.post("/users/{user_id}/disable", summary="Disable a user: sessions end, personal tokens revoked")
 def disable_user(user_id: int, principal: Principal = Depends(changing),
-                 session: Session = Depends(db_session)) -> dict[str, Any]:
+                 session: Session = Depends(db_session)) -> UserOut:
     user = accounts.user_by_id(session, user_id)
     accounts.disable_user(session, principal.actor, user, actor_user_id=principal.user_id)
-    return user_json(user)
+    return UserOut.of(user)
 
 
 @router.post("/users/{user_id}/enable", summary="Enable a disabled user")
 def enable_user(user_id: int, principal: Principal = Depends(changing),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+                session: Session = Depends(db_session)) -> UserOut:
     user = accounts.user_by_id(session, user_id)
     accounts.enable_user(session, principal.actor, user)
-    return user_json(user)
+    return UserOut.of(user)
 
 
 @router.post("/users/{user_id}/unlock", summary="Unlock a user locked out by failed sign-ins")
 def unlock_user(user_id: int, principal: Principal = Depends(changing),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+                session: Session = Depends(db_session)) -> UserOut:
     user = accounts.user_by_id(session, user_id)
     accounts.unlock_user(session, principal.actor, user)
-    return user_json(user)
+    return UserOut.of(user)
 
 
 @router.post("/users/{user_id}/role", summary="Change a user's role (their sessions end)")
 def change_role(user_id: int, body: RoleBody, principal: Principal = Depends(changing),
-                session: Session = Depends(db_session)) -> dict[str, Any]:
+                session: Session = Depends(db_session)) -> UserOut:
     user = accounts.user_by_id(session, user_id)
     accounts.change_role(session, principal.actor, user, body.role, actor_user_id=principal.user_id)
-    return user_json(user)
+    return UserOut.of(user)
 
 
 @router.post("/users/{user_id}/reset-totp", summary="Reset a user's second factor (new secret shown once)")
 def reset_totp(user_id: int, principal: Principal = Depends(changing),
-               session: Session = Depends(db_session)) -> dict[str, Any]:
+               session: Session = Depends(db_session)) -> EnrolmentOut:
     user = accounts.user_by_id(session, user_id)
     made = accounts.reset_second_factor(session, principal.actor, user)
-    return {**user_json(user), "provisioning_uri": made.provisioning_uri}
+    return EnrolmentOut(**UserOut.of(user).model_dump(), provisioning_uri=made.provisioning_uri)
 
 
 @router.post("/users/{user_id}/revoke-sessions", summary="End every session of a user")
 def revoke_sessions(user_id: int, principal: Principal = Depends(changing),
-                    session: Session = Depends(db_session)) -> dict[str, Any]:
+                    session: Session = Depends(db_session)) -> SessionsEnded:
     user = accounts.user_by_id(session, user_id)
-    return {"user_id": user.id, "sessions_ended": accounts.revoke_sessions(session, principal.actor, user)}
+    return SessionsEnded(user_id=user.id, sessions_ended=accounts.revoke_sessions(session, principal.actor, user))
 
 
 @router.get("/tokens", summary="List API tokens (never their secrets)")
-def list_tokens(principal: Principal = Depends(admins), session: Session = Depends(db_session)) -> dict[str, Any]:
-    return {"tokens": [token_json(t) for t in session.scalars(select(ApiToken).order_by(ApiToken.id.desc()))]}
+def list_tokens(principal: Principal = Depends(admins), session: Session = Depends(db_session)) -> TokensOut:
+    return TokensOut(tokens=[TokenOut.of(t) for t in session.scalars(select(ApiToken).order_by(ApiToken.id.desc()))])
 
 
 @router.post("/tokens", status_code=201, summary="Create an organisation's API token (shown once)")
 def create_token(body: NewTokenBody, principal: Principal = Depends(changing),
-                 session: Session = Depends(db_session)) -> dict[str, Any]:
+                 session: Session = Depends(db_session)) -> IssuedTokenOut:
     organisation = session.get(Organisation, body.organisation_id)
     if organisation is None:
         raise NotFound(f"no organisation with id {body.organisation_id}")
     issued = accounts.create_token(session, principal.actor, organisation, body.scopes, name=body.name,
                                    days=body.days)
-    return {**token_json(issued.record), "token": issued.token}
+    return IssuedTokenOut(**TokenOut.of(issued.record).model_dump(), token=issued.token)
 
 
 @router.post("/tokens/{token_id}/revoke", summary="Revoke an API token")
 def revoke_token(token_id: int, principal: Principal = Depends(changing),
-                 session: Session = Depends(db_session)) -> dict[str, Any]:
+                 session: Session = Depends(db_session)) -> TokenOut:
     try:
-        return token_json(accounts.revoke_token(session, principal.actor, token_id))
+        return TokenOut.of(accounts.revoke_token(session, principal.actor, token_id))
     except accounts.AccountError:
         raise NotFound(f"no token with id {token_id}") from None

@@ -7,10 +7,12 @@ opened a record. Every look at the log, and every export, is itself recorded in 
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,49 @@ from jigsaw.audit.query import AuditFilter, Selection, entry_json, select_events
 from jigsaw.errors import InvalidInput
 from jigsaw.http.deps import authorize, db_session
 from jigsaw.http.templating import render
+
+
+class CSVResponse(Response):
+    media_type = "text/csv"
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    occurred_at: datetime
+    actor: str = Field(description="As recorded: user:4, token:3, system…")
+    actor_name: str = Field(description="The person or token behind ``actor``.")
+    organisation_id: int | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    record: str = Field(description="The record by its reference (report JIG-…, case CASE-…) where it has one.")
+    purpose: str | None
+    recipient: str | None
+    detail: dict[str, Any]
+    entry_hash: str
+
+
+class AuditPage(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    record: str | None = Field(description="What ``reference`` named, if given.")
+    entries: list[AuditEntryOut]
+
+
+class Opening(BaseModel):
+    who: str
+    actor: str
+    when: datetime
+    action: str = Field(description="consultation (a read) or disclosure (sent to someone).")
+    purpose: str | None
+    recipient: str | None
+
+
+class OpenedOut(BaseModel):
+    record: str
+    openings: list[Opening]
+
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -61,7 +106,7 @@ def _export(session: Session, principal: Principal, wanted: AuditFilter) -> Resp
     events = list(session.scalars(selection.query.order_by(AuditEvent.seq).limit(MAX_EXPORT)))
     _record_review(session, principal, wanted, export="csv", entries=len(events))
     body = to_csv(events, resolve(session, events))
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
+    return CSVResponse(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="jigsaw-audit.csv"', "Cache-Control": "no-store"})
 
 
@@ -91,7 +136,7 @@ def audit_log(
     })
 
 
-@router.get("/audit/export.csv")
+@router.get("/audit/export.csv", response_class=CSVResponse)
 def audit_export(
     wanted: AuditFilter = Depends(audit_filter),
     principal: Principal = Depends(auditors), session: Session = Depends(db_session),
@@ -100,33 +145,29 @@ def audit_export(
     return _export(session, principal, wanted)
 
 
-@api.get("", summary="Audit entries, newest first, with names and references")
+@api.get("", summary="Audit entries, newest first, with names and references; or all of them as CSV",
+         response_model=AuditPage, responses={200: {"content": {"text/csv": {}}}})
 def api_audit_log(
     wanted: AuditFilter = Depends(audit_filter), page: int = Query(1, ge=1, le=1_000_000),
+    format: Literal["json", "csv"] = Query("json", description="csv: every matching entry, oldest first."),
     principal: Principal = Depends(auditors_api), session: Session = Depends(db_session),
-) -> dict[str, Any]:
+) -> AuditPage | Response:
+    if format == "csv":
+        return _export(session, principal, wanted)
     selection = select_events(session, wanted)
     total, events = _page_of(session, selection, page)
     names = resolve(session, events)
     _record_review(session, principal, wanted, page=page, via="api")
-    return {"total": total, "page": page, "page_size": PAGE_SIZE,
-            "record": selection.found.label if selection.found else None,
-            "entries": [entry_json(e, names) for e in events]}
-
-
-@api.get("/export.csv", summary="Audit entries matching the filters, as CSV")
-def api_audit_export(
-    wanted: AuditFilter = Depends(audit_filter),
-    principal: Principal = Depends(auditors_api), session: Session = Depends(db_session),
-) -> Response:
-    return _export(session, principal, wanted)
+    return AuditPage(total=total, page=page, page_size=PAGE_SIZE,
+                     record=selection.found.label if selection.found else None,
+                     entries=[AuditEntryOut(**entry_json(e, names)) for e in events])
 
 
 @api.get("/opened", summary="Who opened a record: every read and disclosure of it")
 def api_who_opened(
     reference: str = Query(..., min_length=1, max_length=200, description="A JIG-… or CASE-… reference."),
     principal: Principal = Depends(auditors_api), session: Session = Depends(db_session),
-) -> dict[str, Any]:
+) -> OpenedOut:
     wanted = AuditFilter(reference=reference).cleaned()
     found = select_events(session, wanted).found
     if found is None or found.is_person:
@@ -134,6 +175,6 @@ def api_who_opened(
     opened = who_opened(session, found)
     names = resolve(session, opened)
     _record_review(session, principal, wanted, question="who opened", via="api")
-    return {"record": found.label, "openings": [
-        {"who": names.actor(e), "actor": e.actor, "when": e.occurred_at.isoformat(), "action": e.action,
-         "purpose": e.purpose, "recipient": e.recipient} for e in opened]}
+    return OpenedOut(record=found.label, openings=[
+        Opening(who=names.actor(e), actor=e.actor, when=e.occurred_at, action=e.action, purpose=e.purpose,
+                recipient=e.recipient) for e in opened])
