@@ -353,8 +353,8 @@ def _token_name(name: str) -> str:
     return name
 
 
-class TokenRejected(Exception):
-    """A bearer token that cannot be used; the message says why, for the 401 answer."""
+class TokenRejected(NotAllowed):
+    """A bearer token that cannot be used; the message says why. The API gate answers it 401."""
 
 
 def check_token(session: Session, token: str) -> ApiToken:
