@@ -21,7 +21,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import AccessPolicyError, Role, Scope
 from jigsaw.errors import JigsawError
 from jigsaw.http.deps import authorize, db_session, require_csrf
-from jigsaw.http.flash import flash
+from jigsaw.http.flash import Kind, flash
 from jigsaw.http.templating import render
 from jigsaw.security.passwords import WeakPasswordError
 
@@ -41,8 +41,8 @@ def secret_page(request: Request, principal: Principal, title: str, context: dic
     return response
 
 
-def _back(request: Request, message: str, kind: str = "success") -> Response:
-    flash(request, message, kind)  # type: ignore[arg-type]
+def _back(request: Request, message: str, kind: Kind = "success") -> Response:
+    flash(request, message, kind)
     return RedirectResponse("/admin", status_code=303)
 
 
