@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import html
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pyotp
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
+from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import StaffSession, User
 from jigsaw.accounts.roles import Role
+from jigsaw.accounts.service import GENERIC_LOGIN_ERROR
 from jigsaw.audit.models import AuditEvent
 from jigsaw.platform import Platform
 from tests.factories import csrf_from, login, make_org, make_report, make_staff, next_code, session_of
@@ -112,3 +120,72 @@ def test_opening_a_report_is_audited_with_purpose(client: TestClient, platform: 
         reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "consultation",
                                                          AuditEvent.entity_id == str(report.id))).all()
     assert len(reads) == 1 and reads[0].actor == f"user:{analyst.id}" and reads[0].purpose
+
+
+def login_page_error(client: TestClient, email: str, password: str, code: str) -> tuple[int, str]:
+    page = client.get("/login")
+    response = client.post("/login", data={"email": email, "password": password, "code": code,
+                                           "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    match = re.search(r"<div class=\"error-summary\".*?<p>(.*?)</p>", response.text, re.S)
+    return response.status_code, (match[1] if match else response.text).strip()
+
+
+def test_a_locked_account_answers_like_an_unknown_one(client: TestClient, platform: Platform) -> None:
+    analyst = make_staff(platform, "a@centre.example", Role.ANALYST, make_org(platform, "Centre"))
+    for _ in range(5):
+        post_login(client, analyst.email, "bad password here", "123456")
+    locked = login_page_error(client, analyst.email, analyst.password, next_code(platform, analyst))
+    unknown = login_page_error(client, "nobody@centre.example", "bad password here", "123456")
+    wrong = login_page_error(client, "a@centre.example", "bad password here", "123456")
+    assert locked == unknown == wrong
+    assert locked[0] == 401 and html.unescape(locked[1]) == GENERIC_LOGIN_ERROR
+    with session_of(platform) as session:
+        reasons = [e.detail.get("reason") for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "authentication").order_by(AuditEvent.seq))]
+    assert reasons[5] == "locked"  # the audit log still tells the truth
+
+
+def test_concurrent_failures_all_count(platform: Platform) -> None:
+    """Failures racing each other must each be counted in the database (``failed_logins + 1``)."""
+    analyst = make_staff(platform, "a@centre.example", Role.ANALYST, make_org(platform, "Centre"))
+    barrier = threading.Barrier(4)
+
+    def fail_once() -> None:
+        with session_of(platform) as session:
+            barrier.wait()
+            accounts.authenticate(session, analyst.email, "bad password here", "123456", client="test",
+                                  max_failed=100)
+            session.commit()
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(fail_once) for _ in range(4)]:
+            # SQLite may refuse a racing writer outright (its whole attempt rolls back): never a lost count.
+            with contextlib.suppress(OperationalError):
+                future.result()
+    with session_of(platform) as session:
+        user = session.get(User, analyst.id)
+        failures = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "authentication", AuditEvent.entity_id == str(analyst.id)))
+    assert user is not None and user.failed_logins == failures and failures >= 1
+    if platform.engine.dialect.name == "postgresql":
+        assert failures == 4
+
+
+def test_one_code_gives_one_session_even_when_raced(platform: Platform) -> None:
+    analyst = make_staff(platform, "a@centre.example", Role.ANALYST, make_org(platform, "Centre"))
+    code = next_code(platform, analyst)
+    barrier = threading.Barrier(4)
+
+    def sign_in() -> bool:
+        with session_of(platform) as session:
+            barrier.wait()
+            try:
+                result = accounts.authenticate(session, analyst.email, analyst.password, code, client="test")
+                session.commit()
+            except OperationalError:
+                return False
+            return result.user is not None
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = [f.result() for f in [pool.submit(sign_in) for _ in range(4)]]
+    assert outcomes.count(True) == 1

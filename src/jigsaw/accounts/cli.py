@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import ApiToken, Organisation, User
@@ -16,6 +18,7 @@ from jigsaw.accounts.roles import AccessPolicyError, OrgKind, Role
 from jigsaw.audit.service import Actor
 from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
+from jigsaw.errors import NotFound
 from jigsaw.exit_codes import fail
 from jigsaw.security.passwords import WeakPasswordError
 
@@ -93,18 +96,75 @@ def users_list() -> None:
         console.print(table)
 
 
+@users_app.command("token")
+def users_token(
+    email: str,
+    days: int = typer.Option(accounts.DEFAULT_PERSONAL_TOKEN_DAYS, "--days", help="Days until it expires."),
+    name: str = typer.Option("personal", "--name", help="A label for the token."),
+) -> None:
+    """Issue a personal API token acting as the user EMAIL. Printed alone on the last line, once."""
+    platform = open_platform()
+    try:
+        with session_scope(platform.engine) as session:
+            user = accounts.user_by_email(session, email)
+            issued = accounts.create_personal_token(session, CLI_ACTOR, user, name=name, days=days)
+            expires = issued.record.expires_at.isoformat(timespec="minutes") if issued.record.expires_at else "never"
+            console.print(f"Personal token {issued.record.id} for {user.email} ({user.role}), expires {expires}. "
+                          "Store it now; it is not shown again.")
+    except (accounts.AccountError, NotFound) as exc:
+        raise fail(exc) from None
+    print(issued.token)
+
+
+def _change_user(email: str, change: Callable[[Session, User], str]) -> None:
+    platform = open_platform()
+    try:
+        with session_scope(platform.engine) as session:
+            console.print(change(session, accounts.user_by_email(session, email)))
+    except (accounts.AccountError, AccessPolicyError, NotFound) as exc:
+        raise fail(exc) from None
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Disable a user now: their sessions end and their personal tokens are revoked."""
+    def change(session: Session, user: User) -> str:
+        accounts.disable_user(session, CLI_ACTOR, user)
+        return f"{user.email} disabled."
+    _change_user(email, change)
+
+
+@users_app.command("enable")
+def users_enable(email: str) -> None:
+    """Let a disabled user sign in again."""
+    def change(session: Session, user: User) -> str:
+        accounts.enable_user(session, CLI_ACTOR, user)
+        return f"{user.email} enabled."
+    _change_user(email, change)
+
+
+@users_app.command("reset-totp")
+def users_reset_totp(email: str) -> None:
+    """Give a user a new second factor (their sessions end); prints the new provisioning URI once."""
+    def change(session: Session, user: User) -> str:
+        made = accounts.reset_second_factor(session, CLI_ACTOR, user)
+        return f"Second factor of {user.email} reset. Enrol with (shown only now):\n{made.provisioning_uri}"
+    _change_user(email, change)
+
+
 @tokens_app.command("create")
 def tokens_create(
     org: str = typer.Option(..., "--org", help="Organisation name."),
     scope: list[str] = typer.Option(..., "--scope", help="reports:submit, reports:read, hashes:read, banks:write"),
     name: str = typer.Option("api", "--name", help="A label for the token."),
+    days: int | None = typer.Option(None, "--days", help="Days until it expires (default: never)."),
 ) -> None:
     """Create an API token. The token is printed alone on the last line, once."""
     platform = open_platform()
     try:
         with session_scope(platform.engine) as session:
             organisation = accounts.organisation_by_name(session, org)
-            issued = accounts.create_token(session, CLI_ACTOR, organisation, scope, name=name)
+            issued = accounts.create_token(session, CLI_ACTOR, organisation, scope, name=name, days=days)
             console.print(f"Token {issued.record.id} for {organisation.name} with scopes "
                           f"{', '.join(issued.record.scopes)}. Store it now; it is not shown again.")
     except (accounts.AccountError, AccessPolicyError) as exc:
@@ -117,9 +177,10 @@ def tokens_list() -> None:
     """List API tokens (never their secrets)."""
     platform = open_platform(migrate=False)
     with session_scope(platform.engine) as session:
-        table = Table("id", "organisation", "name", "prefix", "scopes", "revoked")
+        table = Table("id", "organisation", "user", "name", "prefix", "scopes", "expires", "revoked")
         for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):
-            table.add_row(str(t.id), t.organisation.name, t.name, t.prefix + "…", " ".join(t.scopes),
+            table.add_row(str(t.id), t.organisation.name, t.user.email if t.user else "", t.name, t.prefix + "…",
+                          " ".join(t.scopes), t.expires_at.isoformat(timespec="minutes") if t.expires_at else "",
                           t.revoked_at.isoformat(timespec="minutes") if t.revoked_at else "")
         console.print(table)
 

@@ -43,7 +43,11 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for an organisation. Only a SHA-256 digest of the secret is kept."""
+    """A bearer token. Only a SHA-256 digest of the secret is kept.
+
+    Without ``user_id`` it is an organisation's token, limited to its scopes; with one it is
+    a staff member's personal token and acts exactly as that user (role and organisation).
+    """
 
     __tablename__ = "api_tokens"
 
@@ -56,8 +60,15 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def personal(self) -> bool:
+        return self.user_id is not None
 
 
 class StaffSession(Base):

@@ -17,10 +17,16 @@ class Principal:
     token_id: int | None = None
     scopes: frozenset[Scope] = frozenset()
     label: str = ""
+    via_token: bool = False  # a bearer token, not a browser session (a personal token has user_id too)
 
     @property
     def is_staff(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def personal_token(self) -> bool:
+        """A staff member's personal API token: it acts as that user, audited as them."""
+        return self.via_token and self.user_id is not None
 
     @property
     def at_centre(self) -> bool:
@@ -28,5 +34,6 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
+        """The audit log's name for whoever acts: a personal token is recorded as its user."""
         who = f"user:{self.user_id}" if self.user_id is not None else f"token:{self.token_id}"
         return Actor(who, self.organisation_id)

@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.models import ApiToken, Organisation, StaffSession, User
 from jigsaw.accounts.roles import OrgKind, Role, Scope, check_role_allowed, check_scopes_allowed
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
-from jigsaw.errors import InvalidInput
+from jigsaw.errors import InvalidInput, NotAllowed, NotFound
 from jigsaw.security import passwords, totp
 
 TOKEN_PREFIX = "jgs_"  # noqa: S105  (a public marker, not a secret)
@@ -74,6 +74,7 @@ def organisation_by_name(session: Session, name: str) -> Organisation:
 class NewUser:
     user: User
     totp_secret: str
+    password: str | None = None  # set only when Jigsaw chose it, to show once
 
     @property
     def provisioning_uri(self) -> str:
@@ -107,6 +108,26 @@ def create_user(
     return NewUser(user, secret)
 
 
+def create_user_for_admin(
+    session: Session, actor: Actor, email: str, role: Role | str, organisation: Organisation,
+    password: str | None, *, display_name: str | None = None,
+) -> NewUser:
+    """:func:`create_user` from the admin page or API: with no password given, a strong one
+    is generated and returned to be shown once, beside the TOTP enrolment."""
+    chosen = password or generate_password()
+    made = create_user(session, actor, email, role, organisation, chosen, display_name=display_name)
+    return NewUser(made.user, made.totp_secret, None if password else chosen)
+
+
+def generate_password() -> str:
+    return "-".join(secrets.token_urlsafe(6) for _ in range(4))
+
+
+def unlock_user(session: Session, actor: Actor, user: User) -> None:
+    user.locked_until, user.failed_logins = None, 0
+    record(session, actor, AuditAction.ADMINISTRATION, "user", user.id, detail={"op": "unlock"})
+
+
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
@@ -122,7 +143,11 @@ def authenticate(
 ) -> LoginResult:
     """Check password and TOTP together; lock the account after ``max_failed`` failures.
 
-    The error never says which factor failed, so it cannot be used to test passwords.
+    Every refusal gives the same error, whether the account is unknown, disabled, locked or
+    the password or code is wrong, so the answer tells an attacker neither which factor
+    failed nor whether the account exists; the audit entry records the real reason. The
+    failure count and the code's time step are changed in the database atomically, so
+    concurrent attempts can neither lose a failure nor replay one code.
     """
     email = email.strip().casefold()
     user = session.scalar(select(User).where(User.email == email))
@@ -136,25 +161,67 @@ def authenticate(
     if user.locked_until and user.locked_until > now:
         record(session, actor, AuditAction.AUTHENTICATION, "user", user.id,
                detail={"outcome": "failure", "reason": "locked", "client": client})
-        return LoginResult(None, "This account is locked after too many failed attempts. Try again later "
-                                 "or ask an administrator.")
+        return LoginResult(None, GENERIC_LOGIN_ERROR)
     step = totp.verify(user.totp_secret, code, last_used_step=user.totp_last_step) if password_ok else None
-    if step is None:
-        user.failed_logins += 1
-        locked = user.failed_logins >= max_failed
-        if locked:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
+    if step is None or not claim_totp_step(session, user.id, step):
+        locked = _count_failure(session, user.id, now, max_failed=max_failed, lockout_minutes=lockout_minutes)
         record(session, actor, AuditAction.AUTHENTICATION, "user", user.id,
                detail={"outcome": "failure", "reason": "bad credentials", "locked": locked, "client": client})
         return LoginResult(None, GENERIC_LOGIN_ERROR)
     user.failed_logins = 0
     user.locked_until = None
-    user.totp_last_step = step
     user.last_login_at = now
     record(session, actor, AuditAction.AUTHENTICATION, "user", user.id,
            detail={"outcome": "success", "client": client})
     return LoginResult(user)
+
+
+def claim_totp_step(session: Session, user_id: int, step: int) -> bool:
+    """Record ``step`` as used, only if no equal or later step was: one code, one sign-in.
+
+    A conditional UPDATE, so of two requests racing with the same code exactly one wins (the
+    database row lock decides, on PostgreSQL and SQLite alike).
+    """
+    claimed = session.execute(
+        update(User).where(User.id == user_id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.expire_all()  # the loaded user's step is stale now
+    return True
+
+
+def _count_failure(session: Session, user_id: int, now: datetime, *, max_failed: int, lockout_minutes: int) -> bool:
+    """Add one failure in the database itself (``failed_logins + 1``); lock at ``max_failed``.
+
+    True when this failure locked the account. Only the request that reaches the limit
+    locks it (a conditional UPDATE), so concurrent failures all count.
+    """
+    session.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
+                    .execution_options(synchronize_session=False))
+    locked = session.execute(
+        update(User).where(User.id == user_id, User.failed_logins >= max_failed)
+        .values(locked_until=now + timedelta(minutes=lockout_minutes), failed_logins=0)
+        .execution_options(synchronize_session=False))
+    session.expire_all()
+    return bool(locked.rowcount)  # type: ignore[attr-defined]
+
+
+def verify_code(session: Session, user: User, code: str, *, max_failed: int = 5, lockout_minutes: int = 15) -> bool:
+    """Check a fresh TOTP code from a signed-in user (before issuing a personal token).
+
+    The code's step is claimed as used, so a code seen over a shoulder or in a log cannot be
+    used again, for this or for a sign-in. A wrong code counts towards the lockout, as at
+    sign-in, so codes cannot be guessed from a session left open; a locked account is refused.
+    """
+    now = _now()
+    if user.locked_until and user.locked_until > now:
+        return False
+    step = totp.verify(user.totp_secret, code, last_used_step=user.totp_last_step)
+    if step is not None and claim_totp_step(session, user.id, step):
+        return True
+    _count_failure(session, user.id, now, max_failed=max_failed, lockout_minutes=lockout_minutes)
+    return False
 
 
 # --- sessions ------------------------------------------------------------------------
@@ -219,37 +286,199 @@ def parse_scopes(values: Iterable[str]) -> frozenset[Scope]:
     return frozenset(scopes)
 
 
+MAX_TOKEN_DAYS = 366
+DEFAULT_PERSONAL_TOKEN_DAYS = 30
+
+
+def _expiry(days: int | None) -> datetime | None:
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(f"a token lasts between 1 and {MAX_TOKEN_DAYS} days")
+    return _now() + timedelta(days=days)
+
+
+def _new_secret() -> tuple[str, str]:
+    token = f"{TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
+    return token, _digest(token)
+
+
 def create_token(
     session: Session, actor: Actor, organisation: Organisation, scopes: Iterable[str], *, name: str = "api",
+    days: int | None = None,
 ) -> IssuedToken:
+    """An organisation's token with ``scopes``; it expires after ``days`` if given."""
     parsed = parse_scopes(scopes)
     check_scopes_allowed(OrgKind(organisation.kind), parsed)
-    secret = secrets.token_urlsafe(32)
-    token = f"{TOKEN_PREFIX}{secret}"
+    token, digest = _new_secret()
     api_token = ApiToken(
-        organisation_id=organisation.id, name=name, prefix=token[:12], secret_digest=_digest(token),
-        scopes=sorted(s.value for s in parsed),
+        organisation_id=organisation.id, name=_token_name(name), prefix=token[:12], secret_digest=digest,
+        scopes=sorted(s.value for s in parsed), expires_at=_expiry(days),
     )
     session.add(api_token)
     session.flush()
     record(session, actor, AuditAction.ADMINISTRATION, "api_token", api_token.id,
-           detail={"op": "create", "organisation_id": organisation.id, "scopes": api_token.scopes})
+           detail={"op": "create", "organisation_id": organisation.id, "scopes": api_token.scopes,
+                   "expires_at": api_token.expires_at.isoformat() if api_token.expires_at else None})
     return IssuedToken(token, api_token)
 
 
-def token_for_secret(session: Session, token: str) -> ApiToken | None:
+def create_personal_token(
+    session: Session, actor: Actor, user: User, *, name: str = "personal",
+    days: int = DEFAULT_PERSONAL_TOKEN_DAYS,
+) -> IssuedToken:
+    """A token that acts exactly as ``user`` (their role and organisation, nothing more).
+
+    It always expires (``days``, 30 by default) and carries no partner scopes.
+    """
+    if not user.active:
+        raise AccountError(f"{user.email} is disabled")
+    token, digest = _new_secret()
+    api_token = ApiToken(
+        organisation_id=user.organisation_id, user_id=user.id, name=_token_name(name), prefix=token[:12],
+        secret_digest=digest, scopes=[], expires_at=_expiry(days),
+    )
+    session.add(api_token)
+    session.flush()
+    record(session, actor, AuditAction.ADMINISTRATION, "api_token", api_token.id,
+           detail={"op": "create", "personal": True, "user_id": user.id,
+                   "expires_at": api_token.expires_at.isoformat() if api_token.expires_at else None})
+    return IssuedToken(token, api_token)
+
+
+def _token_name(name: str) -> str:
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise AccountError("a token needs a name")
+    return name
+
+
+class TokenRejected(NotAllowed):
+    """A bearer token that cannot be used; the message says why. The API gate answers it 401."""
+
+
+def check_token(session: Session, token: str) -> ApiToken:
+    """The live token for ``token``, touching its last use; :class:`TokenRejected` otherwise."""
     api_token = session.scalar(select(ApiToken).where(ApiToken.secret_digest == _digest(token)))
-    if api_token is None or api_token.revoked_at is not None:
-        return None
-    api_token.last_used_at = _now()
+    if api_token is None:
+        raise TokenRejected("invalid API token")
+    if api_token.revoked_at is not None:
+        raise TokenRejected("this API token has been revoked")
+    now = _now()
+    if api_token.expires_at is not None and api_token.expires_at <= now:
+        raise TokenRejected("this API token has expired")
+    if api_token.user is not None and not api_token.user.active:
+        raise TokenRejected("this API token's user account is disabled")
+    api_token.last_used_at = now
     return api_token
 
 
-def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+def token_for_secret(session: Session, token: str) -> ApiToken | None:
+    try:
+        return check_token(session, token)
+    except TokenRejected:
+        return None
+
+
+def personal_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int, *, owner_id: int | None = None) -> ApiToken:
+    """Revoke a token; with ``owner_id``, only that user's own personal token."""
     api_token = session.get(ApiToken, token_id)
-    if api_token is None:
+    if api_token is None or (owner_id is not None and api_token.user_id != owner_id):
         raise AccountError(f"no token with id {token_id}")
     if api_token.revoked_at is None:
         api_token.revoked_at = _now()
         record(session, actor, AuditAction.ADMINISTRATION, "api_token", token_id, detail={"op": "revoke"})
     return api_token
+
+
+# --- stopping and changing staff accounts ---------------------------------------------
+
+def user_by_id(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().casefold()))
+    if user is None:
+        raise NotFound(f"no user with email {email.strip()}")
+    return user
+
+
+def revoke_sessions(session: Session, actor: Actor, user: User, *, reason: str = "revoke-sessions") -> int:
+    """End every live session of ``user`` at once; the number ended."""
+    ended = session.execute(
+        update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=_now()).execution_options(synchronize_session=False))
+    count = int(ended.rowcount)  # type: ignore[attr-defined]
+    record(session, actor, AuditAction.ADMINISTRATION, "user", user.id, detail={"op": reason, "sessions": count})
+    return count
+
+
+def _revoke_personal_tokens(session: Session, user: User) -> int:
+    revoked = session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=_now()).execution_options(synchronize_session=False))
+    return int(revoked.rowcount)  # type: ignore[attr-defined]
+
+
+def _end_access(session: Session, user: User) -> dict[str, int]:
+    session.flush()  # the caller's change to ``user`` goes out before the loaded state is expired
+    sessions = session.execute(
+        update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=_now()).execution_options(synchronize_session=False))
+    tokens = _revoke_personal_tokens(session, user)
+    session.expire_all()
+    return {"sessions": int(sessions.rowcount), "tokens": tokens}  # type: ignore[attr-defined]
+
+
+def _not_self(actor_user_id: int | None, user: User, what: str) -> None:
+    if actor_user_id is not None and actor_user_id == user.id:
+        raise NotAllowed(f"you cannot {what} your own account; ask another administrator")
+
+
+def disable_user(session: Session, actor: Actor, user: User, *, actor_user_id: int | None = None) -> None:
+    """Stop an account now: its sessions end and its personal tokens are revoked."""
+    _not_self(actor_user_id, user, "disable")
+    user.active = False
+    ended = _end_access(session, user)
+    record(session, actor, AuditAction.ADMINISTRATION, "user", user.id, detail={"op": "disable", **ended})
+
+
+def enable_user(session: Session, actor: Actor, user: User) -> None:
+    """Let a disabled account sign in again (its old tokens stay revoked)."""
+    user.active = True
+    user.failed_logins, user.locked_until = 0, None
+    record(session, actor, AuditAction.ADMINISTRATION, "user", user.id, detail={"op": "enable"})
+
+
+def change_role(session: Session, actor: Actor, user: User, role: Role | str, *,
+                actor_user_id: int | None = None) -> None:
+    """Give ``user`` a new role its organisation may hold; their sessions and tokens end at once."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(f"unknown role {role!r}; expected one of " + ", ".join(r.value for r in Role)) from None
+    _not_self(actor_user_id, user, "change the role of")
+    check_role_allowed(OrgKind(user.organisation.kind), role)
+    previous = user.role
+    user.role = role.value
+    ended = _end_access(session, user)
+    record(session, actor, AuditAction.ADMINISTRATION, "user", user.id,
+           detail={"op": "role", "from": previous, "to": role.value, **ended})
+
+
+def reset_second_factor(session: Session, actor: Actor, user: User) -> NewUser:
+    """A new TOTP secret (shown once); the user enrols again. Sessions and tokens end."""
+    secret = totp.new_secret()
+    user.totp_secret = secret
+    user.totp_last_step = None
+    ended = _end_access(session, user)
+    record(session, actor, AuditAction.ADMINISTRATION, "user", user.id, detail={"op": "reset-totp", **ended})
+    return NewUser(user, secret)

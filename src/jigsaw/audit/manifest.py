@@ -1,4 +1,4 @@
-"""Audit: the audit-log page for auditors and ``jigsaw audit``."""
+"""Audit: the audit-log page and API for auditors, and ``jigsaw audit``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from jigsaw.capability import Capability, NavItem
 
 CAPABILITY = Capability(
     name="audit",
-    routers=(routes.router,),
+    routers=(routes.router, routes.api),
     templates=Path(__file__).parent / "templates",
     nav=(NavItem("Audit log", "/audit", frozenset({Role.AUDITOR})),),
     landing={Role.AUDITOR: "/audit"},

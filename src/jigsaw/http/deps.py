@@ -124,20 +124,38 @@ def staff_principal(request: Request, session: Session) -> Principal | None:
     return principal
 
 
-def token_principal(request: Request, session: Session) -> Principal | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         return None
-    api_token = accounts.token_for_secret(session, credentials.strip())
-    if api_token is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API token",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return Principal(
-        organisation_id=api_token.organisation_id, organisation_kind=OrgKind(api_token.organisation.kind),
-        token_id=api_token.id, scopes=frozenset(Scope(s) for s in api_token.scopes),
-        label=f"token {api_token.prefix}… of {api_token.organisation.name}",
-    )
+    return credentials.strip()
+
+
+def token_principal(request: Request, session: Session) -> Principal | None:
+    """Who a bearer token speaks for: its organisation (with scopes), or, for a personal token,
+    its user with their current role and organisation and no scopes. 401 if it cannot be used."""
+    token = bearer_token(request)
+    if token is None:
+        return None
+    try:
+        api_token = accounts.check_token(session, token)
+    except accounts.TokenRejected as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+    user = api_token.user
+    if user is not None:
+        principal = Principal(
+            organisation_id=user.organisation_id, organisation_kind=OrgKind(user.organisation.kind),
+            user_id=user.id, role=Role(user.role), token_id=api_token.id, label=user.email, via_token=True,
+        )
+    else:
+        principal = Principal(
+            organisation_id=api_token.organisation_id, organisation_kind=OrgKind(api_token.organisation.kind),
+            token_id=api_token.id, scopes=frozenset(Scope(s) for s in api_token.scopes),
+            label=f"token {api_token.prefix}… of {api_token.organisation.name}", via_token=True,
+        )
+    request.state.token_principal = principal
+    return principal
 
 
 @dataclass(frozen=True)
@@ -147,6 +165,10 @@ class Authorize:
     ``page=True`` marks a browser page: an anonymous visitor is sent to the login page
     rather than given a 401. Tokens and staff alike must belong to an organisation of
     ``org_kinds`` (the centre, unless a route opens itself to partners).
+
+    A staff member's personal token acts exactly as its user on the API's role routes
+    (``page=False``); it holds no scopes, so routes for organisation tokens refuse it, and an
+    organisation's token is refused by routes that admit only roles.
     """
 
     roles: frozenset[Role] = frozenset()
@@ -155,13 +177,10 @@ class Authorize:
     page: bool = False
 
     def __call__(self, request: Request, session: Session = Depends(db_session)) -> Principal:
-        principal = token_principal(request, session) if self.scopes else None
+        takes_tokens = bool(self.scopes) or (bool(self.roles) and not self.page)
+        principal = token_principal(request, session) if takes_tokens else None
         if principal is not None:
-            if not principal.scopes & self.scopes:
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "this token lacks the scope for this route")
-            if principal.organisation_kind not in self.org_kinds:
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "this route is not open to your organisation")
-            return principal
+            return self._admit_token(principal)
         principal = staff_principal(request, session) if self.roles else None
         if principal is None:
             if self.page:
@@ -170,6 +189,20 @@ class Authorize:
                                 headers={"WWW-Authenticate": "Bearer"})
         if principal.role not in self.roles or principal.organisation_kind not in self.org_kinds:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "your role does not allow this")
+        return principal
+
+    def _admit_token(self, principal: Principal) -> Principal:
+        if principal.personal_token:
+            if not self.roles or self.page:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "a personal token acts as its user on staff API "
+                                    "routes; this route takes an organisation's token")
+            if principal.role not in self.roles or principal.organisation_kind not in self.org_kinds:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "your role does not allow this")
+            return principal
+        if not principal.scopes & self.scopes:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this token lacks the scope for this route")
+        if principal.organisation_kind not in self.org_kinds:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this route is not open to your organisation")
         return principal
 
 
@@ -181,7 +214,13 @@ def authorize(
 
 
 def require_csrf(request: Request, submitted: str | None) -> None:
-    """Staff forms carry the session's CSRF token; a mismatch is refused."""
+    """Staff forms carry the session's CSRF token; a mismatch is refused.
+
+    A request authenticated by a bearer token needs none: a browser never attaches a token
+    on its own, so a forged cross-site request cannot carry one.
+    """
+    if getattr(request.state, "token_principal", None) is not None:
+        return
     expected = getattr(request.state, "csrf_token", None)
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the form has expired; reload the page and try again")

@@ -1,14 +1,14 @@
 """Alerts and mail: the mail outbox, and one duty alert per P0 or danger-now report.
 
-Revision ID: 0007_alerts
+Revision ID: 0007
 Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_alerts'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
