@@ -34,7 +34,8 @@ from jigsaw.intake.public_flow import (
 TODAY = date(2025, 6, 15)
 
 CHILD_ANSWERS = {
-    "audience": "young_person", "happened_to": "me", "victim_age": "13", "incident": "sextortion", "summary": "He said he would share my pictures.",
+    "audience": "young_person", "happened_to": "me", "victim_age": "13", "incident": "sextortion",
+    "summary": "He said he would share my pictures.",
     "platform": "Snapchat", "username": "@Bad_Guy99", "when_day": "3", "when_month": "6", "when_year": "2025",
     "danger": "yes", "danger_details": "He says he is outside my school now.",
     "name": "Sam", "email": "sam@example.com", "phone": "",
@@ -259,7 +260,7 @@ def test_the_draft_names_the_suspect_by_username_on_the_platform() -> None:
     assert draft.incident_at == datetime(2025, 6, 3, tzinfo=UTC)
     assert draft.escalation == "He says he is outside my school now."
     assert draft.reporter.email == "sam@example.com" and draft.reporter.phone is None
-    suspect, victim = draft.subjects
+    suspect, _victim = draft.subjects
     assert suspect.role == "suspect"
     (identifier,) = suspect.identifiers
     assert (identifier.type, identifier.value, identifier.platform) == ("username", "@Bad_Guy99", "Snapchat")

@@ -19,9 +19,9 @@ from sqlalchemy import func, select, text, update
 from jigsaw.audit.models import AuditEvent
 from jigsaw.http.security import anon_csrf_token
 from jigsaw.intake import drafts, public
-from jigsaw.intake.public_flow import FlowState, applicable_steps
 from jigsaw.intake.domain import InvalidReport, Problem
-from jigsaw.intake.models import Observation, PublicDraft, Report
+from jigsaw.intake.models import PublicDraft, Report
+from jigsaw.intake.public_flow import FlowState, applicable_steps
 from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
 from tests.factories import csrf_from, session_of
