@@ -8,11 +8,15 @@ permissions, or supplied by the operator through the environment.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Settings:
     public_form_rate_limit: int = 20  # submissions per client per hour
     cookie_secure: bool = False
     default_phone_region: str = "GB"
+    # Reverse proxies whose forwarded header names the client (rate limits key on the client).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    proxy_header: str = "x-forwarded-for"
     field_key_b64: str | None = field(default=None, repr=False)
     # Outgoing mail: nothing is sent unless an SMTP URL is set (mail waits in the outbox).
     smtp_url: str | None = field(default=None, repr=False)  # may carry a password
@@ -67,6 +74,33 @@ def _read_or_create_secret(path: Path) -> str:
     return value
 
 
+def parse_trusted_proxies(raw: str) -> tuple[IPNetwork, ...]:
+    """``JIGSAW_TRUSTED_PROXIES``: comma-separated addresses or CIDR ranges (``10.0.0.0/8, ::1``).
+
+    A bad entry stops start-up rather than leaving a proxy silently untrusted.
+    """
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"JIGSAW_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR range") from exc
+    return tuple(networks)
+
+
+def parse_proxy_header(raw: str) -> str:
+    """``JIGSAW_PROXY_HEADER``: the one header the trusted proxies set (``x-forwarded-for`` or ``forwarded``).
+
+    Only one is read: a proxy that sets one passes the other through from the client untouched.
+    """
+    header = raw.strip().lower()
+    if header not in PROXY_HEADERS:
+        raise ValueError(f"JIGSAW_PROXY_HEADER must be one of {', '.join(PROXY_HEADERS)}, not {raw!r}")
+    return header
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -88,6 +122,8 @@ def load_settings() -> Settings:
         public_form_rate_limit=int(os.environ.get("JIGSAW_PUBLIC_FORM_RATE_LIMIT", "20")),
         cookie_secure=_env_bool("JIGSAW_COOKIE_SECURE", False),
         default_phone_region=os.environ.get("JIGSAW_DEFAULT_PHONE_REGION", "GB"),
+        trusted_proxies=parse_trusted_proxies(os.environ.get("JIGSAW_TRUSTED_PROXIES", "")),
+        proxy_header=parse_proxy_header(os.environ.get("JIGSAW_PROXY_HEADER", "x-forwarded-for")),
         field_key_b64=os.environ.get("JIGSAW_FIELD_KEY"),
         smtp_url=os.environ.get("JIGSAW_SMTP_URL") or None,
         mail_from=os.environ.get("JIGSAW_MAIL_FROM", "jigsaw@localhost"),

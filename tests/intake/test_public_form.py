@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,15 +17,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 
 from jigsaw.audit.models import AuditEvent
-from jigsaw.intake import public
+from jigsaw.http.security import anon_csrf_token
+from jigsaw.intake import drafts, public
 from jigsaw.intake.domain import InvalidReport, Problem
-from jigsaw.intake.models import Observation, PublicDraft, Report
+from jigsaw.intake.models import PublicDraft, Report
+from jigsaw.intake.public_flow import FlowState, applicable_steps
 from jigsaw.platform import Platform
 from jigsaw.web.app import create_app
 from tests.factories import csrf_from, session_of
 
 CHILD = {
     "who": {"audience": "young_person"},
+    "who-it-happened-to": {"happened_to": "me"},
+    "age": {"victim_age": "13"},
     "what-happened": {"incident": "sextortion"},
     "tell-us": {"summary": "He said he would send my photos to my friends\r\nunless I sent more."},
     "where": {"platform": "Snapchat", "username": "@Bad_Guy99"},
@@ -32,16 +37,20 @@ CHILD = {
     "danger": {"danger": "yes"},
     "danger-now": {"danger_details": "He says he is waiting outside my school."},
     "contact": {"name": "Sam", "email": "Sam.Child@Example.com", "phone": ""},
+    "safe-to-contact": {"contact_how": "email", "contact_when": "After 4pm, not at weekends",
+                        "leave_message": "no"},
 }
 
 PARENT = {
     "who": {"audience": "parent"},
+    "age": {"victim_name": "Maya", "victim_age": "11"},
     "what-happened": {"incident": "image_request"},
     "tell-us": {"summary": "A man on a game keeps asking my daughter for photos."},
     "where": {"platform": "", "username": "xX_gamer_Xx"},
     "when": {"when_day": "", "when_month": "", "when_year": ""},
     "danger": {"danger": "no"},
     "contact": {"name": "Alex Parent", "email": "", "phone": "07700 900982"},
+    "safe-to-contact": {"contact_how": "text", "contact_when": "", "leave_message": "yes"},
 }
 
 
@@ -120,7 +129,8 @@ def test_a_young_person_reports_and_the_report_is_stored(journey: Journey, platf
     assert report.incident_at is not None and report.incident_at.date().isoformat() == "2025-06-03"
     reporter = (report.reporter_name, report.reporter_email, report.reporter_phone)
     assert reporter == ("Sam", "sam.child@example.com", None)
-    (suspect,) = report.subjects
+    suspect, victim = sorted(report.subjects, key=lambda s: s.role != "suspect")
+    assert (victim.role, victim.name, victim.age) == ("victim", "Sam", 13)  # the reporter is the child
     (observation,) = suspect.observations
     assert suspect.role == "suspect"
     assert (observation.identifier.type, observation.identifier.platform, observation.identifier.value) == \
@@ -165,7 +175,10 @@ def test_a_parent_is_asked_about_their_child_and_can_give_a_phone_only(journey: 
     report = stored(platform, reference)
     assert (report.source, report.incident_type, report.escalation) == ("parent", "image_request", None)
     assert report.reporter_phone == "+447700900982" and report.reporter_email is None
-    (suspect,) = report.subjects
+    suspect, child = sorted(report.subjects, key=lambda s: s.role != "suspect")
+    assert (child.role, child.name, child.age) == ("victim", "Maya", 11)  # the child, not the parent
+    assert report.reporter_name == "Alex Parent"
+    assert report.source_data["safe_contact"] == {"how": "text", "when": None, "leave_message": True}
     assert suspect.observations == [] and suspect.description and "xX_gamer_Xx" in suspect.description
     assert report.platform is None and report.incident_at is None
 
@@ -177,7 +190,7 @@ def test_adults_map_to_their_source(journey: Journey, platform: Platform, audien
 
 
 def test_no_danger_skips_the_danger_page(journey: Journey) -> None:
-    journey.answer_all({k: v for k, v in PARENT.items() if k != "contact"})
+    journey.answer_all({k: v for k, v in PARENT.items() if k not in ("contact", "safe-to-contact")})
     assert journey.open("/report/danger-now").headers["location"] == "/report/contact"
 
 
@@ -197,13 +210,14 @@ def test_change_links_return_to_check_answers(journey: Journey, platform: Platfo
     response = journey.post("/report/danger-now?change=1", {"danger_details": "Now!", "changing": "1"})
     assert response.headers["location"] == "/report/check"
     report = stored(platform, journey.send())
-    assert report.escalation == "Now!" and report.subjects[0].observations[0].identifier.platform == "roblox"
+    (suspect,) = [s for s in report.subjects if s.role == "suspect"]
+    assert report.escalation == "Now!" and suspect.observations[0].identifier.platform == "roblox"
 
 
 # --- errors keep what was typed ---------------------------------------------------------
 
 def test_an_over_long_answer_is_refused_and_kept(journey: Journey) -> None:
-    journey.answer_all({k: CHILD[k] for k in ("who", "what-happened")})
+    journey.answer_all({k: CHILD[k] for k in ("who", "who-it-happened-to", "age", "what-happened")})
     typed = "It started on Monday. " * 250  # 5,500 characters
     response = journey.post("/report/tell-us", {"summary": typed})
     assert response.status_code == 400
@@ -216,7 +230,7 @@ def test_an_over_long_answer_is_refused_and_kept(journey: Journey) -> None:
 
 
 def test_a_bad_email_is_refused_and_kept(journey: Journey) -> None:
-    journey.answer_all({k: v for k, v in CHILD.items() if k != "contact"})
+    journey.answer_all({k: v for k, v in CHILD.items() if k not in ("contact", "safe-to-contact")})
     response = journey.post("/report/contact", {"name": "Sam", "email": "sam at example", "phone": ""})
     assert response.status_code == 400
     assert 'value="sam at example"' in response.text and 'value="Sam"' in response.text
@@ -252,9 +266,10 @@ def test_a_post_without_the_csrf_token_is_refused_and_saves_nothing(journey: Jou
     assert response.status_code == 400 and "timed out" in response.text
     assert draft_count(platform) == 0
     journey.answer_all({"who": CHILD["who"]})
-    response = journey.post("/report/what-happened", {"incident": "other", "csrf_token": "forged"}, csrf=False)
-    assert response.status_code == 400 and 'value="other" checked' in response.text
-    assert journey.open("/report/tell-us").headers["location"] == "/report/what-happened"
+    response = journey.post("/report/who-it-happened-to", {"happened_to": "me", "csrf_token": "forged"},
+                            csrf=False)
+    assert response.status_code == 400 and 'value="me" checked' in response.text
+    assert journey.open("/report/tell-us").headers["location"] == "/report/who-it-happened-to"
 
 
 def test_sending_without_the_csrf_token_is_refused(journey: Journey, platform: Platform) -> None:
@@ -267,7 +282,7 @@ def test_sending_without_the_csrf_token_is_refused(journey: Journey, platform: P
 
 
 def test_exit_deletes_the_draft_and_goes_to_a_neutral_site(journey: Journey, platform: Platform) -> None:
-    journey.answer_all({k: CHILD[k] for k in ("who", "what-happened", "tell-us")})
+    journey.answer_all({k: CHILD[k] for k in ("who", "who-it-happened-to", "age", "what-happened", "tell-us")})
     assert draft_count(platform) == 1
     response = journey.client.get("/report/exit", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == public.EXIT_URL
@@ -312,11 +327,11 @@ def test_nothing_typed_appears_in_a_url(journey: Journey) -> None:
 
 
 def test_an_expired_draft_is_gone_and_purged(journey: Journey, platform: Platform) -> None:
-    journey.answer_all({k: CHILD[k] for k in ("who", "what-happened")})
+    journey.answer_all({k: CHILD[k] for k in ("who", "who-it-happened-to")})
     with session_of(platform) as session:
         session.execute(update(PublicDraft).values(expires_at=PublicDraft.created_at))
         session.commit()
-    assert journey.open("/report/tell-us").headers["location"] == "/report/session-ended"
+    assert journey.open("/report/age").headers["location"] == "/report/session-ended"
     assert "we delete your answers" in journey.open("/report/session-ended").text
     Journey(journey.client).answer_all({"who": CHILD["who"]})  # saving anything purges expired drafts
     assert draft_count(platform) == 1
@@ -326,8 +341,8 @@ def test_pages_cannot_be_skipped_or_reached_without_a_draft(journey: Journey) ->
     assert journey.open("/report/check").headers["location"] == "/report"
     assert journey.open("/report/done").headers["location"] == "/report"
     journey.answer_all({"who": CHILD["who"]})
-    assert journey.open("/report/contact").headers["location"] == "/report/what-happened"
-    assert journey.open("/report/check").headers["location"] == "/report/what-happened"
+    assert journey.open("/report/contact").headers["location"] == "/report/who-it-happened-to"
+    assert journey.open("/report/check").headers["location"] == "/report/who-it-happened-to"
     assert journey.open("/report/nonsense").status_code == 404
 
 
@@ -394,16 +409,49 @@ def strict_client(platform: Platform) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_submissions_over_the_limit_get_a_friendly_429(strict_client: TestClient, platform: Platform) -> None:
+def test_the_limit_is_checked_when_the_form_starts_with_999_and_childline(
+    strict_client: TestClient, platform: Platform,
+) -> None:
     first = Journey(strict_client)
     first.answer_all(CHILD)
     first.send()
     second = Journey(strict_client)
-    second.answer_all(CHILD)
-    response = second.post("/report/check", {})
-    assert response.status_code == 429
-    assert "try again" in response.text and "999" in response.text and "0800 1111" in response.text
-    assert draft_count(platform) == 1  # their answers are kept for a later try
+    refused = second.open("/report/who")  # told at the first question, before answering anything
+    assert refused.status_code == 429
+    for words in ("try again", 'href="tel:999"', "Childline", "0800 1111"):
+        assert words in refused.text
+    token = anon_csrf_token(platform.session_key, strict_client.cookies["jigsaw_csrf"])  # a form kept open
+    posted = strict_client.post("/report/who", data={"csrf_token": token, "audience": "young_person"},
+                                follow_redirects=False)
+    assert posted.status_code == 429 and "0800 1111" in posted.text
+    assert draft_count(platform) == 0
     with session_of(platform) as session:
         assert session.scalar(select(func.count(Report.id))) == 1
-        assert session.scalar(select(func.count(Observation.id))) == 1
+
+
+def test_a_child_who_was_allowed_to_start_can_always_finish(strict_client: TestClient, platform: Platform) -> None:
+    started = Journey(strict_client)
+    started.answer_all({"who": CHILD["who"]})  # takes the one place this hour
+    another_browser = TestClient(strict_client.app, base_url="http://testserver")
+    assert Journey(another_browser).open("/report/who").status_code == 429  # nobody else can start now
+    started.answer_all({k: v for k, v in CHILD.items() if k != "who"})
+    assert started.send().startswith("JIG-")
+    with session_of(platform) as session:
+        assert session.scalar(select(func.count(Report.id))) == 1
+
+
+def test_sending_still_checks_the_limit_for_a_draft_that_holds_no_place(
+    strict_client: TestClient, platform: Platform,
+) -> None:
+    Journey(strict_client).answer_all({"who": CHILD["who"]})  # uses the hour's one place
+    answers = {k: v for page in CHILD.values() for k, v in page.items() if v}
+    unreserved = FlowState(answers, frozenset(applicable_steps(answers)))
+    secret = drafts.new_secret()
+    with session_of(platform) as session:
+        drafts.save_draft(session, secret, unreserved.to_dict(), datetime.now(UTC))
+        session.commit()
+    strict_client.cookies.set(public.DRAFT_COOKIE, secret, path="/report")
+    response = Journey(strict_client).post("/report/check", {})
+    assert response.status_code == 429 and "0800 1111" in response.text
+    with session_of(platform) as session:
+        assert session.scalar(select(func.count(Report.id))) == 0

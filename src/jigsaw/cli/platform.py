@@ -100,7 +100,16 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     demo_data: bool = typer.Option(False, "--demo", help="Load the synthetic demo data first."),
 ) -> None:
-    """Run the web application (public form, analyst UI and partner API)."""
+    """Run the web application (public form, analyst UI and partner API).
+
+    Behind a reverse proxy, set JIGSAW_TRUSTED_PROXIES to its addresses or
+    CIDR ranges, comma-separated (e.g. 10.0.0.5,fd00::/8), so rate limits key
+    on each client's real address. The forwarded header is read only when the
+    direct peer is one of those proxies, taking the right-most address that is
+    not a trusted proxy. JIGSAW_PROXY_HEADER names the header they set:
+    x-forwarded-for (the default) or forwarded (RFC 7239). Unset, forwarded
+    headers are ignored and everyone behind a proxy shares one limit.
+    """
     import uvicorn
 
     from jigsaw.web.app import create_app

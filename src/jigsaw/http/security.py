@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
@@ -13,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import HTTPException, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jigsaw.config import IPNetwork
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -80,6 +83,13 @@ class SlidingWindowLimiter:
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
+    def has_room(self, key: str) -> bool:
+        """Whether :meth:`allow` would let one more event through now (counts nothing)."""
+        now = time.monotonic()
+        with self._lock:
+            events = self._events.get(key)
+            return not events or sum(1 for t in events if now - t <= self.window) < self.limit
+
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
@@ -94,8 +104,81 @@ class SlidingWindowLimiter:
             return True
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _address(text: str) -> IPAddress | None:
+    """An address from a forwarded-header entry: ``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``, ``"[::1]"``."""
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def forwarded_chain(request: Request, header: str) -> list[str]:
+    """The addresses a forwarding header lists, nearest the client first.
+
+    ``x-forwarded-for``: ``client, proxy1, proxy2``; ``forwarded`` (RFC 7239): the ``for=``
+    parameter of each element. Several header lines are read in order, as one list.
+    """
+    lines = request.headers.getlist(header)
+    if header == "forwarded":
+        found = []
+        for element in ",".join(lines).split(","):
+            for pair in element.split(";"):
+                name, _, value = pair.strip().partition("=")
+                if name.lower() == "for":
+                    found.append(value)
+        return found
+    return [part for part in ",".join(lines).split(",") if part.strip()]
+
+
+def real_client(peer: str | None, chain: list[str], trusted: tuple[IPNetwork, ...]) -> str | None:
+    """The client's address: the right-most address in ``chain`` not on ``trusted``.
+
+    Each trusted proxy appends the address it received the request from, so reading from
+    the right, past our own proxies, gives the first address nobody we trust vouches
+    for. Anything to its left was written by the client and could be anything. The
+    chain is read only when the direct peer is itself a trusted proxy; an entry that is
+    not an address stops the walk at the last trusted hop.
+    """
+    def is_trusted(address: IPAddress) -> bool:
+        return any(address in network for network in trusted)
+
+    current = _address(peer) if peer else None
+    if current is None or not trusted or not is_trusted(current):
+        return peer
+    for entry in reversed(chain):
+        hop = _address(entry)
+        if hop is None:
+            break
+        current = hop
+        if not is_trusted(hop):
+            break
+    return str(current)
+
+
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address, for rate limits and the audit trail.
+
+    Behind a reverse proxy every request comes from the proxy, so one client could use up
+    everyone's limit. Forwarded headers are honoured only when the direct peer is in
+    ``JIGSAW_TRUSTED_PROXIES`` (otherwise a client could name any address it likes), and
+    only the header that proxy sets (``JIGSAW_PROXY_HEADER``).
+    """
+    peer = request.client.host if request.client else None
+    platform = getattr(request.app.state, "platform", None)
+    settings = getattr(platform, "settings", None)
+    trusted: tuple[IPNetwork, ...] = getattr(settings, "trusted_proxies", ())
+    if not trusted or peer is None:
+        return peer or "unknown"
+    header = getattr(settings, "proxy_header", "x-forwarded-for")
+    return real_client(peer, forwarded_chain(request, header), trusted) or "unknown"
 
 
 # --- Request bodies never touch disk ---------------------------------------------------

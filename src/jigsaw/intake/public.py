@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -39,6 +39,7 @@ from jigsaw.intake.public_flow import (
     FlowState,
     Page,
     StepId,
+    audience_of,
     build_report_draft,
     can_visit,
     clear_pending_errors,
@@ -64,7 +65,6 @@ EXIT_URL = "https://www.bbc.co.uk/weather"
 DONE_LIFETIME = timedelta(minutes=15)
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 40
-NEW_DRAFTS_PER_SUBMISSION = 5  # how many fresh drafts a client may start per allowed submission
 HOUR = 3600.0
 
 TIMED_OUT = "This page timed out. Please press the button again."
@@ -120,17 +120,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _limiters(request: Request) -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
-    """Per-app limiters (submissions, new drafts), sized from the settings on first use."""
+def _limiter(request: Request) -> SlidingWindowLimiter:
+    """The per-app limit on reports per client per hour, sized from the settings on first use.
+
+    A report's place under the limit is taken when its form is started (the first answer
+    saved), not when it is sent: a child is told at the first page if we cannot take a report
+    from here now, and one who was allowed to start is never refused after answering everything.
+    """
     state = request.app.state
-    if not hasattr(state, "public_form_limiters"):
-        limit = platform_of(request).settings.public_form_rate_limit
-        state.public_form_limiters = (
-            SlidingWindowLimiter(limit, HOUR),
-            SlidingWindowLimiter(limit * NEW_DRAFTS_PER_SUBMISSION, HOUR),
-        )
-    limiters: tuple[SlidingWindowLimiter, SlidingWindowLimiter] = state.public_form_limiters
-    return limiters
+    if not hasattr(state, "public_form_limiter"):
+        state.public_form_limiter = SlidingWindowLimiter(platform_of(request).settings.public_form_rate_limit, HOUR)
+    limiter: SlidingWindowLimiter = state.public_form_limiter
+    return limiter
 
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, *, path: str = COOKIE_PATH,
@@ -162,20 +163,24 @@ def _done_signature(request: Request, payload: str) -> str:
     return hmac.new(key, f"report-done|{payload}".encode(), hashlib.sha256).hexdigest()
 
 
-def _done_cookie_value(request: Request, reference: str, now: datetime) -> str:
-    payload = f"{reference}|{int((now + DONE_LIFETIME).timestamp())}"
+def _done_cookie_value(request: Request, reference: str, audience: Audience | None, now: datetime) -> str:
+    """The reference and who reported it (so the page keeps their wording), signed and timed."""
+    payload = f"{reference}|{audience.value if audience else ''}|{int((now + DONE_LIFETIME).timestamp())}"
     return f"{payload}|{_done_signature(request, payload)}"
 
 
-def _reference_from_done_cookie(request: Request, now: datetime) -> str | None:
-    reference, _, rest = request.cookies.get(DONE_COOKIE, "").partition("|")
-    expires, _, signature = rest.partition("|")
-    payload = f"{reference}|{expires}"
+def _done_from_cookie(request: Request, now: datetime) -> tuple[str, Audience | None] | None:
+    parts = request.cookies.get(DONE_COOKIE, "").split("|")
+    if len(parts) != 4:
+        return None
+    reference, audience, expires, signature = parts
     if not (reference and expires.isdigit() and signature):
         return None
-    if not hmac.compare_digest(_done_signature(request, payload), signature):
+    if not hmac.compare_digest(_done_signature(request, "|".join(parts[:3])), signature):
         return None
-    return reference if int(expires) > now.timestamp() else None
+    if int(expires) <= now.timestamp():
+        return None
+    return reference, audience_of({"audience": audience})
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -213,7 +218,7 @@ def render_question(request: Request, step: StepId, state: FlowState, *,
                     values: Mapping[str, str] | None = None, field_errors: Mapping[str, str] | None = None,
                     changing: bool = False, form_error: str | None = None,
                     status_code: int = 200) -> Response:
-    page = page_for(step, state.audience)
+    page = page_for(step, state.audience, state.answers)
     field_errors = dict(field_errors or {})
     previous = previous_step(step, state)
     return render(request, "intake/public/question.html", {
@@ -319,8 +324,8 @@ def send_report(request: Request, form: PublicForm = Depends(read_public_form),
             "back_url": step_url(StepId.CONTACT), "step_url": step_url,
             "errors": [(None, TIMED_OUT)],
         }, audience=state.audience, status_code=status.HTTP_400_BAD_REQUEST)
-    if state is not None and not _limiters(request)[0].allow(client_key(request)):
-        return render_rate_limited(request, state.audience)
+    if state is not None and not state.reserved and not _limiter(request).allow(client_key(request)):
+        return render_rate_limited(request, state.audience)  # a draft from before reservations
     claimed = drafts.claim_draft(session, request.cookies.get(DRAFT_COOKIE), now)
     if claimed is None:  # already sent (a double click) or expired
         return _redirect(DONE_URL)
@@ -345,7 +350,8 @@ def _submit(request: Request, session: Session, state: FlowState, now: datetime)
         return response
     session.commit()
     response = _redirect(DONE_URL)
-    _set_cookie(request, response, DONE_COOKIE, _done_cookie_value(request, submitted.report.reference, now),
+    _set_cookie(request, response, DONE_COOKIE,
+                _done_cookie_value(request, submitted.report.reference, state.audience, now),
                 max_age=int(DONE_LIFETIME.total_seconds()))
     _clear_cookie(request, response, DRAFT_COOKIE)
     return response
@@ -353,10 +359,12 @@ def _submit(request: Request, session: Session, state: FlowState, now: datetime)
 
 @router.get("/done", response_class=HTMLResponse)
 def report_sent(request: Request) -> Response:
-    reference = _reference_from_done_cookie(request, _now())
-    if reference is None:
+    done = _done_from_cookie(request, _now())
+    if done is None:
         return no_draft_redirect(request)
-    return render(request, "intake/public/done.html", {"title": "Report sent", "reference": reference})
+    reference, audience = done
+    return render(request, "intake/public/done.html", {"title": "Report sent", "reference": reference},
+                  audience=audience)
 
 
 def _step_or_none(slug: str) -> StepId | None:
@@ -384,6 +392,8 @@ def question_page(slug: str, request: Request, change: str = "",
     if state is None:
         if step is not StepId.WHO:
             return no_draft_redirect(request)
+        if not _limiter(request).has_room(client_key(request)):
+            return render_rate_limited(request, None)  # told now, before answering anything
         state = FlowState()
     if not can_visit(step, state):
         return _redirect(step_url(first_incomplete(state)))
@@ -409,20 +419,22 @@ def answer_question(slug: str, request: Request, form: PublicForm = Depends(read
     if form.refused:
         return render_refused(request, form.refused, state.audience)
     if not check_anon_csrf(platform_of(request).session_key, request, form.get("csrf_token")):
-        typed = validate_step(step, form.values, today=now.date()).values  # shown again, not saved
+        typed = validate_step(step, form.values, today=now.date(), answers=state.answers).values  # not saved
         return render_question(request, step, state, values=typed, changing=changing,
                                form_error=TIMED_OUT, status_code=status.HTTP_400_BAD_REQUEST)
     if existing is None and step is not StepId.WHO:
         return no_draft_redirect(request)
     if not can_visit(step, state):
         return _redirect(step_url(first_incomplete(state)))
-    outcome = validate_step(step, form.values, today=now.date(),
+    outcome = validate_step(step, form.values, today=now.date(), answers=state.answers,
                             region=platform_of(request).settings.default_phone_region)
     if not outcome.ok:
         return render_question(request, step, state, values=outcome.values, field_errors=outcome.errors,
                                changing=changing, status_code=status.HTTP_400_BAD_REQUEST)
-    if existing is None and not _limiters(request)[1].allow(client_key(request)):
-        return render_rate_limited(request, state.audience)
+    if existing is None:  # starting the form takes this report's place under the limit
+        if not _limiter(request).allow(client_key(request)):
+            return render_rate_limited(request, None)
+        state = replace(state, reserved=True)
     new_state = record_answers(state, step, outcome.values)
     response = _redirect(step_url(next_step(step, new_state, changing=changing), changing=changing))
     save_state(request, session, response, new_state, now)

@@ -41,6 +41,8 @@ MAX_USERNAME_CHARS = 200
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 MAX_PHONE_CHARS = 30
+MAX_CONTACT_WHEN_CHARS = 200
+MAX_CHILD_AGE = 17
 EARLIEST_YEAR = 1950
 
 
@@ -65,6 +67,8 @@ class StepId(StrEnum):
     """The question pages, in order; the value is the URL slug under ``/report/``."""
 
     WHO = "who"
+    WHOSE = "who-it-happened-to"
+    ABOUT = "age"
     WHAT = "what-happened"
     DETAILS = "tell-us"
     WHERE = "where"
@@ -72,6 +76,7 @@ class StepId(StrEnum):
     DANGER = "danger"
     DANGER_NOW = "danger-now"
     CONTACT = "contact"
+    SAFE_CONTACT = "safe-to-contact"
 
 
 STEP_ORDER: tuple[StepId, ...] = tuple(StepId)
@@ -79,6 +84,8 @@ STEP_ORDER: tuple[StepId, ...] = tuple(StepId)
 # Which answer keys each step owns (the form-field names on its page).
 STEP_FIELDS: dict[StepId, tuple[str, ...]] = {
     StepId.WHO: ("audience",),
+    StepId.WHOSE: ("happened_to",),
+    StepId.ABOUT: ("victim_name", "victim_age"),
     StepId.WHAT: ("incident",),
     StepId.DETAILS: ("summary",),
     StepId.WHERE: ("platform", "username"),
@@ -86,6 +93,14 @@ STEP_FIELDS: dict[StepId, tuple[str, ...]] = {
     StepId.DANGER: ("danger",),
     StepId.DANGER_NOW: ("danger_details",),
     StepId.CONTACT: ("name", "email", "phone"),
+    StepId.SAFE_CONTACT: ("contact_how", "contact_when", "leave_message"),
+}
+
+# Answering an earlier step can make later answers mean something else (a parent's answers
+# about "my child" are not a child's answers about themself): those later steps are asked again.
+_RESETS: dict[str, tuple[StepId, ...]] = {
+    "audience": (StepId.WHOSE, StepId.ABOUT),
+    "happened_to": (StepId.ABOUT,),
 }
 
 
@@ -102,19 +117,25 @@ class FlowState:
     answers: Mapping[str, str] = field(default_factory=dict)
     completed: frozenset[StepId] = frozenset()
     pending_errors: Mapping[str, str] = field(default_factory=dict)
+    # Set when the form was started: this draft holds one submission under the rate limit,
+    # so a reporter who was allowed to start is never refused at the end.
+    reserved: bool = False
 
     @property
     def audience(self) -> Audience | None:
-        try:
-            return Audience(self.answers.get("audience", ""))
-        except ValueError:
-            return None
+        return audience_of(self.answers)
+
+    @property
+    def about_self(self) -> bool:
+        """True when a young person says it happened to them: the reporter is the victim."""
+        return reports_about_self(self.answers)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "answers": dict(self.answers),
             "completed": sorted(step.value for step in self.completed),
             "pending_errors": dict(self.pending_errors),
+            "reserved": self.reserved,
         }
 
     @classmethod
@@ -123,15 +144,33 @@ class FlowState:
         answers = {str(k): str(v) for k, v in dict(data.get("answers") or {}).items()}
         completed = frozenset(StepId(s) for s in data.get("completed") or () if s in _STEP_VALUES)
         errors = {str(k): str(v) for k, v in dict(data.get("pending_errors") or {}).items()}
-        return cls(answers, completed, errors)
+        return cls(answers, completed, errors, data.get("reserved") is True)
+
+
+def audience_of(answers: Mapping[str, str]) -> Audience | None:
+    try:
+        return Audience(answers.get("audience", ""))
+    except ValueError:
+        return None
+
+
+def reports_about_self(answers: Mapping[str, str]) -> bool:
+    return audience_of(answers) is Audience.YOUNG_PERSON and answers.get("happened_to") == "me"
 
 
 _STEP_VALUES = frozenset(step.value for step in StepId)
 
 
 def applicable_steps(answers: Mapping[str, str]) -> tuple[StepId, ...]:
-    """The steps this reporter sees: "what is happening now" only when someone is in danger."""
-    return tuple(s for s in STEP_ORDER if s is not StepId.DANGER_NOW or answers.get("danger") == "yes")
+    """The steps this reporter sees.
+
+    "Who did it happen to" only for a young person (an adult is always asked about a child),
+    and "what is happening now" only when someone is in danger.
+    """
+    young = audience_of(answers) is Audience.YOUNG_PERSON
+    return tuple(s for s in STEP_ORDER
+                 if (s is not StepId.DANGER_NOW or answers.get("danger") == "yes")
+                 and (s is not StepId.WHOSE or young))
 
 
 def first_incomplete(state: FlowState) -> StepId | None:
@@ -176,8 +215,17 @@ def record_answers(state: FlowState, step: StepId, values: Mapping[str, str]) ->
     if step is StepId.DANGER and answers.get("danger") != "yes":
         answers.pop("danger_details", None)
         completed.discard(StepId.DANGER_NOW)
+    for key, later in _RESETS.items():
+        if key in STEP_FIELDS[step] and answers.get(key) != state.answers.get(key):
+            for other in later:
+                completed.discard(other)
+                for name in STEP_FIELDS[other]:
+                    answers.pop(name, None)
+    if step is StepId.CONTACT and answers.get("contact_how") not in {o.value for o in contact_how_options(answers)}:
+        completed.discard(StepId.SAFE_CONTACT)  # the way they chose is no longer one they gave us
+        answers.pop("contact_how", None)
     errors = {k: v for k, v in state.pending_errors.items() if k not in STEP_FIELDS[step]}
-    return FlowState(answers, frozenset(completed), errors)
+    return FlowState(answers, frozenset(completed), errors, state.reserved)
 
 
 def with_pending_errors(state: FlowState, step: StepId, errors: Mapping[str, str]) -> FlowState:
@@ -199,7 +247,7 @@ class Option:
     hint: str | None = None
 
 
-FieldKind = Literal["radios", "textarea", "text", "email", "tel", "date"]
+FieldKind = Literal["radios", "textarea", "text", "email", "tel", "date", "number"]
 
 
 @dataclass(frozen=True)
@@ -214,6 +262,7 @@ class FieldSpec:
     max_chars: int | None = None
     autocomplete: str | None = None
     spellcheck: bool = True
+    width: str | None = None  # a CSS width class for short answers (an age)
 
 
 @dataclass(frozen=True)
@@ -244,6 +293,7 @@ _WORDS: dict[Audience | None, Words] = {
     Audience.OTHER_ADULT: Words("a child", "a child", "them"),
     None: Words("a child", "a child", "them"),
 }
+_FRIEND_WORDS = Words("my friend", "my friend", "them")  # a young person telling us about someone else
 
 AUDIENCE_OPTIONS: tuple[Option, ...] = (
     Option(Audience.YOUNG_PERSON, "I'm under 18", "A young person or child"),
@@ -260,9 +310,9 @@ AUDIENCE_SUMMARY: dict[Audience, str] = {
 }
 
 
-def incident_options(audience: Audience | None) -> tuple[Option, ...]:
+def incident_options(audience: Audience | None, *, about_self: bool = True) -> tuple[Option, ...]:
     """The incident types in the reporter's own words (a child's words for a child)."""
-    w = _WORDS[audience]
+    w = _FRIEND_WORDS if audience is Audience.YOUNG_PERSON and not about_self else _WORDS[audience]
     return (
         Option(IncidentType.IMAGE_REQUEST, f"Someone asked {w.me} to send nude or sexual pictures"),
         Option(IncidentType.SEXTORTION, f"Someone is threatening to share pictures of {w.me}"),
@@ -275,35 +325,77 @@ def incident_options(audience: Audience | None) -> tuple[Option, ...]:
     )
 
 
-def incident_label(value: str, audience: Audience | None) -> str:
-    return next((o.label for o in incident_options(audience) if o.value == value), value)
+def incident_label(value: str, audience: Audience | None, *, about_self: bool = True) -> str:
+    return next((o.label for o in incident_options(audience, about_self=about_self) if o.value == value), value)
 
 
-def page_for(step: StepId, audience: Audience | None) -> Page:
-    """The wording of one question page for this reporter."""
-    return _PAGE_BUILDERS[step](audience)
+def page_for(step: StepId, audience: Audience | None, answers: Mapping[str, str] | None = None) -> Page:
+    """The wording of one question page for this reporter (some pages depend on earlier answers)."""
+    return _PAGE_BUILDERS[step](audience, answers if answers is not None else {})
 
 
-def _who_page(_audience: Audience | None) -> Page:
+WHOSE_OPTIONS: tuple[Option, ...] = (
+    Option("me", "It happened to me"),
+    Option("someone_else", "It happened to someone else", "For example, a friend"),
+)
+
+YES_NO: tuple[Option, ...] = (Option("yes", "Yes"), Option("no", "No"))
+
+
+def _whose_page(_audience: Audience | None, _answers: Mapping[str, str]) -> Page:
+    return Page(StepId.WHOSE, "Did this happen to you?", (
+        FieldSpec("happened_to", "radios", "Did this happen to you?",
+                  hint="You can tell us about something that happened to you, or to someone you know.",
+                  options=WHOSE_OPTIONS),
+    ))
+
+
+def _age_field(label: str, hint: str) -> FieldSpec:
+    return FieldSpec("victim_age", "number", label, hint=hint, autocomplete="off", spellcheck=False, width="w3")
+
+
+def _about_page(audience: Audience | None, answers: Mapping[str, str]) -> Page:
+    """The child it happened to: a young person's own age, or a child's first name and age."""
+    if reports_about_self({**answers, "audience": audience or ""}):
+        return Page(StepId.ABOUT, "How old are you?", (
+            _age_field("How old are you?", "This helps us decide how quickly to help. For example, 13."),
+        ))
+    if audience is Audience.YOUNG_PERSON:
+        title, who = "About the person it happened to", "they"
+    elif audience is Audience.PARENT:
+        title, who = "About your child", "your child"
+    else:
+        title, who = "About the child", "the child"
+    return Page(StepId.ABOUT, title, (
+        FieldSpec("victim_name", "text", "Their first name (optional)", max_chars=MAX_NAME_CHARS,
+                  autocomplete="off", spellcheck=False),
+        _age_field("How old are they?" if audience is Audience.YOUNG_PERSON else f"How old is {who}?",
+                   "For example, 13. If you do not know, leave it empty."
+                   if audience is not Audience.PARENT else "For example, 13."),
+    ), lead=("This helps us find out who needs help and how quickly.",))
+
+
+def _who_page(_audience: Audience | None, _answers: Mapping[str, str]) -> Page:
     return Page(StepId.WHO, "Who are you?", (
         FieldSpec("audience", "radios", "Who are you?",
                   hint="This helps us ask the right questions.", options=AUDIENCE_OPTIONS),
     ))
 
 
-def _what_page(audience: Audience | None) -> Page:
+def _what_page(audience: Audience | None, answers: Mapping[str, str]) -> Page:
     title = {
         Audience.YOUNG_PERSON: "What happened?",
         Audience.PARENT: "What happened to your child?",
     }.get(audience or Audience.OTHER_ADULT, "What is the worry about?")
+    about_self = answers.get("happened_to") != "someone_else"
     return Page(StepId.WHAT, title, (
         FieldSpec("incident", "radios", title,
                   hint="Choose the one that fits best. You can tell us more on the next page.",
-                  options=incident_options(audience)),
+                  options=incident_options(audience, about_self=about_self)),
     ))
 
 
-def _details_page(audience: Audience | None) -> Page:
+def _details_page(audience: Audience | None, _answers: Mapping[str, str]) -> Page:
     if audience is Audience.YOUNG_PERSON:
         title = "Tell us what happened"
         hint = ("Use your own words. It helps to tell us who they are, what they said or did, and when. "
@@ -317,8 +409,11 @@ def _details_page(audience: Audience | None) -> Page:
     ))
 
 
-def _where_page(audience: Audience | None) -> Page:
-    person = "you" if audience is Audience.YOUNG_PERSON else "the child"
+def _where_page(audience: Audience | None, answers: Mapping[str, str]) -> Page:
+    if audience is Audience.YOUNG_PERSON:
+        person = "your friend" if answers.get("happened_to") == "someone_else" else "you"
+    else:
+        person = "the child"
     return Page(StepId.WHERE, "Where did it happen?", (
         FieldSpec("platform", "text", "App, game or website (optional)",
                   hint="For example, Snapchat, Instagram, Roblox or a website address.",
@@ -329,7 +424,7 @@ def _where_page(audience: Audience | None) -> Page:
     ), lead=("Tell us if you know. If you don't know, leave these empty.",))
 
 
-def _when_page(_audience: Audience | None) -> Page:
+def _when_page(_audience: Audience | None, _answers: Mapping[str, str]) -> Page:
     return Page(StepId.WHEN, "When did it happen?", (
         FieldSpec("when", "date", "When did it happen? (optional)",
                   hint="If it happened more than once, tell us the last time. For example, 27 3 2025. "
@@ -337,7 +432,7 @@ def _when_page(_audience: Audience | None) -> Page:
     ))
 
 
-def _danger_page(audience: Audience | None) -> Page:
+def _danger_page(audience: Audience | None, _answers: Mapping[str, str]) -> Page:
     title = {
         Audience.YOUNG_PERSON: "Are you or anyone else in danger right now?",
         Audience.PARENT: "Is your child or anyone else in danger right now?",
@@ -351,7 +446,7 @@ def _danger_page(audience: Audience | None) -> Page:
     ))
 
 
-def _danger_now_page(audience: Audience | None) -> Page:
+def _danger_now_page(audience: Audience | None, _answers: Mapping[str, str]) -> Page:
     extra = " Tell an adult you trust." if audience is Audience.YOUNG_PERSON else ""
     return Page(StepId.DANGER_NOW, "What is happening right now?", (
         FieldSpec("danger_details", "textarea", "What is happening right now?",
@@ -360,7 +455,7 @@ def _danger_now_page(audience: Audience | None) -> Page:
     ), warning="If you call from a mobile and cannot speak, press 55 when you are asked." + extra)
 
 
-def _contact_page(audience: Audience | None) -> Page:
+def _contact_page(audience: Audience | None, _answers: Mapping[str, str]) -> Page:
     young = audience is Audience.YOUNG_PERSON
     return Page(StepId.CONTACT, "How can we contact you?", (
         FieldSpec("name", "text", "Your name (optional)",
@@ -377,8 +472,34 @@ def _contact_page(audience: Audience | None) -> Page:
     ))
 
 
+CONTACT_HOW_LABELS: dict[str, str] = {"phone": "Phone call", "text": "Text message", "email": "Email"}
+
+
+def contact_how_options(answers: Mapping[str, str]) -> tuple[Option, ...]:
+    """The ways to contact them that they gave us: a phone allows a call or a text."""
+    ways = (["phone", "text"] if answers.get("phone") else []) + (["email"] if answers.get("email") else [])
+    return tuple(Option(w, CONTACT_HOW_LABELS[w]) for w in ways or CONTACT_HOW_LABELS)
+
+
+def _safe_contact_page(audience: Audience | None, answers: Mapping[str, str]) -> Page:
+    young = audience is Audience.YOUNG_PERSON
+    return Page(StepId.SAFE_CONTACT, "Contacting you safely", (
+        FieldSpec("contact_how", "radios", "What is the safest way to contact you?",
+                  options=contact_how_options(answers)),
+        FieldSpec("contact_when", "text", "When is it safe to contact you? (optional)",
+                  hint=("For example, after school, or not when I am at home." if young
+                        else "For example, weekdays after 6pm, or not at work."),
+                  max_chars=MAX_CONTACT_WHEN_CHARS, autocomplete="off"),
+        FieldSpec("leave_message", "radios", "Can we leave a message?",
+                  hint="For example, a voicemail, or a text or email that someone else might see.",
+                  options=YES_NO),
+    ), lead=("Tell us how to reach you so that only you get our message.",))
+
+
 _PAGE_BUILDERS = {
     StepId.WHO: _who_page,
+    StepId.WHOSE: _whose_page,
+    StepId.ABOUT: _about_page,
     StepId.WHAT: _what_page,
     StepId.DETAILS: _details_page,
     StepId.WHERE: _where_page,
@@ -386,6 +507,7 @@ _PAGE_BUILDERS = {
     StepId.DANGER: _danger_page,
     StepId.DANGER_NOW: _danger_now_page,
     StepId.CONTACT: _contact_page,
+    StepId.SAFE_CONTACT: _safe_contact_page,
 }
 
 
@@ -419,9 +541,14 @@ def clean_text(raw: str | None, *, multiline: bool = False) -> str:
 
 def validate_step(
     step: StepId, form: Mapping[str, str], *, today: date, region: str = "GB",
+    answers: Mapping[str, str] | None = None,
 ) -> StepOutcome:
-    """Check one page's answers. Every value comes back, valid or not, so it can be shown again."""
-    return _VALIDATORS[step](form, today, region)
+    """Check one page's answers. Every value comes back, valid or not, so it can be shown again.
+
+    ``answers`` are those already saved: some pages depend on them (a young person's own age
+    is required; the ways to contact someone are the ones they gave).
+    """
+    return _VALIDATORS[step](form, today, region, answers or {})
 
 
 def _choice(form: Mapping[str, str], name: str, allowed: tuple[Option, ...], message: str) -> StepOutcome:
@@ -437,22 +564,57 @@ def _too_long(text: str, limit: int, what: str) -> str | None:
     return f"{what} is {len(text):,} characters. Make it {limit:,} characters or fewer."
 
 
-def _validate_who(form: Mapping[str, str], _today: date, _region: str) -> StepOutcome:
+def _validate_who(form: Mapping[str, str], _today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
     return _choice(form, "audience", AUDIENCE_OPTIONS, "Choose who you are")
 
 
-def _validate_what(form: Mapping[str, str], _today: date, _region: str) -> StepOutcome:
+def _validate_whose(form: Mapping[str, str], _today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
+    return _choice(form, "happened_to", WHOSE_OPTIONS, "Choose if it happened to you or to someone else")
+
+
+def parse_age(text: str) -> int | None:
+    """A child's age in whole years from what was typed ("13", "13 years"), or None."""
+    match = re.fullmatch(r"(\d{1,3})(?:\s*(?:years?(?:\s+old)?|yrs?))?", text.strip().lower())
+    return int(match.group(1)) if match else None
+
+
+def _validate_about(form: Mapping[str, str], _today: date, _region: str, answers: Mapping[str, str]) -> StepOutcome:
+    self_report = reports_about_self(answers)
+    values = {"victim_age": clean_text(form.get("victim_age"))}
+    if not self_report:
+        values["victim_name"] = clean_text(form.get("victim_name"))
+    errors: dict[str, str] = {}
+    if problem := _too_long(values.get("victim_name", ""), MAX_NAME_CHARS, "Their name"):
+        errors["victim_name"] = problem
+    you = "your" if self_report else "their"
+    typed = values["victim_age"]
+    if not typed:
+        if self_report or audience_of(answers) is Audience.PARENT:
+            errors["victim_age"] = f"Enter {you} age, like 13"
+    else:
+        age = parse_age(typed)
+        if age is None:
+            errors["victim_age"] = f"Enter {you} age as a number, like 13"
+        elif age > MAX_CHILD_AGE:
+            errors["victim_age"] = (f"Enter {you} age, like 13. This form is for people under 18" if self_report
+                                    else "Enter an age under 18. This form is for children and young people")
+        else:
+            values["victim_age"] = str(age)
+    return StepOutcome(values, errors)
+
+
+def _validate_what(form: Mapping[str, str], _today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
     return _choice(form, "incident", incident_options(None),
                    "Choose what happened. If you are not sure, choose 'Something else'")
 
 
-def _validate_details(form: Mapping[str, str], _today: date, _region: str) -> StepOutcome:
+def _validate_details(form: Mapping[str, str], _today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
     summary = clean_text(form.get("summary"), multiline=True)
     error = "Write what happened in the box" if not summary else _too_long(summary, MAX_SUMMARY_CHARS, "What you wrote")
     return StepOutcome({"summary": summary}, {"summary": error} if error else {})
 
 
-def _validate_where(form: Mapping[str, str], _today: date, _region: str) -> StepOutcome:
+def _validate_where(form: Mapping[str, str], _today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
     values = {"platform": clean_text(form.get("platform")), "username": clean_text(form.get("username"))}
     errors: dict[str, str] = {}
     for name, limit, what in (("platform", MAX_PLATFORM_CHARS, "The app, game or website"),
@@ -473,7 +635,7 @@ def parse_date_parts(day: str, month: str, year: str) -> date | None:
         return None
 
 
-def _validate_when(form: Mapping[str, str], today: date, _region: str) -> StepOutcome:
+def _validate_when(form: Mapping[str, str], today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
     parts = {k: clean_text(form.get(k)).replace(" ", "") for k in ("when_day", "when_month", "when_year")}
     if not any(parts.values()):
         return StepOutcome(parts, {})
@@ -487,19 +649,20 @@ def _validate_when(form: Mapping[str, str], today: date, _region: str) -> StepOu
     return StepOutcome(parts, {})
 
 
-def _validate_danger(form: Mapping[str, str], _today: date, _region: str) -> StepOutcome:
+def _validate_danger(form: Mapping[str, str], _today: date, _region: str, _answers: Mapping[str, str]) -> StepOutcome:
     return _choice(form, "danger", (Option("yes", "Yes"), Option("no", "No")),
                    "Choose yes if anyone is in danger right now, or no if not")
 
 
-def _validate_danger_now(form: Mapping[str, str], _today: date, _region: str) -> StepOutcome:
+def _validate_danger_now(form: Mapping[str, str], _today: date, _region: str,
+                         _answers: Mapping[str, str]) -> StepOutcome:
     text = clean_text(form.get("danger_details"), multiline=True)
     error = ("Tell us what is happening right now" if not text
              else _too_long(text, MAX_DANGER_CHARS, "What you wrote"))
     return StepOutcome({"danger_details": text}, {"danger_details": error} if error else {})
 
 
-def _validate_contact(form: Mapping[str, str], _today: date, region: str) -> StepOutcome:
+def _validate_contact(form: Mapping[str, str], _today: date, region: str, _answers: Mapping[str, str]) -> StepOutcome:
     values = {"name": clean_text(form.get("name")), "email": clean_text(form.get("email")),
               "phone": clean_text(form.get("phone"))}
     errors: dict[str, str] = {}
@@ -512,6 +675,17 @@ def _validate_contact(form: Mapping[str, str], _today: date, region: str) -> Ste
     if not values["email"] and not values["phone"]:
         errors["email"] = "Enter an email address or a phone number, so we can contact you"
     return StepOutcome(values, errors)
+
+
+def _validate_safe_contact(form: Mapping[str, str], _today: date, _region: str,
+                           answers: Mapping[str, str]) -> StepOutcome:
+    how = _choice(form, "contact_how", contact_how_options(answers), "Choose the safest way to contact you")
+    message = _choice(form, "leave_message", YES_NO, "Choose yes if we can leave a message, or no if not")
+    when = clean_text(form.get("contact_when"))
+    errors = {**how.errors, **message.errors}
+    if problem := _too_long(when, MAX_CONTACT_WHEN_CHARS, "What you wrote"):
+        errors["contact_when"] = problem
+    return StepOutcome({**how.values, "contact_when": when, **message.values}, errors)
 
 
 def is_email_address(value: str) -> bool:
@@ -537,6 +711,8 @@ def is_phone_number(value: str, region: str) -> bool:
 
 _VALIDATORS = {
     StepId.WHO: _validate_who,
+    StepId.WHOSE: _validate_whose,
+    StepId.ABOUT: _validate_about,
     StepId.WHAT: _validate_what,
     StepId.DETAILS: _validate_details,
     StepId.WHERE: _validate_where,
@@ -544,6 +720,7 @@ _VALIDATORS = {
     StepId.DANGER: _validate_danger,
     StepId.DANGER_NOW: _validate_danger_now,
     StepId.CONTACT: _validate_contact,
+    StepId.SAFE_CONTACT: _validate_safe_contact,
 }
 
 
@@ -571,8 +748,21 @@ def summary_rows(state: FlowState) -> list[SummaryRow]:
     rows = [
         SummaryRow("Who you are", AUDIENCE_SUMMARY.get(audience, "") if audience else "", StepId.WHO,
                    "who you are"),
-        SummaryRow("What happened", incident_label(a.get("incident", ""), audience), StepId.WHAT,
-                   "what happened"),
+    ]
+    if audience is Audience.YOUNG_PERSON:
+        rows.append(SummaryRow("Who it happened to", "Me" if state.about_self else "Someone else", StepId.WHOSE,
+                               "who it happened to"))
+    if state.about_self:
+        rows.append(SummaryRow("Your age", a.get("victim_age", ""), StepId.ABOUT, "your age"))
+    else:
+        rows += [
+            SummaryRow("Their first name", a.get("victim_name") or "Not given", StepId.ABOUT, "their first name"),
+            SummaryRow("Their age", a.get("victim_age") or "Not given", StepId.ABOUT, "their age"),
+        ]
+    rows += [
+        SummaryRow("What happened", incident_label(a.get("incident", ""), audience, about_self=state.about_self
+                                                   or audience is not Audience.YOUNG_PERSON),
+                   StepId.WHAT, "what happened"),
         SummaryRow("In your words", a.get("summary", ""), StepId.DETAILS, "what you told us"),
         SummaryRow("App, game or website", a.get("platform") or "Not given", StepId.WHERE,
                    "the app, game or website"),
@@ -590,6 +780,12 @@ def summary_rows(state: FlowState) -> list[SummaryRow]:
         SummaryRow("Your name", a.get("name") or "Not given", StepId.CONTACT, "your name"),
         SummaryRow("Email address", a.get("email") or "Not given", StepId.CONTACT, "your email address"),
         SummaryRow("Phone number", a.get("phone") or "Not given", StepId.CONTACT, "your phone number"),
+        SummaryRow("Safest way to contact you", CONTACT_HOW_LABELS.get(a.get("contact_how", ""), ""),
+                   StepId.SAFE_CONTACT, "the safest way to contact you"),
+        SummaryRow("When it is safe", a.get("contact_when") or "Any time", StepId.SAFE_CONTACT,
+                   "when it is safe to contact you"),
+        SummaryRow("Can we leave a message", "Yes" if a.get("leave_message") == "yes" else "No",
+                   StepId.SAFE_CONTACT, "if we can leave a message"),
     ]
     return rows
 
@@ -611,8 +807,36 @@ def build_report_draft(state: FlowState) -> ReportDraft:
         escalation=(a.get("danger_details") or None) if a.get("danger") == "yes" else None,
         reporter=Reporter(name=a.get("name") or None, email=a.get("email") or None,
                           phone=a.get("phone") or None),
-        subjects=_suspects(a),
+        subjects=_suspects(a) + _victims(a),
+        source_data=_source_data(a),
     )
+
+
+def _victims(answers: Mapping[str, str]) -> tuple[SubjectDraft, ...]:
+    """The child it happened to, when we know their name or age.
+
+    A young person reporting about themself is the victim: their own name and age. Triage
+    reads the victim's age (a child aged 12 or under) and whether the child is identifiable
+    (named or aged), so these facts must reach the stored report as a victim subject.
+    """
+    age = parse_age(answers.get("victim_age", ""))
+    name = answers.get("name") if reports_about_self(answers) else answers.get("victim_name")
+    if age is None and not name:
+        return ()
+    return (SubjectDraft(role=SubjectRole.VICTIM.value, name=name or None, age=age),)
+
+
+def _source_data(answers: Mapping[str, str]) -> dict[str, Any]:
+    """What the form records beyond intake's fields: whether the reporter is the child, and
+    how to contact them safely (kept encrypted with the report's source data)."""
+    data: dict[str, Any] = {"reporter_is_victim": reports_about_self(answers)}
+    if answers.get("contact_how"):
+        data["safe_contact"] = {
+            "how": answers["contact_how"],
+            "when": answers.get("contact_when") or None,
+            "leave_message": answers.get("leave_message") == "yes",
+        }
+    return data
 
 
 def _suspects(answers: Mapping[str, str]) -> tuple[SubjectDraft, ...]:
@@ -644,6 +868,10 @@ _PROBLEM_FIELDS: dict[tuple[str | int, ...], tuple[StepId, str, str]] = {
 
 def locate_problem(problem: Problem) -> tuple[StepId, str, str]:
     """The step, field and plain-words message for a problem found when the report was stored."""
+    if problem.loc[:1] == ("subjects",) and problem.loc[2:3] == ("age",):  # only the victim has an age
+        return StepId.ABOUT, "victim_age", "Check the age you gave"
+    if problem.loc[:1] == ("subjects",) and problem.loc[2:3] == ("name",):  # or a name
+        return StepId.ABOUT, "victim_name", "Check their first name"
     for length in (2, 1):
         found = _PROBLEM_FIELDS.get(tuple(problem.loc[:length]))
         if found:

@@ -139,6 +139,10 @@
       window.location.reload();
       return;
     }
+    // Only after Back or Forward: on a fresh page, resetting could wipe what a fast typist
+    // (or a slow phone) already put in before this event fired.
+    var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType('navigation') : [];
+    if (entries.length && entries[0].type !== 'back_forward') { return; }
     var forms = document.querySelectorAll('form[method="post"]');
     for (var i = 0; i < forms.length; i++) { forms[i].reset(); }
   });
