@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from jigsaw.errors import InvalidInput
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _KNOWN_OPTIONS = {"starttls", "insecure_login", "timeout"}
 
 
-class SmtpUrlError(ValueError):
+class SmtpUrlError(InvalidInput, ValueError):
     """``JIGSAW_SMTP_URL`` cannot be used as written (the message says why, without the password)."""
 
 

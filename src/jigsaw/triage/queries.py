@@ -71,6 +71,12 @@ def danger_facts(session: Session, report_ids: Iterable[int]) -> dict[int, Dange
     return found
 
 
+def p0_rescored_since(session: Session, since: datetime) -> list[int]:
+    """Reports now at P0 whose triage changed at or after ``since`` (what a batch just raised)."""
+    return list(session.scalars(select(TriageState.report_id).where(
+        TriageState.band_rank == 0, TriageState.updated_at >= since)))
+
+
 def api_triage(view: TriageView | None) -> dict[str, Any] | None:
     """The ``triage`` object of ``GET /api/v1/reports/{id}``."""
     if view is None:
