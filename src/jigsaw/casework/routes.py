@@ -166,7 +166,7 @@ def close_form(case_id: int, request: Request, reason: str = Form(""), explanati
         case = service.close(session, principal, case_id, reason, explanation, duplicate_of)
     except (Conflict, InvalidInput) as exc:
         return _refused(request, case_id, exc, "close")
-    return _back(request, case_id, f"{case.reference} closed: {CLOSE_REASON_LABELS[CloseReason(case.close_reason or "")]}.")
+    return _back(request, case_id, f"{case.reference} closed: {CLOSE_REASON_LABELS[CloseReason(case.close_reason or '')]}.")
 
 
 @router.post("/cases/{case_id}/reopen")
