@@ -42,7 +42,8 @@ def test_a_report_sharing_a_suspect_identifier_joins_the_open_case(client: TestC
     unrelated = post_report(client, centre["token"], report_body(external_id="b", **OTHER))
     assert case_of(platform, unrelated).id != case.id
 
-    urgent = post_report(client, centre["token"], report_body(external_id="c", escalation="He is outside her school now."))
+    urgent = post_report(client, centre["token"],
+                         report_body(external_id="c", escalation="He is outside her school now."))
     joined = case_of(platform, urgent)
     assert joined.id == case.id and joined.new_information and joined.escalated
     with session_of(platform) as session:
@@ -150,9 +151,8 @@ def _statements_placing(platform: Platform, count: int, token: str, client: Test
 
 
 @pytest.mark.parametrize("sizes", [(4, 40)])
-def test_placing_a_batch_takes_the_same_queries_whatever_its_size(sqlite_client: TestClient,
-                                                                   sqlite_platform: Platform,
-                                                                   centre: dict[str, Any], sizes: tuple[int, int]) -> None:
+def test_placing_a_batch_takes_the_same_queries_whatever_its_size(
+        sqlite_client: TestClient, sqlite_platform: Platform, centre: dict[str, Any], sizes: tuple[int, int]) -> None:
     small = _statements_placing(sqlite_platform, sizes[0], centre["token"], sqlite_client, "s")
     large = _statements_placing(sqlite_platform, sizes[1], centre["token"], sqlite_client, "l")
     assert large == small <= 16

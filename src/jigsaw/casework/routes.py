@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
+from jigsaw.casework import assembly, service
 from jigsaw.casework import queue as work_queue
-from jigsaw.casework import service
 from jigsaw.casework.entries import KIND_LABELS, CommsStatus, EnquirySystem
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.casework.lifecycle import (
@@ -166,7 +166,8 @@ def close_form(case_id: int, request: Request, reason: str = Form(""), explanati
         case = service.close(session, principal, case_id, reason, explanation, duplicate_of)
     except (Conflict, InvalidInput) as exc:
         return _refused(request, case_id, exc, "close")
-    return _back(request, case_id, f"{case.reference} closed: {CLOSE_REASON_LABELS[CloseReason(case.close_reason or '')]}.")
+    label = CLOSE_REASON_LABELS[CloseReason(case.close_reason or "")]
+    return _back(request, case_id, f"{case.reference} closed: {label}.")
 
 
 @router.post("/cases/{case_id}/reopen")
@@ -238,8 +239,12 @@ def comms_update_form(case_id: int, action_id: int, request: Request, status: st
 
 
 def report_panel(session: Session, report_id: int, query: Mapping[str, str]) -> dict[str, Any]:
-    """The report page's case panel: which case the report is in."""
-    return {"report_case": cases_for_reports(session, [report_id]).get(report_id), "case_statuses": STATUS_LABELS}
+    """The report page's case panel: which case the report is in. A triage override on this page
+    publishes no event, so the case's band is brought up to date here too."""
+    ref = cases_for_reports(session, [report_id]).get(report_id)
+    if ref is not None:
+        assembly.refresh_triage(session, [ref.id])
+    return {"report_case": ref, "case_statuses": STATUS_LABELS}
 
 
 # --- API ---------------------------------------------------------------------------------------

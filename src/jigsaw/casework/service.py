@@ -140,6 +140,9 @@ def read_case(session: Session, principal: Principal, case_id: int, *, purpose: 
     """Everything the case page and the API show of a case; the read is audited (it names people)."""
     _require_case_role(principal)
     case = get_case(session, case_id)
+    # Overrides and re-scores made on a report page publish no event: bring the band up to date.
+    assembly.refresh_triage(session, [case.id])
+    session.refresh(case)
     triage_rows = session.execute(
         select(Report.id, Report.reference, Report.received_at, Report.source, Report.incident_type,
                Report.platform, CaseReport.new_information)
