@@ -167,8 +167,33 @@ def test_backfill_puts_every_report_in_a_case_once(sqlite_client: TestClient, sq
         session.execute(delete(CaseReport))
         session.execute(delete(Case))
     with session_scope(sqlite_platform.engine) as session:
-        assert backfill(session, batch=100) == 4
+        assert backfill(session, batch=2) == 4  # rounds of two: later rounds join earlier cases
     with session_scope(sqlite_platform.engine) as session:
-        assert backfill(session, batch=100) == 0
+        assert backfill(session, batch=2) == 0
+        assert session.scalar(select(func.count()).select_from(CaseAction)) == 0  # not news: old reports
     cases = {r: case_of(sqlite_platform, r).id for r in ids}
     assert cases[ids[0]] == cases[ids[1]] == cases[ids[3]] != cases[ids[2]]
+
+
+def test_the_backfill_command_is_idempotent(sqlite_client: TestClient, sqlite_platform: Platform,
+                                            centre: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from jigsaw.cli.app import app
+    from jigsaw.config import get_settings
+
+    post_report(sqlite_client, centre["token"], report_body(external_id="x"))
+    with session_scope(sqlite_platform.engine) as session:
+        session.execute(delete(CaseAction))
+        session.execute(delete(CaseReport))
+        session.execute(delete(Case))
+    monkeypatch.setenv("JIGSAW_DATA_DIR", str(sqlite_platform.settings.data_dir))
+    monkeypatch.setenv("JIGSAW_DATABASE_URL", sqlite_platform.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        first = CliRunner().invoke(app, ["cases", "backfill"])
+        again = CliRunner().invoke(app, ["cases", "backfill"])
+    finally:
+        get_settings.cache_clear()
+    assert first.exit_code == 0 and "1 report placed in cases." in first.output, first.output
+    assert again.exit_code == 0 and "0 reports placed" in again.output

@@ -72,12 +72,15 @@ def _case_of(session: Session, report_ids: Sequence[int]) -> dict[int, tuple[int
     return found
 
 
-def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor = SYSTEM) -> Placed:
+def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor = SYSTEM,
+                  as_new_information: bool = True) -> Placed:
     """Put every report of ``report_ids`` not yet in a case into one.
 
     Reports linked to each other in the batch stay together (as if stored one by one); a group
     linked to open cases joins the most urgent of them (lowest band rank, then earliest due,
     then oldest) and the entry names the others; a group linked to none opens a new case.
+    ``as_new_information=False`` (the backfill) assembles cases from old reports without
+    flagging them as news to the assignee.
     """
     ids = sorted(set(report_ids))
     if not ids:
@@ -146,9 +149,9 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
     membership = [{"report_id": r, "case_id": c, "added_at": now, "added_by": actor.label,
                    "new_information": False} for r, c in opened.items()]
     membership += [{"report_id": r, "case_id": c, "added_at": now, "added_by": actor.label,
-                    "new_information": True} for r, c in joined.items()]
+                    "new_information": as_new_information} for r, c in joined.items()]
     session.execute(insert(CaseReport), membership)
-    if notes:
+    if notes and as_new_information:
         session.execute(insert(CaseAction), notes)
         session.execute(update(Case).where(Case.id.in_(sorted(set(joined.values()))))
                         .values(new_information=True, updated_at=now))
@@ -205,14 +208,21 @@ def on_triage_changed(session: Session, event: object) -> None:
             refresh_triage(session, cases_of_reports(session, [report]))
 
 
+def backfill_step(session: Session, after_id: int, batch: int = 5_000) -> tuple[int, int | None]:
+    """Place the next ``batch`` reports after ``after_id`` (in id order, so a later report joins
+    the case of an earlier one it links to); the number placed and the last id read (None: done)."""
+    ids = list(session.scalars(select(Report.id).where(Report.id > after_id).order_by(Report.id).limit(batch)))
+    if not ids:
+        return 0, None
+    result = place_reports(session, ids, as_new_information=False)
+    return len(result.opened) + len(result.joined), ids[-1]
+
+
 def backfill(session: Session, *, batch: int = 5_000) -> int:
     """Put every report that is in no case into one (idempotent); the number of reports placed."""
-    placed = 0
-    last = 0
+    placed, last = 0, 0
     while True:
-        ids = list(session.scalars(select(Report.id).where(Report.id > last).order_by(Report.id).limit(batch)))
-        if not ids:
+        count, next_last = backfill_step(session, last, batch)
+        if next_last is None:
             return placed
-        result = place_reports(session, ids)
-        placed += len(result.opened) + len(result.joined)
-        last = ids[-1]
+        placed, last = placed + count, next_last
