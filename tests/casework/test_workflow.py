@@ -213,3 +213,52 @@ def test_case_page_forms_queue_and_report_panel(sqlite_client: TestClient, sqlit
         assert all(e.by_user_id == centre["analyst"].id for e in entries)
         stored = session.get(Case, urgent_case.id)
         assert stored is not None and stored.closed_at is not None and stored.closed_at <= datetime.now(UTC)
+
+
+def test_queue_filters_sorts_and_pages_through_the_api(sqlite_client: TestClient, sqlite_platform: Platform,
+                                                      centre: dict[str, Any]) -> None:
+    from jigsaw.db.engine import session_scope
+
+    client, platform = sqlite_client, sqlite_platform
+    ids = [post_report(client, centre["token"], report_body(
+        external_id=f"q{i}", platform="ChatSpace" if i == 1 else "PixelPlay",
+        incident_type="online_grooming" if i == 2 else "indecent_images",
+        source="police" if i == 3 else "platform",
+        subjects=[{"role": "suspect", "identifiers": [{"type": "email", "value": f"q{i}@mail.pixelplay.test"}]}]))
+        for i in range(5)]
+    cases = [case_of(platform, r) for r in ids]
+    with session_scope(platform.engine) as session:  # one case long past its act-by time
+        late = session.get(Case, cases[4].id)
+        assert late is not None
+        late.due_at = datetime.now(UTC) - timedelta(hours=1)
+    as_user(client, platform, centre["analyst"])
+
+    def refs(**params: Any) -> list[str]:
+        response = client.get("/api/v1/cases", params=params)
+        assert response.status_code == 200, response.text
+        return [c["reference"] for c in response.json()["cases"]]
+
+    assert refs(platform="chatspace") == [cases[1].reference]
+    assert refs(incident="online_grooming") == [cases[2].reference]
+    assert refs(source="police") == [cases[3].reference]
+    assert refs(overdue="true") == [cases[4].reference]
+    assert refs()[0] == cases[4].reference  # band then due: the overdue one first among equals
+    assert refs(sort="received")[0] == cases[4].reference and len(refs(sort="received")) == 5
+    assert refs(status="closed") == [] and len(refs(status="all")) == 5
+    listing = client.get("/api/v1/cases").json()
+    assert listing["total"] == 5 and listing["pages"] == 1
+
+    from jigsaw.casework.queue import case_queue, parse_filters
+    from tests.casework.test_assembly import _principal
+
+    with session_of(platform) as session:
+        principal = _principal(platform, centre["analyst"])
+        seen = []
+        for page in (1, 2, 3):
+            result = case_queue(session, principal, parse_filters({"page": str(page)}), page_size=2)
+            assert result.total == 5 and result.pages == 3
+            seen += [r.reference for r in result.rows]
+    assert seen == refs()
+    page = client.get("/queue?source=police&sort=received")
+    assert cases[3].reference in page.text and cases[0].reference not in page.text
+    assert '<option value="police" selected>' in page.text
