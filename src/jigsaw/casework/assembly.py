@@ -26,6 +26,9 @@ from jigsaw.linking.interfaces import linked_report_map
 from jigsaw.triage.interfaces import report_triage
 
 SYSTEM = Actor("system:casework")
+UNASSESSED_RANK = 9
+"""The band rank of a case none of whose reports has a band: after P3, and never NULL, so the
+queue's order (rank, due) is read straight from its index."""
 _CHUNK = 500
 
 
@@ -126,7 +129,7 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
         if not candidates:
             fresh_groups.append(members)
             continue
-        best = min(candidates.values(), key=lambda c: (c[2] if c[2] is not None else 99,
+        best = min(candidates.values(), key=lambda c: (c[2] if c[2] is not None else UNASSESSED_RANK,
                                                        c[3] or datetime.max.replace(tzinfo=UTC), c[0]))
         others = sorted(c for c in candidates if c != best[0])
         for r in members:
@@ -139,7 +142,8 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
     if fresh_groups:
         references = new_references(session, len(fresh_groups))
         rows = [{"reference": ref, "status": CaseStatus.NEW.value, "opened_at": now, "updated_at": now,
-                 "new_information": False, "escalated": False} for ref in references]
+                 "new_information": False, "escalated": False, "band_rank": UNASSESSED_RANK}
+                for ref in references]
         created = session.execute(insert(Case).returning(Case.id, Case.reference), rows).all()
         by_reference = {ref: cid for cid, ref in created}
         for ref, members in zip(references, fresh_groups, strict=True):
@@ -186,7 +190,8 @@ def refresh_triage(session: Session, case_ids: Iterable[int]) -> None:
         ranked = [t for t in found if t.band_rank is not None]
         top = min(ranked, key=lambda t: (t.band_rank, t.due_at), default=None)
         dues = [t.due_at for t in found if t.due_at is not None]
-        values.append({"id": cid, "band": top.band if top else None, "band_rank": top.band_rank if top else None,
+        values.append({"id": cid, "band": top.band if top else None,
+                       "band_rank": top.band_rank if top else UNASSESSED_RANK,
                        "due_at": min(dues) if dues else None, "escalated": any(t.escalated for t in found)})
     session.execute(update(Case), values)
 

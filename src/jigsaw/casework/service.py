@@ -372,7 +372,7 @@ def split(session: Session, principal: Principal, case_id: int, report_ids: Iter
         raise CaseInputError(problems)
     now = _now()
     new = Case(reference=assembly.new_references(session, 1)[0], status=CaseStatus.NEW.value, opened_at=now,
-               updated_at=now, new_information=False, escalated=False)
+               updated_at=now, new_information=False, escalated=False, band_rank=assembly.UNASSESSED_RANK)
     session.add(new)
     session.flush()
     session.execute(update(CaseReport).where(CaseReport.report_id.in_(chosen)).values(case_id=new.id))
@@ -444,18 +444,23 @@ def preservation_due(session: Session, case_ids: Iterable[int] | None = None, *,
     """Open cases' preservation requests that lapse within a week or have lapsed, per case
     (one query on the indexed expiry)."""
     now = now or _now()
-    query = (select(CaseAction).join(Case, Case.id == CaseAction.case_id)
-             .where(CaseAction.kind == ActionKind.PRESERVATION_REQUEST.value, CaseAction.expires_at.is_not(None),
-                    CaseAction.expires_at <= now + PRESERVATION_WARNING, CaseAction.superseded_by_id.is_(None),
-                    Case.status.in_([s.value for s in OPEN_STATUSES]))
+    # Read by the expiry index first, then keep the open cases' (the planner may not pick that order).
+    query = (select(CaseAction)
+             .where(CaseAction.expires_at <= now + PRESERVATION_WARNING,
+                    CaseAction.kind == ActionKind.PRESERVATION_REQUEST.value, CaseAction.superseded_by_id.is_(None))
              .order_by(CaseAction.expires_at))
     if case_ids is not None:
         ids = sorted(set(case_ids))
         if not ids:
             return {}
         query = query.where(CaseAction.case_id.in_(ids))
+    actions = list(session.scalars(query.limit(1000)))
+    if not actions:
+        return {}
+    open_ids = set(session.scalars(select(Case.id).where(Case.id.in_({a.case_id for a in actions}),
+                                                         Case.status.in_([s.value for s in OPEN_STATUSES]))))
     found: dict[int, list[tuple[CaseAction, str]]] = {}
-    for action in session.scalars(query.limit(1000)):
+    for action in (a for a in actions if a.case_id in open_ids):
         state = preservation_state(action.expires_at, now)
         if state:
             found.setdefault(action.case_id, []).append((action, state))
