@@ -164,7 +164,8 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
                         detail={"joined_report_ids": sorted(r for r, c in joined.items() if c == cid)})
                for cid in sorted(set(joined.values()))]
     if opened:
-        entries.append(NewEntry(actor, AuditAction.COLLECTION, "case", None,
+        # Opening a case combines records into a unit of work; nothing new is collected.
+        entries.append(NewEntry(actor, AuditAction.COMBINATION, "case", None,
                                 detail={"opened": len(set(opened.values())), "reports": len(opened)}))
     append_many(session, entries)
     return Placed(opened, joined)
