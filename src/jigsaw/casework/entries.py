@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from jigsaw.casework.lifecycle import AUTHORED_KINDS, ActionKind
+from jigsaw.errors import InvalidInput
 
 MAX_TEXT = 20_000
 MAX_FIELD = 2_000
@@ -56,7 +57,7 @@ KIND_LABELS = {
 COMMS_FIELDS = ("reference", "purpose", "necessity", "proportionality", "identifier")
 
 
-class EntryInvalid(ValueError):
+class EntryInvalid(InvalidInput, ValueError):
     """One or more fields of an entry are wrong; ``problems`` maps each field to what is wrong."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:

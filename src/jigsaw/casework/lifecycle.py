@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+from jigsaw.errors import InvalidInput
+
 
 class CaseStatus(StrEnum):
     NEW = "new"
@@ -76,7 +78,7 @@ _MOVES: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(InvalidInput, ValueError):
     """A status move the lifecycle does not allow; the message says which moves are allowed."""
 
 
