@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
+from jigsaw.casework.models import Case
 from jigsaw.db.engine import session_scope
 from jigsaw.http.deps import Authorize
 from jigsaw.http.personal_data import returns_personal_data
@@ -110,15 +111,18 @@ def _path_values(platform: Platform) -> dict[str, str]:
         scenario.store(session, sc, config)
         network_id = session.scalar(select(LinkSubject.network_id).where(LinkSubject.subject_id == sc.ids["a1"]))
         series_id = queries.list_series(session, limit=1)["series"][0]["id"]
-    return {"report_id": str(sc.report_ids[next(iter(sc.report_ids))]), "subject_id": str(sc.ids["a1"]),
-            "network_id": str(network_id), "series_id": str(series_id), "fmt": "graphml"}
+        case_id = session.scalar(select(Case.id).order_by(Case.id))
+    return {"case_id": str(case_id), "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
+            "subject_id": str(sc.ids["a1"]), "network_id": str(network_id), "series_id": str(series_id),
+            "fmt": "graphml"}
 
 
 def test_every_personal_data_route_leaves_an_audit_entry(client: TestClient, platform: Platform) -> None:
     marked = [(path, route) for path, route in api_routes(client.app.routes)  # type: ignore[attr-defined]
               if returns_personal_data(route)]
     assert {"/api/v1/reports/{report_id}", "/reports/{report_id}", "/api/v1/networks", "/networks",
-            "/networks/subject/{subject_id}/export.{fmt}"} <= {path for path, _ in marked}
+            "/networks/subject/{subject_id}/export.{fmt}", "/cases/{case_id}",
+            "/api/v1/cases/{case_id}"} <= {path for path, _ in marked}
     values = _path_values(platform)
     centre = make_org(platform, "Centre")
     login(client, platform, make_staff(platform, "reader@centre.example", Role.ANALYST, centre))

@@ -36,7 +36,7 @@ def test_login_needs_password_and_code(client: TestClient, platform: Platform) -
     assert client.get("/queue", follow_redirects=False).status_code == 303
     login(client, platform, analyst)
     queue = client.get("/queue")
-    assert queue.status_code == 200 and "Report queue" in queue.text
+    assert queue.status_code == 200 and "Case queue" in queue.text
 
 
 def test_a_used_code_cannot_be_replayed(client: TestClient, platform: Platform) -> None:

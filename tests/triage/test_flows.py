@@ -209,8 +209,11 @@ def test_queue_order_monitoring_and_digest(client: TestClient, platform: Platfor
 
     login(client, platform, centre["analyst"])
     queue = client.get("/queue")
-    assert queue.status_code == 200 and "Overdue" in queue.text
-    assert queue.text.index(f'/reports/{urgent}"') < queue.text.index(f'/reports/{low}"')
+    # The queue lists cases: these reports share the suspect's address, so they are one case,
+    # ranked by its most urgent report.
+    assert queue.status_code == 200 and queue.text.count('href="/cases/') == 1
+    assert all(f'/reports/{rid}"' in queue.text for rid in (urgent, medium, low, *same_band))
+    assert '<span class="tag escalated">P0</span>' in queue.text and "Danger now" in queue.text
     assert client.get("/triage/monitor").status_code == 403
 
     client.cookies.clear()

@@ -1,4 +1,4 @@
-"""What other capabilities may use of case work: which case each report is in."""
+"""What other capabilities may use of case work: which case each report is in, and a case by its reference."""
 
 from __future__ import annotations
 
@@ -37,4 +37,11 @@ def cases_for_reports(session: Session, report_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-__all__ = ["CaseRef", "CaseStatus", "cases_for_reports"]
+def case_by_reference(session: Session, reference: str) -> CaseRef | None:
+    """The case with this ``CASE-XXXX-XXXX`` reference (any case, upper or lower case), or None."""
+    row = session.execute(select(Case.id, Case.reference, Case.status, Case.assignee_id)
+                          .where(Case.reference == reference.strip().upper())).first()
+    return CaseRef(row[0], row[1], CaseStatus(row[2]), row[3]) if row else None
+
+
+__all__ = ["CaseRef", "CaseStatus", "case_by_reference", "cases_for_reports"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jigsaw.db.base import Base, UTCDateTime, utcnow
@@ -18,7 +18,13 @@ from jigsaw.security.fieldcrypt import EncryptedJSON, EncryptedText
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_assignee", "status", "assignee_id"),)
+    __table_args__ = (Index("ix_cases_status_assignee", "status", "assignee_id"),
+                      Index("ix_cases_queue", "band_rank", "due_at", "status"),
+                      Index("ix_cases_updated_at", "updated_at"),
+                      Index("ix_cases_opened_at", "opened_at"),
+                      Index("ix_cases_due_at", "due_at", "status"),
+                      Index("ix_cases_danger", "escalated", "band_rank", "due_at", "status"),
+                      Index("ix_cases_unassigned", "assignee_id", "band_rank", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # CASE-XXXX-XXXX
@@ -32,6 +38,12 @@ class Case(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     new_information: Mapped[bool] = mapped_column(Boolean, default=False)  # a report joined since last look
+    # The most urgent of its reports' triage (band, its rank, the earliest due time, any danger-now
+    # escalation), kept here so the queue filters and sorts on one indexed table.
+    band: Mapped[str | None] = mapped_column(String(2))
+    band_rank: Mapped[int | None] = mapped_column(Integer)  # UNASSESSED_RANK when no report has a band
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CaseReport(Base):

@@ -1,7 +1,17 @@
-"""What other capabilities may use of triage: a report's triage as the API shows it, and the band and
-danger-now flag of reports (for the duty alerts)."""
+"""What other capabilities may use of triage: a report's triage as the API shows it, the band and
+due time of many reports at once (case work's queue), and the band and danger-now flag of reports
+(the duty alerts)."""
 
-from jigsaw.triage.queries import DangerFacts, api_triage, danger_facts, p0_rescored_since, triage_view
+from jigsaw.triage.queries import (
+    DangerFacts,
+    ReportTriage,
+    api_triage,
+    danger_facts,
+    p0_rescored_since,
+    report_triage,
+    triage_view,
+)
 from jigsaw.triage.schemas import TriageOut
 
-__all__ = ["DangerFacts", "TriageOut", "api_triage", "danger_facts", "p0_rescored_since", "triage_view"]
+__all__ = ["DangerFacts", "ReportTriage", "TriageOut", "api_triage", "danger_facts", "p0_rescored_since",
+           "report_triage", "triage_view"]

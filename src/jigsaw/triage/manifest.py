@@ -20,9 +20,8 @@ CAPABILITY = Capability(
     name="triage",
     routers=(routes.router, routes.api_router),
     templates=Path(__file__).parent / "templates",
-    nav=(NavItem("Queue", "/queue", frozenset({Role.ANALYST, Role.SUPERVISOR}), order=10),
-         NavItem("Triage oversight", "/triage/monitor", frozenset({Role.SUPERVISOR})),),
-    landing={Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue"},
+    # The work queue (/queue) is case work's: it lists cases, ranked by their reports' bands.
+    nav=(NavItem("Triage oversight", "/triage/monitor", frozenset({Role.SUPERVISOR})),),
     report_panels=(ReportPanel("triage/panel.html", routes.report_panel),),
     cli=cli.register,
     tables=("jigsaw.triage.models",),

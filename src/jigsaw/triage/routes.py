@@ -19,7 +19,6 @@ from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.flash import Kind, flash
 from jigsaw.http.templating import render
 from jigsaw.intake import interfaces as intake
-from jigsaw.intake.interfaces import can_read_all_reports
 from jigsaw.triage import configs, overrides, queries, records
 from jigsaw.triage.atrs import atrs_record, to_markdown
 from jigsaw.triage.errors import TriageError
@@ -35,24 +34,6 @@ supervisors = authorize(roles={Role.SUPERVISOR}, page=True)
 staff = authorize(roles=tuple(Role))
 
 TRIAGE_PURPOSE = "recording triage information on a report"
-QUEUE_PAGE_SIZE = 50
-
-
-@router.get("/queue", response_class=HTMLResponse)
-def queue(
-    request: Request, page: int = 1,
-    principal: Principal = Depends(case_workers), session: Session = Depends(db_session),
-) -> Response:
-    """The reports in triage order: band, then time due, then actionability."""
-    page = max(page, 1)
-    rows: list[queries.QueueEntry] = []
-    total = 0
-    if can_read_all_reports(principal):
-        rows, total = queries.triage_queue(session, limit=QUEUE_PAGE_SIZE, offset=(page - 1) * QUEUE_PAGE_SIZE)
-    return render(request, "triage/queue.html", {
-        "principal": principal, "csrf_token": request.state.csrf_token, "rows": rows, "total": total,
-        "page": page, "pages": max(1, -(-total // QUEUE_PAGE_SIZE)),
-    })
 
 
 def report_panel(session: Session, report_id: int, query: Mapping[str, str]) -> dict[str, Any]:
