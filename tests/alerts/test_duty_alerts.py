@@ -225,7 +225,7 @@ def test_other_roles_cannot_see_or_acknowledge_alerts(client: TestClient, platfo
     assert client.post(f"/alerts/{alert.id}/acknowledge", follow_redirects=False).status_code == 303  # to login
     token = client.post(f"/api/v1/alerts/{alert.id}/acknowledge",
                         headers={"Authorization": f"Bearer {centre['token']}"})
-    assert token.status_code == 401  # an organisation's token is nobody: it cannot acknowledge
+    assert token.status_code == 403  # an organisation's token is nobody: it cannot acknowledge
     login(client, platform, centre[role])
     assert client.get("/api/v1/alerts").status_code == 403
     assert client.post(f"/api/v1/alerts/{alert.id}/acknowledge").status_code == 403
