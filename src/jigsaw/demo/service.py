@@ -20,8 +20,12 @@ from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
 from jigsaw.accounts.models import Organisation, User
+from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
+from jigsaw.alerts.interfaces import acknowledge, open_alerts
 from jigsaw.audit.service import Actor
+from jigsaw.casework import service as casework
+from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import story as plot
 from jigsaw.intake.models import Report
 from jigsaw.intake.service import submit_report
@@ -82,6 +86,9 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoRes
     _load_bank(session, the_story)
     session.commit()  # the matcher reads banks through its own connection: the bank must be visible to it
     created = _load_reports(session, the_story, orgs)
+    if created:
+        _work_cases(session, the_story, orgs)
+        _acknowledge_all_but_the_latest_danger(session)
     return DemoResult(created, path, already and created == 0)
 
 
@@ -111,6 +118,62 @@ def _load_reports(session: Session, the_story: plot.Story, orgs: dict[str, Organ
         if submit_report(session, item.draft, actor, organisation_id=organisation).created:
             created += 1
     return created
+
+
+def _principal(session: Session, email: str) -> Principal:
+    user = session.scalar(select(User).where(User.email == email))
+    assert user is not None, f"demo staff {email} missing"
+    return Principal(organisation_id=user.organisation_id, organisation_kind=OrgKind(user.organisation.kind),
+                     user_id=user.id, role=Role(user.role), label=user.email)
+
+
+# The moves from "new" that bring a case to each status (the lifecycle allows no shortcuts).
+_PATHS: dict[str, tuple[str, ...]] = {
+    "new": (),
+    "in_progress": ("in_progress",),
+    "awaiting_information": ("in_progress", "awaiting_information"),
+    "ready_for_dissemination": ("in_progress", "ready_for_dissemination"),
+    "disseminated": ("in_progress", "ready_for_dissemination", "disseminated"),
+    "closed": ("in_progress",),
+}
+
+
+def _work_cases(session: Session, the_story: plot.Story, orgs: dict[str, Organisation]) -> None:
+    """Do to the story's cases what the analysts in the story have done, through the case service."""
+    by_key = {item.key: item for item in the_story.reports}
+    supervisor = _principal(session, "supervisor@demo.example")
+    worked: set[int] = set()
+    for plan in the_story.cases:
+        item = by_key[plan.report_key]
+        organisation = orgs[item.submitter].id if item.submitter else None
+        report_id = session.scalar(select(Report.id).where(Report.external_id == item.draft.external_id,
+                                                           Report.submitted_by_org_id == organisation)
+                                   if item.draft.external_id else
+                                   select(Report.id).where(Report.received_at == item.draft.received_at))
+        case_ref = cases_for_reports(session, [report_id]).get(report_id) if report_id else None
+        if case_ref is None or case_ref.id in worked:
+            continue  # reports that joined one case are worked once
+        worked.add(case_ref.id)
+        owner = _principal(session, plan.assignee) if plan.assignee else None
+        if owner is not None:
+            casework.assign(session, supervisor, case_ref.id, owner.user_id)
+        actor = owner or supervisor
+        for status in _PATHS[plan.status]:
+            casework.change_status(session, actor, case_ref.id, status)
+        for kind, text, details in plan.actions:
+            casework.add_action(session, actor, case_ref.id, kind, text, details)
+        if plan.status == "closed":
+            casework.close(session, actor, case_ref.id, plan.close_reason, plan.close_explanation or "")
+
+
+def _acknowledge_all_but_the_latest_danger(session: Session) -> None:
+    """Earlier alerts were handled on the day; the newest danger-now report is waiting for someone."""
+    waiting = open_alerts(session, limit=1000)
+    latest_danger = max((a for a in waiting if a.reason != "p0"), key=lambda a: a.report_id, default=None)
+    duty = _principal(session, "supervisor@demo.example")
+    for alert in waiting:
+        if alert is not latest_danger:
+            acknowledge(session, duty, alert.id)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -11,6 +11,9 @@ What a newcomer should see, and where it comes from:
 * **Known imagery**: PixelPlay and NCMEC referrals whose media hashes match the centre's bank, in
   two named series, so matches, categories and series appear.
 * **Everyday reports** from young people, parents and professionals about one-off accounts.
+* **Case work under way**: cases in every status, owned by the demo analysts, with notes, enquiries,
+  a preservation request about to lapse and a communications-data request; the groomer's
+  "outside my school" report waits as an unacknowledged duty alert.
 
 Every identifier is fictional: mailboxes on ``*.test`` domains (RFC 2606: no real mailbox can
 exist there), phone numbers from Ofcom's drama range (07700 900xxx), IP addresses from the
@@ -76,7 +79,7 @@ class CasePlan:
     report_key: str
     status: str
     assignee: str | None  # a demo staff email
-    actions: tuple[tuple[str, str, dict[str, str]], ...] = ()  # (kind, text, details)
+    actions: tuple[tuple[str, str | None, dict[str, str]], ...] = ()  # (kind, text, details)
     close_reason: str | None = None
     close_explanation: str | None = None
 
@@ -241,43 +244,57 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
 
     analyst, supervisor = "analyst@demo.example", "supervisor@demo.example"
     second = "analyst2@demo.example"
+
+    def day(days_ahead: int) -> str:
+        return (now + timedelta(days=days_ahead)).date().isoformat()
+
     cases = (
         CasePlan("ring-1", "awaiting_information", analyst, (
-            ("note", "Ellie and a PixelPlay referral name the same account and wallet. Linked to ChatterBox reports.",
-             {}),
-            ("preservation_request", "Preservation of darktide_77 account data and payment messages.",
-             {"platform": PIXELPLAY, "expires_in_days": "5"}),
-            ("comms_data_request", "Subscriber details for the ring's shared phone number.",
-             {"reference": "CD-2026-0117", "purpose": "Prevent or detect crime (s.60A(7)(b))",
+            ("note", "Ellie's report and PixelPlay's referral name the same account and the same wallet; "
+                     "ChatterBox reports pay into that wallet too. Treating as one group.", {}),
+            ("preservation_request", None,
+             {"platform": PIXELPLAY, "what": "darktide_77: account data, IP logs and messages",
+              "reference": "PP-LE-88213", "expires_on": day(5)}),
+            ("comms_data_request", "Subscriber for the number registered to jay.friendly and mia_x_official.",
+             {"reference": "CD-2026-0117", "purpose": "Preventing or detecting crime",
               "necessity": "The number links two extortion accounts; its subscriber is the line of enquiry.",
-              "proportionality": "One number, one subscriber check; no content requested.",
-              "identifier": "phone +447700900318", "seen_at": "", "status": "submitted"}),
+              "proportionality": "One number, subscriber details only; no content or traffic data.",
+              "identifier": "phone +447700900318", "seen_at": (now - timedelta(days=58)).isoformat(),
+              "status": "submitted"}),
         )),
         CasePlan("steve-1", "in_progress", second, (
-            ("enquiry", "PND and local intelligence checks on the GameHub account holder: no trace yet.", {}),
-            ("reporter_contact", "Spoke to Maya's mother; she has kept screenshots.", {}),
+            ("enquiry", "PND and local intelligence checks on the GameHub account holder: no trace yet.",
+             {"system": "police_systems"}),
+            ("reporter_contact", "Spoke to Maya's mother; she has kept screenshots of the messages.",
+             {"method": "phone"}),
         )),
         CasePlan("images-1", "ready_for_dissemination", analyst, (
-            ("note", "Two bank matches in the Northwind series; the uploader's platform id reappears in an "
-                     "NCMEC referral.", {}),
+            ("note", "Two matches in the Northwind series; the uploader's PixelPlay id reappears in an NCMEC "
+                     "referral from an IP in the UK.", {}),
+            ("enquiry", "Open-source check of the PixelPlay profile: public name and a town in the bio.",
+             {"system": "open_source"}),
         )),
-        CasePlan("everyday-3", "new", None),
         CasePlan("everyday-5", "in_progress", analyst, (
-            ("information_request", "Asked the reporting school for the pupil's account name.", {}),
+            ("information_request", "Asked the school for the pupil's account name on the platform.",
+             {"asked_of": "reporting school"}),
         )),
         CasePlan("everyday-7", "disseminated", supervisor, (
             ("note", "Package sent to the local force; awaiting their result.", {}),
         )),
         CasePlan("everyday-9", "closed", analyst, (), "no_further_action",
-                 "The account was another pupil of the same age; the school is handling it."),
-        CasePlan("everyday-11", "closed", second, (), "not_in_remit", None),
+                 "The account belongs to another pupil of the same age; the school is handling it."),
+        CasePlan("everyday-11", "closed", second, (), "not_in_remit"),
         CasePlan("everyday-13", "awaiting_information", second, (
-            ("information_request", "Asked ChatterBox whether the account is still active.", {}),
+            ("information_request", "Asked ChatterBox whether the account is still active.",
+             {"asked_of": CHATTERBOX}),
         )),
     )
     return Story(bank=bank, reports=tuple(reports), cases=cases)
 
 
 def _dated(draft: ReportDraft, received: datetime, i: int) -> ReportDraft:
-    return replace(draft, received_at=received, incident_at=received - timedelta(days=1 + i % 5),
+    """An everyday report, dated, as one person sent it through the form, about a one-off account."""
+    subjects = tuple(replace(s, identifiers=tuple(x for x in s.identifiers if x.value != "shadowfox"))
+                     for s in draft.subjects)
+    return replace(draft, received_at=received, subjects=subjects, incident_at=received - timedelta(days=1 + i % 5),
                    channel=Channel.PUBLIC_FORM, external_id=None, escalation=None)

@@ -1,0 +1,51 @@
+"""The demo tells its story: what a newcomer is promised in jigsaw.demo.story is in the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from jigsaw.alerts.models import DutyAlert
+from jigsaw.casework.lifecycle import CaseStatus
+from jigsaw.casework.models import Case, CaseAction, CaseReport
+from jigsaw.demo.service import load_demo
+from jigsaw.intake.models import Report
+from jigsaw.linking.models import LinkMedia, LinkSubject
+from jigsaw.matching.storage import MediaMatchRecord
+from jigsaw.platform import Platform
+from jigsaw.triage.models import TriageState
+
+
+def test_the_demo_shows_every_part_of_the_cycle(sqlite_platform: Platform) -> None:
+    with sqlite_platform.session() as session:
+        result = load_demo(session, sqlite_platform.settings.data_dir, reports=20)
+        session.commit()
+        assert result.reports_created > 20
+
+        statuses = set(session.scalars(select(Case.status)))
+        assert statuses == {s.value for s in CaseStatus}, "a case in every status"
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.assignee_id.is_not(None))) >= 5
+        kinds = set(session.scalars(select(CaseAction.kind)))
+        assert {"note", "enquiry", "preservation_request", "comms_data_request", "reporter_contact"} <= kinds
+
+        # The ring: five reports from children, a parent and two platforms, joined into one case.
+        biggest = session.execute(select(CaseReport.case_id, func.count()).group_by(CaseReport.case_id)
+                                  .order_by(func.count().desc())).first()
+        assert biggest is not None and biggest[1] >= 5
+        ring_sources = set(session.scalars(select(Report.source).join(CaseReport, CaseReport.report_id == Report.id)
+                                           .where(CaseReport.case_id == biggest[0])))
+        assert {"young_person", "parent", "platform"} <= ring_sources
+        # ... and its three people are distinct subjects of one network.
+        networks = session.execute(select(LinkSubject.network_id, func.count()).group_by(LinkSubject.network_id)
+                                   .order_by(func.count().desc())).first()
+        assert networks is not None and networks[1] >= 5
+
+        assert session.scalar(select(func.count()).select_from(MediaMatchRecord)) > 0
+        assert set(session.scalars(select(LinkMedia.bank_series).where(LinkMedia.bank_series.is_not(None)))) == {
+            "Northwind (demo series)", "Harbour (demo series)"}
+        assert session.scalar(select(func.count()).select_from(TriageState).where(TriageState.band == "P0")) <= 8
+
+        waiting = list(session.scalars(select(DutyAlert).where(DutyAlert.acknowledged_at.is_(None))))
+        assert len(waiting) == 1 and waiting[0].reason != "p0", "one danger-now alert waits for someone"
+
+        again = load_demo(session, sqlite_platform.settings.data_dir, reports=20)
+        assert again.reports_created == 0 and again.already_loaded
