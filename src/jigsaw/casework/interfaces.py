@@ -37,4 +37,16 @@ def cases_for_reports(session: Session, report_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-__all__ = ["CaseRef", "CaseStatus", "cases_for_reports"]
+def case_by_reference(session: Session, reference: str) -> tuple[CaseRef, tuple[int, ...]] | None:
+    """The case with this ``CASE-…`` reference and the ids of its reports (None if there is none)."""
+    row = session.execute(select(Case.id, Case.reference, Case.status, Case.assignee_id)
+                          .where(Case.reference == reference)).first()
+    if row is None:
+        return None
+    case_id, ref, status, assignee_id = row
+    report_ids = tuple(session.scalars(select(CaseReport.report_id).where(CaseReport.case_id == case_id)
+                                       .order_by(CaseReport.report_id)))
+    return CaseRef(case_id, ref, CaseStatus(status), assignee_id), report_ids
+
+
+__all__ = ["CaseRef", "CaseStatus", "case_by_reference", "cases_for_reports"]
