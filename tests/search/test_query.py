@@ -42,7 +42,8 @@ def test_phone_national_and_international_are_one_number() -> None:
     international = next(i for i in candidates("+44 7700 900456").identifiers if i.type is IdentifierType.PHONE)
     assert national == international and national.value == "+447700900456"
     # The default region decides what a national number means.
-    us = next(i for i in candidates("(202) 555-0142", default_region="US").identifiers if i.type is IdentifierType.PHONE)
+    us = next(i for i in candidates("(202) 555-0142", default_region="US").identifiers
+              if i.type is IdentifierType.PHONE)
     assert us.value == "+12025550142"
 
 

@@ -28,6 +28,6 @@ __all__ = [
     "MAX_MEDIA", "MAX_SHORT_TEXT", "MAX_SUMMARY_CHARS", "Channel", "IdentifierDraft", "IdentifierRecord",
     "IncidentType", "InvalidReport", "LineOfEnquiry", "MediaDraft", "MediaRecord", "Observation", "PreparedReport",
     "Problem", "Report", "ReportDraft", "ReportNotFound", "Reporter", "Source", "Subject", "SubjectDraft",
-    "SubjectRole", "can_read_all_reports", "default_lines_of_enquiry", "identifier_blind_index", "prepare", "read_report",
-    "submit_report",
+    "SubjectRole", "can_read_all_reports", "default_lines_of_enquiry", "identifier_blind_index", "prepare",
+    "read_report", "submit_report",
 ]

@@ -36,7 +36,7 @@ _PLATFORM = Query(default=None, description="The platform of a username or platf
                 response_model=SearchOut, openapi_extra=PERSONAL_DATA,
                 responses={422: {"description": "No purpose, or a value that cannot be searched; the detail says why"}})
 def api_search(
-    request: Request, q: str = _Q, purpose: str | None = _PURPOSE, type: str | None = _TYPE,  # noqa: A002
+    request: Request, q: str = _Q, purpose: str | None = _PURPOSE, type: str | None = _TYPE,
     platform: str | None = _PLATFORM,
     principal: Principal = Depends(_api_gate), session: Session = Depends(db_session),
 ) -> SearchOut:
@@ -49,7 +49,7 @@ def api_search(
 
 @pages_router.get("/search", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
 def search_page(
-    request: Request, q: str = "", purpose: str = "", type: str = "", platform: str = "",  # noqa: A002
+    request: Request, q: str = "", purpose: str = "", type: str = "", platform: str = "",
     principal: Principal = Depends(_page_gate), session: Session = Depends(db_session),
 ) -> Response:
     """The search form; a lookup is made only once the form carries a purpose."""

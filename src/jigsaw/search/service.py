@@ -102,13 +102,13 @@ def search(
     matched: dict[int, list[str]] = {}  # report id -> what found it
     subject_matched: dict[int, list[str]] = {}
     truncated = _identifier_hits(session, blinds, matched, subject_matched)
-    case_hits = _reference_hits(session, wanted, matched)
+    named_cases = _reference_hits(session, wanted, matched)
 
     report_ids = sorted(matched, reverse=True)
     if len(report_ids) > MAX_REPORTS:
         report_ids, truncated = report_ids[:MAX_REPORTS], True
     reports = _reports(session, report_ids, matched)
-    case_hits = _cases(session, reports, case_hits)
+    case_hits = _cases(reports, named_cases)
     subjects = _subjects(session, subject_matched, {r.id: r.reference for r in reports})
 
     record(session, principal.actor, AuditAction.CONSULTATION, "search", None, purpose=reason, detail={
@@ -164,7 +164,7 @@ def _reports(session: Session, report_ids: list[int], matched: dict[int, list[st
     return tuple(sorted(hits, key=lambda h: (h.received_at, h.id), reverse=True))
 
 
-def _cases(session: Session, reports: tuple[ReportHit, ...], by_reference: list[CaseHit]) -> tuple[CaseHit, ...]:
+def _cases(reports: tuple[ReportHit, ...], by_reference: list[CaseHit]) -> tuple[CaseHit, ...]:
     """Cases named directly first, then the cases the reports found are in."""
     seen = {hit.ref.id for hit in by_reference}
     members: dict[int, list[int]] = {}
