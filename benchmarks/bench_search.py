@@ -5,7 +5,8 @@
 Builds a store of ``--reports`` reports with SQLAlchemy Core bulk inserts on the migrated schema
 (SQLite file in a temporary folder, or the PostgreSQL database at ``--pg``, which must be empty:
 it is migrated here). Each report has a suspect with an email; every second one also a phone,
-every fifth an IP address; one email in twenty is shared by two reports. Every report has a
+every fifth an IP address; one email in twenty is shared by two reports; every odd report came
+from the CyberTipline (``external_id`` ``cybertip:<number>``). Every report has a
 triage queue row; one in ten is in a case; one suspect in ten is in a network. Identifier values
 are a constant ciphertext (search never decrypts them); blind indexes are the real ones,
 computed from :class:`jigsaw.identifiers.Identifier` keys with the platform's cipher.
@@ -14,7 +15,8 @@ Then ``--searches`` searches go through :func:`jigsaw.search.service.search`, th
 page and the API call (normalise the text, try each plausible reading, look the blind indexes up,
 gather reports, cases, bands, subjects and networks, append the audit entry), each in its own
 committed transaction as a request has. Texts are typed as an analyst would: emails in mixed
-case, phones in national format, IPs, ``JIG-`` and ``CASE-`` references. The anchor, timed in the
+case, phones in national format, IPs, ``JIG-`` and ``CASE-`` references and CyberTipline report
+numbers (bare digits, which are also tried as a phone, a payment id and a device id). The anchor, timed in the
 same run on the same texts: one plain indexed ``SELECT`` of the stored blind index (or the
 reference) with the value already canonical, the floor any search must pay.
 """
@@ -83,6 +85,11 @@ def reference(i: int) -> str:
     return f"JIG-{i // 10000:04d}-{i % 10000:04d}"
 
 
+def cybertip(i: int) -> str:
+    """The external id of an imported CyberTipline report (odd reports): ``cybertip:<number>``."""
+    return f"cybertip:{10_000_000 + i}"
+
+
 def case_reference(i: int) -> str:
     return f"CASE-{i // 10000:04d}-{i % 10000:04d}"
 
@@ -109,6 +116,7 @@ def build(engine: Engine, n: int, cipher: FieldCipher) -> None:
         reports, subjects, idents, obs, states, cases, members, links = [], [], [], [], [], [], [], []
         for i in ids:
             reports.append({"id": i, "reference": reference(i), "source": "platform", "channel": "api",
+                            "external_id": cybertip(i) if i % 2 else None,
                             "received_at": received, "incident_type": "indecent_images", "summary": summary,
                             "status": "new", "annotations": [], "source_data": source_data})
             subjects.append({"id": i, "report_id": i, "role": "suspect"})
@@ -159,7 +167,7 @@ def queries(n: int, count: int, seed: int = 7) -> list[tuple[str, str, Any]]:
     out: list[tuple[str, str, Any]] = []
     for k in range(count):
         i = rng.randrange(1, n + 1)
-        match k % 5:
+        match k % 6:
             case 0:
                 owner = email_owner(i)
                 typed = email(owner).replace("bench.user", "Bench.User").replace("mail.example", "Mail.Example")
@@ -173,6 +181,9 @@ def queries(n: int, count: int, seed: int = 7) -> list[tuple[str, str, Any]]:
                 out.append((ip(j), "ip", Identifier(IdentifierType.IP, ip(j))))
             case 3:
                 out.append((reference(i).lower(), "report", reference(i)))
+            case 4:
+                j = i - (1 - i % 2)
+                out.append((cybertip(j).removeprefix("cybertip:"), "cybertip", cybertip(j)))
             case _:
                 j = max(1, i // 10)
                 out.append((case_reference(j), "case", case_reference(j)))
@@ -185,6 +196,8 @@ def floor_select(engine: Engine, cipher: FieldCipher, kind: str, key: Any) -> fl
         start = time.perf_counter()
         if kind == "report":
             conn.execute(select(REPORTS.c.id).where(REPORTS.c.reference == key)).all()
+        elif kind == "cybertip":
+            conn.execute(select(REPORTS.c.id).where(REPORTS.c.external_id == key)).all()
         elif kind == "case":
             conn.execute(select(Case.__table__.c.id).where(Case.__table__.c.reference == key)).all()
         else:

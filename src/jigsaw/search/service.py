@@ -9,7 +9,7 @@ blind indexes looked up (never the text typed) and the counts found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -99,17 +99,16 @@ def search(
     wanted = candidates(text, type_=type_, platform=platform, default_region=default_region)
     blinds = {identifier_blind_index(session, i): i.type.value for i in wanted.identifiers}
 
-    matched: dict[int, list[str]] = {}  # report id -> what found it
-    subject_matched: dict[int, list[str]] = {}
-    truncated = _identifier_hits(session, blinds, matched, subject_matched)
-    named_cases = _reference_hits(session, wanted, matched)
+    found = _Found()
+    _identifier_hits(session, blinds, found)
+    named_cases = _reference_hits(session, wanted, found)
 
-    report_ids = sorted(matched, reverse=True)
+    report_ids = sorted(found.matched, reverse=True)
     if len(report_ids) > MAX_REPORTS:
-        report_ids, truncated = report_ids[:MAX_REPORTS], True
-    reports = _reports(session, report_ids, matched)
+        report_ids, found.truncated = report_ids[:MAX_REPORTS], True
+    reports = _reports(session, report_ids, found)
     case_hits = _cases(reports, named_cases)
-    subjects = _subjects(session, subject_matched, {r.id: r.reference for r in reports})
+    subjects = _subjects(found, {r.id: r.reference for r in reports})
 
     record(session, principal.actor, AuditAction.CONSULTATION, "search", None, purpose=reason, detail={
         "types": list(wanted.types),
@@ -117,50 +116,72 @@ def search(
         "results": {"cases": len(case_hits), "reports": len(reports), "subjects": len(subjects)},
         "report_ids": [r.id for r in reports],
     })
-    return SearchResult(wanted.types, wanted.hints, case_hits, reports, subjects, truncated)
+    return SearchResult(wanted.types, wanted.hints, case_hits, reports, subjects, found.truncated)
 
 
-def _identifier_hits(session: Session, blinds: dict[str, str], matched: dict[int, list[str]],
-                     subject_matched: dict[int, list[str]]) -> bool:
+@dataclass
+class _Found:
+    """What the lookups gathered: what found each report and subject, and their clear columns."""
+
+    matched: dict[int, list[str]] = field(default_factory=dict)  # report id -> what found it
+    reports: dict[int, tuple[str, datetime, str, str]] = field(default_factory=dict)  # reference, received…
+    subjects: dict[int, tuple[str, int, int | None, list[str]]] = field(default_factory=dict)  # role, report…
+    truncated: bool = False
+
+
+_REPORT_COLUMNS = (Report.reference, Report.received_at, Report.source, Report.incident_type)
+
+
+def _identifier_hits(session: Session, blinds: dict[str, str], found: _Found) -> None:
+    """Observations of the blind indexes with their reports, subjects and networks, in one statement."""
     if not blinds:
-        return False
+        return
     rows = session.execute(
-        select(Observation.report_id, Observation.subject_id, IdentifierRecord.type)
+        select(Observation.report_id, Observation.subject_id, IdentifierRecord.type, *_REPORT_COLUMNS,
+               Subject.role, LinkSubject.network_id)
         .join(IdentifierRecord, IdentifierRecord.id == Observation.identifier_id)
+        .join(Report, Report.id == Observation.report_id)
+        .outerjoin(Subject, Subject.id == Observation.subject_id)
+        .outerjoin(LinkSubject, LinkSubject.subject_id == Observation.subject_id)
         .where(IdentifierRecord.blind_index.in_(list(blinds)))
         .order_by(Observation.report_id.desc()).limit(MAX_OBSERVATIONS + 1)).all()
-    for report_id, subject_id, kind in rows[:MAX_OBSERVATIONS]:
-        _add(matched.setdefault(report_id, []), kind)
-        if subject_id is not None:
-            _add(subject_matched.setdefault(subject_id, []), kind)
-    return len(rows) > MAX_OBSERVATIONS
+    for report_id, subject_id, kind, reference, received, source, incident, role, network_id in \
+            rows[:MAX_OBSERVATIONS]:
+        _add(found.matched.setdefault(report_id, []), kind)
+        found.reports[report_id] = (reference, received, source, incident)
+        if subject_id is not None and role is not None:
+            _add(found.subjects.setdefault(subject_id, (role, report_id, network_id, []))[3], kind)
+    found.truncated = len(rows) > MAX_OBSERVATIONS
 
 
-def _reference_hits(session: Session, wanted: Candidates, matched: dict[int, list[str]]) -> list[CaseHit]:
+def _reference_hits(session: Session, wanted: Candidates, found: _Found) -> list[CaseHit]:
     cases: list[CaseHit] = []
     for reference in wanted.references:
         if reference.kind is ReferenceKind.CASE:
-            found = case_by_reference(session, reference.value)
-            if found is not None:
-                cases.append(CaseHit(*found))
-                for report_id in found[1]:
-                    _add(matched.setdefault(report_id, []), reference.kind.value)
+            case = case_by_reference(session, reference.value)
+            if case is not None:
+                cases.append(CaseHit(*case))
+                for report_id in case[1]:
+                    _add(found.matched.setdefault(report_id, []), reference.kind.value)
             continue
         column = Report.reference if reference.kind is ReferenceKind.REPORT else Report.external_id
         for report_id in session.scalars(select(Report.id).where(column == reference.value).limit(MAX_REPORTS)):
-            _add(matched.setdefault(report_id, []), reference.kind.value)
+            _add(found.matched.setdefault(report_id, []), reference.kind.value)
     return cases
 
 
-def _reports(session: Session, report_ids: list[int], matched: dict[int, list[str]]) -> tuple[ReportHit, ...]:
+def _reports(session: Session, report_ids: list[int], found: _Found) -> tuple[ReportHit, ...]:
     if not report_ids:
         return ()
-    rows = session.execute(select(Report.id, Report.reference, Report.received_at, Report.source,
-                                  Report.incident_type).where(Report.id.in_(report_ids))).all()
+    missing = [rid for rid in report_ids if rid not in found.reports]
+    for start in range(0, len(missing), 500):
+        for rid, *columns in session.execute(select(Report.id, *_REPORT_COLUMNS)
+                                             .where(Report.id.in_(missing[start:start + 500]))):
+            found.reports[rid] = tuple(columns)  # type: ignore[assignment]
     cases = cases_for_reports(session, report_ids)
     bands = bands_for_reports(session, report_ids)
-    hits = [ReportHit(rid, ref, received, source, incident, bands.get(rid), cases.get(rid), tuple(matched[rid]))
-            for rid, ref, received, source, incident in rows]
+    hits = [ReportHit(rid, *found.reports[rid], bands.get(rid), cases.get(rid), tuple(found.matched[rid]))
+            for rid in report_ids if rid in found.reports]
     return tuple(sorted(hits, key=lambda h: (h.received_at, h.id), reverse=True))
 
 
@@ -176,17 +197,10 @@ def _cases(reports: tuple[ReportHit, ...], by_reference: list[CaseHit]) -> tuple
     return (*by_reference, *(CaseHit(refs[cid], tuple(ids)) for cid, ids in members.items()))
 
 
-def _subjects(session: Session, subject_matched: dict[int, list[str]],
-              references: dict[int, str]) -> tuple[SubjectHit, ...]:
-    if not subject_matched or not references:
-        return ()
-    ids = list(subject_matched)
-    rows = session.execute(select(Subject.id, Subject.role, Subject.report_id)
-                           .where(Subject.id.in_(ids), Subject.report_id.in_(list(references)))).all()
-    networks: dict[int, int] = {sid: nid for sid, nid in session.execute(
-        select(LinkSubject.subject_id, LinkSubject.network_id).where(LinkSubject.subject_id.in_([r[0] for r in rows])))}
-    hits = [SubjectHit(sid, role, rid, references[rid], networks.get(sid), tuple(subject_matched[sid]))
-            for sid, role, rid in rows]
+def _subjects(found: _Found, references: dict[int, str]) -> tuple[SubjectHit, ...]:
+    """The subjects holding a value searched for, in the reports shown."""
+    hits = [SubjectHit(sid, role, rid, references[rid], network_id, tuple(kinds))
+            for sid, (role, rid, network_id, kinds) in found.subjects.items() if rid in references]
     return tuple(sorted(hits, key=lambda h: (-h.report_id, h.id)))
 
 
