@@ -216,3 +216,19 @@ def test_search_is_in_openapi(client: TestClient) -> None:
     operation = spec["paths"]["/api/v1/search"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "purpose", "type", "platform"}
     assert "x-personal-data" in operation
+
+
+def test_imported_cybertip_report_is_found_by_its_number(client: TestClient, platform: Platform,
+                                                         centre: dict[str, Any]) -> None:
+    """Through the real importer: the CyberTipline number is the report's external id."""
+    from jigsaw.imports import synthetic
+    from tests.imports.helpers import import_docs
+
+    summary = import_docs(platform, synthetic.documents(880011, 2))
+    assert summary.imported == 2, summary
+    with session_scope(platform.engine) as session:
+        wanted = session.scalar(select(Report.id).where(Report.external_id == "cybertip:880011"))
+    login(client, platform, centre["analyst"])
+    found = api_search(client, "880011").json()
+    assert [r["id"] for r in found["reports"]] == [wanted] and "cybertip" in found["types"]
+    assert api_search(client, "880012", type="cybertip").json()["reports"][0]["id"] != wanted
