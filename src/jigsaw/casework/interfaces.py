@@ -37,11 +37,16 @@ def cases_for_reports(session: Session, report_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-def case_by_reference(session: Session, reference: str) -> CaseRef | None:
-    """The case with this ``CASE-XXXX-XXXX`` reference (any case, upper or lower case), or None."""
+def case_by_reference(session: Session, reference: str) -> tuple[CaseRef, tuple[int, ...]] | None:
+    """The case with this ``CASE-XXXX-XXXX`` reference (either case) and the ids of its reports, or None."""
     row = session.execute(select(Case.id, Case.reference, Case.status, Case.assignee_id)
                           .where(Case.reference == reference.strip().upper())).first()
-    return CaseRef(row[0], row[1], CaseStatus(row[2]), row[3]) if row else None
+    if row is None:
+        return None
+    case_id, ref, status, assignee_id = row
+    report_ids = tuple(session.scalars(select(CaseReport.report_id).where(CaseReport.case_id == case_id)
+                                       .order_by(CaseReport.report_id)))
+    return CaseRef(case_id, ref, CaseStatus(status), assignee_id), report_ids
 
 
 __all__ = ["CaseRef", "CaseStatus", "case_by_reference", "cases_for_reports"]

@@ -22,11 +22,12 @@ from jigsaw.intake.domain import (
     prepare,
 )
 from jigsaw.intake.models import IdentifierRecord, LineOfEnquiry, MediaRecord, Observation, Report, Subject
-from jigsaw.intake.service import ReportNotFound, read_report, submit_report
+from jigsaw.intake.service import ReportNotFound, identifier_blind_index, read_report, submit_report
 
 __all__ = [
     "MAX_MEDIA", "MAX_SHORT_TEXT", "MAX_SUMMARY_CHARS", "Channel", "IdentifierDraft", "IdentifierRecord",
     "IncidentType", "InvalidReport", "LineOfEnquiry", "MediaDraft", "MediaRecord", "Observation", "PreparedReport",
     "Problem", "Report", "ReportDraft", "ReportNotFound", "Reporter", "Source", "Subject", "SubjectDraft",
-    "SubjectRole", "can_read_all_reports", "default_lines_of_enquiry", "prepare", "read_report", "submit_report",
+    "SubjectRole", "can_read_all_reports", "default_lines_of_enquiry", "identifier_blind_index", "prepare",
+    "read_report", "submit_report",
 ]

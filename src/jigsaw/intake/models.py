@@ -27,7 +27,7 @@ class Report(Base):
     channel: Mapped[str] = mapped_column(String(32))
     submitted_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     submitted_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    external_id: Mapped[str | None] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)  # found by search (CyberTipline ids)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     incident_type: Mapped[str] = mapped_column(String(64))
     incident_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

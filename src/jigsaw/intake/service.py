@@ -99,9 +99,14 @@ def _store(session: Session, prepared: PreparedReport, organisation_id: int | No
     return report
 
 
+def identifier_blind_index(session: Session, identifier: Identifier) -> str:
+    """The blind index ``identifier`` is stored and found under (search looks values up by it)."""
+    return cipher_of(session).blind_index(identifier.key)
+
+
 def identifier_record(session: Session, identifier: Identifier) -> IdentifierRecord:
     """The stored row for ``identifier``, created on first sight (found by blind index)."""
-    blind = cipher_of(session).blind_index(identifier.key)
+    blind = identifier_blind_index(session, identifier)
     existing = session.scalar(select(IdentifierRecord).where(IdentifierRecord.blind_index == blind))
     if existing is not None:
         return existing

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from jigsaw.capability import Capability
+from pathlib import Path
 
-CAPABILITY = Capability(name="search")
+from jigsaw.accounts.roles import Role
+from jigsaw.capability import Capability, NavItem
+from jigsaw.search import routes
+
+CAPABILITY = Capability(
+    name="search",
+    routers=(routes.pages_router, routes.api_router),
+    templates=Path(__file__).parent / "templates",
+    nav=(NavItem("Search", "/search", frozenset({Role.ANALYST, Role.SUPERVISOR}), order=15),),
+)
