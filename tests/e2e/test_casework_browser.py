@@ -1,8 +1,10 @@
-"""An analyst works a case in the browser: queue → case → claim → note → close with a reason;
-a supervisor assigns another case to them. Every step is the real app in headless Chromium."""
+"""An analyst works a case in the browser: queue → search (with a purpose) → case → claim → note →
+close with a reason; a supervisor assigns another case to them. Every step is the real app in
+headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +57,14 @@ def test_an_analyst_claims_notes_and_closes_a_case_and_a_supervisor_assigns_one(
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"/queue\?.*assignee=unassigned"))  # the filter is a bookmark
     shoot(page, "01-queue")
-    page.get_by_role("link", name=reference).click()
+
+    # The parent's follow-up call names the address: the analyst finds it from the header, with a purpose.
+    page.locator("#header-search-q").fill("QuietFox@Mail.ChatSpace.test")
+    page.locator("#header-search-purpose").fill("Parent's follow-up call")
+    page.locator("form.header-search").get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/search\?"))
+    shoot(page, "01b-search")
+    page.get_by_role("link", name=reference).first.click()
     expect(page).to_have_url(f"{live_server.url}/cases/{case_id}")
     expect(page.locator("#case-assignee")).to_contain_text("Unassigned")
 
@@ -102,3 +111,6 @@ def test_an_analyst_claims_notes_and_closes_a_case_and_a_supervisor_assigns_one(
                                                          AuditEvent.entity_id == str(case_id),
                                                          AuditEvent.action == "consultation")).all()
         assert reads and {r.actor for r in reads} == {f"user:{analyst.id}"}
+        searches = session.scalars(select(AuditEvent).where(AuditEvent.purpose == "Parent's follow-up call")).all()
+        assert len(searches) == 1 and searches[0].actor == f"user:{analyst.id}"
+        assert "quietfox" not in json.dumps(searches[0].detail).lower()  # the typed value is never logged
