@@ -96,7 +96,7 @@ def test_every_identifier_kind_is_found_and_audited_without_plaintext(
         assert audit.action == "consultation" and audit.purpose == PURPOSE
         assert audit.actor == f"user:{centre['analyst'].id}"
         assert kind in audit.detail["types"]
-        assert audit.detail["results"] == {"cases": 0, "reports": 1, "subjects": 1}
+        assert audit.detail["results"] == {"cases": 1, "reports": 1, "subjects": 1}  # every report is in a case
         assert audit.detail["blind_indexes"] and all(len(b) == 64 for b in audit.detail["blind_indexes"])
         stored = json.dumps(audit.detail).casefold()
         assert text.casefold() not in stored and "shadow" not in stored and "900456" not in stored
@@ -134,12 +134,14 @@ def test_references_report_case_and_cybertip(client: TestClient, platform: Platf
         subjects=[{"role": "suspect", "identifiers": [{"type": "email", "value": "other@example.test"}]}]))
     with session_scope(platform.engine) as session:
         reference = session.scalar(select(Report.reference).where(Report.id == first))
-        case = Case(reference="CASE-AB12-CD34", status="in_progress")
-        session.add(case)
-        session.flush()
-        session.add_all([CaseReport(report_id=first, case_id=case.id, added_by="test"),
-                         CaseReport(report_id=second, case_id=case.id, added_by="test")])
-        case_id = case.id
+        # Both reports in the first one's case, under a reference the test can type.
+        case_id = session.scalars(select(CaseReport.case_id).where(CaseReport.report_id == first)).one()
+        case = session.get(Case, case_id)
+        assert case is not None
+        case.reference, case.status = "CASE-AB12-CD34", "in_progress"
+        moved = session.get(CaseReport, second)
+        assert moved is not None
+        moved.case_id = case_id
     assert reference is not None
     login(client, platform, centre["analyst"])
 
