@@ -104,6 +104,8 @@ def case_page(case_id: int, request: Request, principal: Principal = Depends(cas
         "names": service.users_by_id(session, [a.by_user_id for a in detail.actions]
                                      + [a.details.get("to_user_id") for a in detail.actions]
                                      + [a.details.get("from_user_id") for a in detail.actions]),
+        "references": service.report_references(
+            session, [rid for a in detail.actions for rid in a.details.get("report_ids", ())]),
     })
     if detail.case.assignee_id == principal.user_id:
         service.seen(session, detail.case)

@@ -474,6 +474,16 @@ def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     return {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))}
 
 
+def report_references(session: Session, report_ids: Iterable[int]) -> dict[int, str]:
+    """The human reference of each report the log names (a log entry keeps ids: references are shown)."""
+    ids = sorted(set(report_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        found.update(session.execute(select(Report.id, Report.reference)
+                                     .where(Report.id.in_(ids[start:start + 500]))).tuples())
+    return found
+
+
 def open_case_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Case)
                           .where(Case.status.in_([s.value for s in OPEN_STATUSES]))) or 0
