@@ -91,6 +91,12 @@ class Story:
     cases: tuple[CasePlan, ...] = field(default=())
 
 
+def _asked(about_self: bool, how: str, when: str | None, *, leave_message: bool) -> dict[str, object]:
+    """What the public form records about contacting the reporter safely."""
+    return {"reporter_is_victim": about_self,
+            "safe_contact": {"how": how, "when": when, "leave_message": leave_message}}
+
+
 def _wallet(rng: random.Random) -> str:
     return "bc1q" + "".join(rng.choice(_BECH32) for _ in range(38))
 
@@ -146,6 +152,7 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
                     "send it to everyone at my school unless I pay £200 in bitcoin to a wallet he sent me.",
             platform=PIXELPLAY, incident_at=ago(142), received_at=ago(141, 20),
             reporter=Reporter(name="Ellie", email="ellie.reports@mailbox.school.test"),
+            source_data=_asked(True, "email", "After 4pm on school days", leave_message=False),
             subjects=(child("Ellie", 14), suspect(*darktide, IdentifierDraft("crypto_wallet", wallet),
                                                   description="Claimed to be a 15-year-old boy.")))),
         StoryReport("ring-2", PIXELPLAY, ReportDraft(
@@ -161,6 +168,7 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
                     "sent to a bitcoin address, the same one we were told another family got.",
             platform=CHATTERBOX, incident_at=ago(96), received_at=ago(95, 5),
             reporter=Reporter(name="Mark (parent)", phone="07700 900112"),
+            source_data=_asked(False, "phone", "Evenings after 7pm", leave_message=True),
             subjects=(child("Leo", 15), suspect(*jay, IdentifierDraft("crypto_wallet", wallet))))),
         StoryReport("ring-4", CHATTERBOX, ReportDraft(
             source=Source.PLATFORM, incident_type=IncidentType.SEXTORTION, external_id="cb-2291-774",
@@ -175,6 +183,7 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
             escalation="They say they will post it tonight at 9pm.",
             platform="QuickChat", incident_at=ago(1, 4), received_at=ago(0, 5),
             reporter=Reporter(name="Noah"),
+            source_data={"reporter_is_victim": True},
             subjects=(child("Noah", 13), suspect(*mia)))),
         # -- the repeat groomer ----------------------------------------------------------------------
         StoryReport("steve-1", PUBLIC, ReportDraft(
@@ -183,6 +192,7 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
                     "sending her game credit and telling her to keep it secret.",
             platform="GameHub", incident_at=ago(128), received_at=ago(127, 3),
             reporter=Reporter(name="Priya (parent)", email="priya.parent@mailbox.home.test"),
+            source_data=_asked(False, "email", None, leave_message=True),
             subjects=(child("Maya", 12), suspect(*steve, description="Says he runs a junior e-sports team.")))),
         StoryReport("steve-2", PUBLIC, ReportDraft(
             source=Source.PROFESSIONAL, incident_type=IncidentType.SEXUAL_COMMUNICATION, channel=Channel.PUBLIC_FORM,
@@ -190,6 +200,7 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
                     "GameHub account coach_steve offering 'trials' for his team.",
             platform="GameHub", incident_at=ago(75), received_at=ago(74, 6),
             reporter=Reporter(name="Mr Okafor (DSL)", email="dsl@mailbox.academy.test", phone="07700 900245"),
+            source_data=_asked(False, "phone", "School hours, 8am to 4pm", leave_message=True),
             subjects=(suspect(*steve),))),
         StoryReport("steve-3", PUBLIC, ReportDraft(
             source=Source.YOUNG_PERSON, incident_type=IncidentType.MEETING_ARRANGED, channel=Channel.PUBLIC_FORM,
@@ -198,6 +209,7 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
             escalation="He's outside my school now.",
             platform="GameHub", incident_at=ago(0, 1), received_at=ago(0, 0.6),
             reporter=Reporter(name="Amira"),
+            source_data={"reporter_is_victim": True},
             subjects=(child("Amira", 12), suspect(*steve)))),
         # -- known imagery ---------------------------------------------------------------------------
         StoryReport("images-1", PIXELPLAY, ReportDraft(
