@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from jigsaw.audit.models import AuditEvent
 from jigsaw.casework.models import Case, CaseAction
+from jigsaw.intake.models import Report
 from jigsaw.platform import Platform
 from tests.casework.conftest import case_of
 from tests.factories import csrf_from, login, post_report, report_body, session_of
@@ -262,3 +263,18 @@ def test_queue_filters_sorts_and_pages_through_the_api(sqlite_client: TestClient
     page = client.get("/queue?source=police&sort=received")
     assert cases[3].reference in page.text and cases[0].reference not in page.text
     assert '<option value="police" selected>' in page.text
+
+
+def test_the_log_names_a_joining_report_by_its_reference(sqlite_client: TestClient, sqlite_platform: Platform,
+                                                         centre: dict[str, Any]) -> None:
+    client, platform = sqlite_client, sqlite_platform
+    first = post_report(client, centre["token"], report_body(external_id="first"))
+    later = post_report(client, centre["token"], report_body(external_id="later"))  # same suspect: joins
+    case = case_of(platform, first)
+    assert case_of(platform, later).id == case.id
+    with session_of(platform) as session:
+        reference = session.scalars(select(Report.reference).where(Report.id == later)).one()
+    as_user(client, platform, centre["analyst"])
+    page = client.get(f"/cases/{case.id}")
+    assert page.status_code == 200
+    assert f'<a href="/reports/{later}">{reference}</a>' in page.text and f"report {later}<" not in page.text

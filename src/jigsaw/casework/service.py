@@ -479,8 +479,8 @@ def report_references(session: Session, report_ids: Iterable[int]) -> dict[int, 
     ids = sorted(set(report_ids))
     found: dict[int, str] = {}
     for start in range(0, len(ids), 500):
-        found.update(session.execute(select(Report.id, Report.reference)
-                                     .where(Report.id.in_(ids[start:start + 500]))).tuples())
+        rows = session.execute(select(Report.id, Report.reference).where(Report.id.in_(ids[start:start + 500])))
+        found.update((report_id, reference) for report_id, reference in rows)
     return found
 
 
