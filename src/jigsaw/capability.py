@@ -46,11 +46,13 @@ class ReportPanel:
     """A section another capability adds to the analyst's report page.
 
     ``context(session, report_id, query)`` returns the template's variables (``query`` is the
-    page's query string); the page includes ``template`` with them.
+    page's query string); the page includes ``template`` with them. ``top`` panels are drawn
+    under the report's heading (where it stands: its case), the others after what happened.
     """
 
     template: str
     context: Callable[[Any, int, Mapping[str, str]], Mapping[str, Any]]
+    top: bool = False
 
 
 @dataclass(frozen=True)

@@ -204,6 +204,8 @@ def test_case_page_forms_queue_and_report_panel(sqlite_client: TestClient, sqlit
 
     report = client.get(f"/reports/{urgent}")
     assert f'href="/cases/{urgent_case.id}"' in report.text and urgent_case.reference in report.text
+    # Where the report stands comes under its heading, before what happened.
+    assert report.text.index(f'href="/cases/{urgent_case.id}"') < report.text.index('id="what-happened"')
     with session_of(platform) as session:
         reads = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "consultation", AuditEvent.entity_type == "case",

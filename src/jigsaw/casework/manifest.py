@@ -18,7 +18,7 @@ CAPABILITY = Capability(
          NavItem("Workload", "/cases/workload", frozenset({Role.SUPERVISOR}), order=20)),
     landing={Role.ANALYST: "/queue", Role.SUPERVISOR: "/queue"},
     json_prefixes=("/api/v1/cases",),
-    report_panels=(ReportPanel("casework/panel.html", routes.report_panel),),
+    report_panels=(ReportPanel("casework/panel.html", routes.report_panel, top=True),),
     cli=cli.register,
     tables=("jigsaw.casework.models",),
     subscriptions=(

@@ -57,9 +57,10 @@ def report_page(
         # Each media item's recorded bank matches (bank, categories, series as matched).
         "matches": recorded_matches(session, report.id),
     }
-    panels = []
+    panels: list[str] = []
+    top_panels: list[str] = []
     for cap in platform_of(request).capabilities:
         for panel in cap.report_panels:
             context.update(panel.context(session, report.id, request.query_params))
-            panels.append(panel.template)
-    return render(request, "intake/report.html", {**context, "panels": panels})
+            (top_panels if panel.top else panels).append(panel.template)
+    return render(request, "intake/report.html", {**context, "panels": panels, "top_panels": top_panels})
