@@ -42,6 +42,9 @@ class Settings:
     duty_email: str | None = None  # where duty alerts go (the duty team's shared address)
     base_url: str = "http://127.0.0.1:8000"  # links in mail point here
     alert_escalate_minutes: int = 15  # unacknowledged this long, an alert goes to the supervisors
+    # PostgreSQL limits on the app's connections (durations as PostgreSQL writes them).
+    pg_lock_timeout: str = "10s"
+    pg_idle_in_transaction_timeout: str = "60s"
 
     @property
     def secrets_dir(self) -> Path:
@@ -130,6 +133,8 @@ def load_settings() -> Settings:
         duty_email=os.environ.get("JIGSAW_DUTY_EMAIL") or None,
         base_url=os.environ.get("JIGSAW_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         alert_escalate_minutes=int(os.environ.get("JIGSAW_ALERT_ESCALATE_MINUTES", "15")),
+        pg_lock_timeout=os.environ.get("JIGSAW_PG_LOCK_TIMEOUT", "10s").strip(),
+        pg_idle_in_transaction_timeout=os.environ.get("JIGSAW_PG_IDLE_IN_TRANSACTION_TIMEOUT", "60s").strip(),
     )
 
 

@@ -1,8 +1,9 @@
 """Appending to and verifying the audit log in the database.
 
-Appends are serialised (an advisory lock on PostgreSQL; SQLite serialises writers
-itself) and ``seq`` is unique, so two writers can never fork the chain: a racing insert
-fails instead, and the caller's whole transaction rolls back with it.
+Appends are serialised (an advisory lock on PostgreSQL; the write lock, taken before the
+head is read, on SQLite) and ``seq`` is unique, so two writers can never fork the chain: a
+racing insert fails instead, and the caller's whole transaction rolls back with it. Entries
+logged on a session are appended when it commits, so the lock is held only for the append.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from jigsaw.audit.chain import (
     GENESIS_HASH,
@@ -59,10 +61,62 @@ def record(
     purpose: str | None = None,
     recipient: str | None = None,
     detail: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction; it commits or rolls back with the work."""
-    entry = NewEntry(actor, action, entity_type, entity_id, purpose=purpose, recipient=recipient, detail=detail)
-    return append_many(session, [entry])[0]
+) -> None:
+    """Log one entry in the caller's transaction; it commits or rolls back with the work.
+
+    The entry is checked now (a missing purpose refuses the work at once) and appended to
+    the chain when the transaction commits (:func:`defer`): the append serialises every
+    writer of the log, so it is done as late as possible, not for the rest of the work.
+    """
+    defer(session, [NewEntry(actor, action, entity_type, entity_id, purpose=purpose, recipient=recipient,
+                             detail=detail)])
+
+
+_PENDING = "jigsaw_audit_pending"
+
+
+def defer(session: Session, entries: Sequence[NewEntry]) -> None:
+    """Append ``entries`` to the chain just before ``session`` commits, in the order logged.
+
+    Appending takes the chain's lock (an advisory lock on PostgreSQL, the write lock on
+    SQLite) until commit, so taken at commit it is held for the insert alone, not while the
+    transaction links, triages or waits on anything: a killed or slow transaction blocks no
+    one else's audited work. Inside a savepoint the entries are appended at once instead, so
+    rolling the savepoint back takes them with it. A rolled-back transaction drops them.
+    """
+    for entry in entries:
+        _check(entry)
+    if not entries:
+        return
+    if session.in_nested_transaction():
+        append_many(session, entries)
+        return
+    session.info.setdefault(_PENDING, []).extend(entries)
+
+
+def pending(session: Session) -> list[NewEntry]:
+    """Entries logged in ``session``'s transaction and not yet appended (they are at commit)."""
+    return list(session.info.get(_PENDING, ()))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    entries = session.info.pop(_PENDING, None)
+    if entries:
+        append_many(session, entries)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction ended without committing (a commit took them)
+        session.info.pop(_PENDING, None)
+
+
+def _check(entry: NewEntry) -> None:
+    if entry.action in PURPOSE_REQUIRED and not (entry.purpose and entry.purpose.strip()):
+        raise MissingPurposeError(f"a {entry.action.value} entry must state its purpose")
+    if entry.action is AuditAction.DISCLOSURE and not entry.recipient:
+        raise MissingPurposeError("a disclosure entry must name its recipient")
 
 
 @dataclass(frozen=True)
@@ -97,17 +151,14 @@ class AuditEntry:
 def append_many(on: Session | Connection, entries: Sequence[NewEntry]) -> list[AuditEntry]:
     """Append ``entries`` to the hash chain, in order, in the caller's transaction.
 
-    The one way anything is written to the audit log (:func:`record` appends one; the bulk
-    import appends one per report it writes), so ``jigsaw audit verify`` checks every entry
+    The one way anything is written to the audit log (:func:`record` and :func:`defer` call
+    it at commit), so ``jigsaw audit verify`` checks every entry
     the same way. Appends are serialised by an advisory lock on PostgreSQL (SQLite serialises
     writers itself), and the entries are inserted with one statement: the log is written on
     every read of personal data, so this must stay cheap.
     """
     for entry in entries:
-        if entry.action in PURPOSE_REQUIRED and not (entry.purpose and entry.purpose.strip()):
-            raise MissingPurposeError(f"a {entry.action.value} entry must state its purpose")
-        if entry.action is AuditAction.DISCLOSURE and not entry.recipient:
-            raise MissingPurposeError("a disclosure entry must name its recipient")
+        _check(entry)
     if not entries:
         return []
     dialect = on.get_bind().dialect if isinstance(on, Session) else on.dialect

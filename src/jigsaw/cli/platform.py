@@ -23,7 +23,8 @@ def _database() -> Engine:
     """The configured database's engine, without opening the platform (no keys, no schema check)."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, lock_timeout=settings.pg_lock_timeout,
+                         idle_in_transaction_timeout=settings.pg_idle_in_transaction_timeout)
 
 
 def _where(engine: Engine) -> str:
