@@ -73,7 +73,7 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
         ensure_at_head(engine)
     composed = capabilities()
     platform = Platform(settings=settings, engine=engine, cipher=cipher, session_key=settings.session_key(),
-                        capabilities=composed)
+                        audit_key=settings.audit_key(), capabilities=composed)
     own_engine(platform)
     for cap in handler_order(composed):
         for sub in cap.subscriptions:

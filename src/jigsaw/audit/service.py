@@ -14,23 +14,28 @@ from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, text
+from sqlalchemy import Connection, Engine, Table, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from jigsaw.audit.chain import (
     GENESIS_HASH,
     PURPOSE_REQUIRED,
+    SWITCH_OVER_ID,
+    SWITCH_OVER_TYPE,
     AuditAction,
     ChainFields,
     StoredEntry,
     VerifyResult,
     entry_hash,
+    key_id,
+    switch_over_detail,
     verify_chain,
 )
 from jigsaw.audit.models import AuditEvent
 from jigsaw.db.engine import begin_write
-from jigsaw.errors import InvalidInput
+from jigsaw.errors import InvalidInput, Unavailable
+from jigsaw.platform import platform_for
 
 _PG_LOCK_KEY = 0x4A49_4753  # "JIGS"
 
@@ -166,8 +171,21 @@ def append_many(on: Session | Connection, entries: Sequence[NewEntry]) -> list[A
         on.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     else:
         begin_write(on.connection() if isinstance(on, Session) else on)
+    key = _key_of(on)
     last = on.execute(_LAST).first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    chain_key = _chain_key_id(on)
+    if key is None and chain_key is not None:
+        raise AuditKeyMissing("the audit chain is keyed: set JIGSAW_AUDIT_KEY or JIGSAW_AUDIT_KEY_FILE to write to it "
+                              "(an unkeyed entry would break it)")
+    if chain_key is not None:
+        entries = [entry for entry in entries if not _is_switch_over(entry)]  # keyed already: once is enough
+        if not entries:
+            return []
+    if chain_key is None and key is not None and not _is_switch_over(entries[0]):
+        # The first entry under a key switches the chain over: it and all after it are keyed.
+        entries = [NewEntry(Actor.system(), AuditAction.ADMINISTRATION, SWITCH_OVER_TYPE, SWITCH_OVER_ID,
+                            detail=switch_over_detail(key)), *entries]
     appended: list[AuditEntry] = []
     for entry in entries:
         seq += 1
@@ -184,7 +202,7 @@ def append_many(on: Session | Connection, entries: Sequence[NewEntry]) -> list[A
             recipient=entry.recipient,
             detail=dict(entry.detail or {}),
         )
-        digest = entry_hash(prev_hash, fields)
+        digest = entry_hash(prev_hash, fields, key)
         appended.append(AuditEntry(fields, occurred_at, prev_hash, digest))
         prev_hash = digest
     rows = [entry.row() for entry in appended]
@@ -192,9 +210,58 @@ def append_many(on: Session | Connection, entries: Sequence[NewEntry]) -> list[A
     return appended
 
 
+def _is_switch_over(entry: NewEntry) -> bool:
+    return entry.entity_type == SWITCH_OVER_TYPE and entry.entity_id == SWITCH_OVER_ID
+
+
+def ensure_keyed(session: Session) -> bool:
+    """Switch the chain over to the platform's audit key now, if it is not yet keyed (at start-up,
+    so that ``jigsaw audit verify`` finds it keyed before anything else is logged). True if keyed."""
+    key = _key_of(session)
+    if key is None:
+        return False
+    defer(session, [NewEntry(Actor.system(), AuditAction.ADMINISTRATION, SWITCH_OVER_TYPE, SWITCH_OVER_ID,
+                             detail=switch_over_detail(key))])
+    return True
+
+
+class AuditKeyMissing(Unavailable, RuntimeError):
+    """The chain is keyed and this process has no key (or another one): nothing may be appended."""
+
+
+
+
+def _engine_of(on: Session | Connection) -> Engine:
+    bind = on.get_bind() if isinstance(on, Session) else on
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def _key_of(on: Session | Connection) -> bytes | None:
+    try:
+        return platform_for(_engine_of(on)).audit_key
+    except LookupError:  # an engine no platform owns (a migration, a test's own engine)
+        return None
+
+
+def _chain_key_id(on: Session | Connection) -> str | None:
+    """The id of the key the chain is keyed with, or None while it is unkeyed (read under the lock:
+    one indexed row, the latest switch-over entry)."""
+    row = on.execute(_LAST_SWITCH_OVER).first()
+    if row is None:
+        return None
+    recorded = str((row[0] or {}).get("key_id"))
+    key = _key_of(on)
+    if key is not None and recorded != key_id(key):
+        raise AuditKeyMissing(f"the audit chain is keyed with key {recorded}, not the configured key {key_id(key)}")
+    return recorded
+
+
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 _INSERT = insert(_TABLE)
 _LAST = select(_TABLE.c.seq, _TABLE.c.entry_hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_LAST_SWITCH_OVER = (select(_TABLE.c.detail).where(_TABLE.c.entity_id == SWITCH_OVER_ID,
+                                                   _TABLE.c.entity_type == SWITCH_OVER_TYPE)
+                     .order_by(_TABLE.c.seq.desc()).limit(1))
 
 
 def _fields_of(event: AuditEvent) -> ChainFields:
@@ -218,5 +285,7 @@ def stored_entries(session: Session) -> Iterator[StoredEntry]:
         yield StoredEntry(_fields_of(event), event.prev_hash, event.entry_hash)
 
 
-def verify(session: Session, expect_head: tuple[int, str] | None = None) -> VerifyResult:
-    return verify_chain(list(stored_entries(session)) if expect_head else stored_entries(session), expect_head)
+def verify(session: Session, expect_head: tuple[int, str] | None = None, *,
+           checkpoints: Sequence[tuple[int, str]] = ()) -> VerifyResult:
+    """Verify the whole chain with the platform's audit key, against a recorded head and checkpoints."""
+    return verify_chain(stored_entries(session), expect_head, key=_key_of(session), checkpoints=checkpoints)
