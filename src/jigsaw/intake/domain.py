@@ -44,6 +44,13 @@ class Channel(StrEnum):
     DEMO = "demo"
 
 
+class EntryRoute(StrEnum):
+    """How a public-form report reached the form: typed in, or from a platform's Report Abuse button."""
+
+    WEB_FORM = "web_form"
+    BUTTON = "button"
+
+
 class IncidentType(StrEnum):
     ONLINE_GROOMING = "online_grooming"
     SEXUAL_COMMUNICATION = "sexual_communication"
@@ -134,6 +141,8 @@ class ReportDraft:
     annotations: tuple[str, ...] = ()
     source_data: Mapping[str, Any] = field(default_factory=dict)
     lines_of_enquiry: tuple[LineDraft, ...] = ()
+    entry_route: EntryRoute | None = None
+    entry_org_id: int | None = None  # the platform whose button it came through
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def _store(session: Session, prepared: PreparedReport, organisation_id: int | No
         summary=draft.summary, escalation=draft.escalation or None, reporter_name=draft.reporter.name or None,
         reporter_email=prepared.reporter_email, reporter_phone=prepared.reporter_phone,
         annotations=list(draft.annotations), source_data=dict(draft.source_data),
+        entry_route=draft.entry_route.value if draft.entry_route else None, entry_org_id=draft.entry_org_id,
     )
     if draft.received_at is not None:
         report.received_at = draft.received_at
