@@ -118,6 +118,7 @@ def button_page(org_id: int, request: Request, principal: Principal = Depends(ad
     return render(request, "accounts/button.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "org": org,
         "button": button_for(request, session, org), "grace_days": ROTATION_GRACE.days,
+        "link_days": LINK_VALIDITY.days, "skew_minutes": int(CLOCK_SKEW.total_seconds() // 60),
     })
 
 
