@@ -218,7 +218,9 @@ def test_the_worked_example_is_what_openssl_computes(client: TestClient, platfor
     assert button["form_url"].endswith(f"/report/from/{org_id}") and "{SIG}" in button["snippet_html"]
 
 
-def test_the_api_issues_keys_for_admins_and_shows_platforms_their_button(client: TestClient, platform: Platform) -> None:
+def test_the_api_issues_keys_for_admins_and_shows_platforms_their_button(
+    client: TestClient, platform: Platform,
+) -> None:
     centre = make_org(platform, "Centre")
     org_id = make_org(platform, "PixelPlay", OrgKind.PLATFORM)
     _, admin_token = personal_token(platform, make_staff(platform, "admin@centre.test", Role.ADMIN, centre))
