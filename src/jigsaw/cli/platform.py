@@ -76,14 +76,18 @@ def demo(
     codes: bool = typer.Option(False, "--codes", help="Print demo logins with their current TOTP codes."),
 ) -> None:
     """Load synthetic demo data (idempotent), or show demo logins with --codes."""
-    from jigsaw.demo.service import demo_credentials, load_demo
+    from jigsaw.demo.service import button_link, demo_credentials, load_demo
 
     platform = open_platform()
     if not codes:
         with session_scope(platform.engine) as session:
             result = load_demo(session, platform.settings.data_dir, reports=reports)
+            link = button_link(session, platform.settings.base_url)
         console.print(f"Demo data: {result.reports_created} new reports"
                       + (" (already loaded)" if result.already_loaded else "") + ".")
+        if link:
+            console.print("PixelPlay's Report Abuse button, as a child on PixelPlay would press it (signed now):")
+            typer.echo(link)
     _print_demo_logins(demo_credentials(platform.settings.data_dir))
 
 

@@ -14,12 +14,14 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
-from jigsaw.accounts.button_keys import issue_button_key
+from jigsaw.accounts.button_keys import issue_button_key, keys_in_force
+from jigsaw.accounts.button_link import form_path, link_query
 from jigsaw.accounts.models import ButtonKey, Organisation, User
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
@@ -137,6 +139,16 @@ def _issue_button_keys(session: Session, orgs: dict[str, Organisation]) -> None:
     org = orgs[plot.PIXELPLAY]
     if session.scalar(select(ButtonKey.id).where(ButtonKey.organisation_id == org.id)) is None:
         issue_button_key(session, ACTOR, org)
+
+
+def button_link(session: Session, base_url: str, account: str = "darktide_77") -> str | None:
+    """A freshly signed link from PixelPlay's Report Abuse button, as PixelPlay's server would make it."""
+    org = session.scalar(select(Organisation).where(Organisation.name == plot.PIXELPLAY))
+    keys = keys_in_force(session, org.id) if org is not None else []
+    if org is None or not keys:
+        return None
+    query = link_query(keys[0], org.id, account, int(datetime.now(UTC).timestamp()))
+    return f"{base_url}{form_path(org.id)}?{urlencode(query)}"
 
 
 def _principal(session: Session, email: str) -> Principal:
