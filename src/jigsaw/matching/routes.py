@@ -9,6 +9,12 @@ response shapes follow HMA's ``/h``, ``/m`` and ``/c`` blueprints. Differences, 
 * a duplicate bank is 409 (HMA answers 403, which clients cannot tell from an auth failure);
 * ``POST /api/v1/match`` takes many hashes at once and returns every match with its bank
   metadata and distance, which HMA cannot (#1827, #1681).
+
+Matching discloses what the centre holds, so (issue 15): a caller's PDQ threshold may not be
+wider than the banks' own (two complementary hashes are within 128 bits of every PDQ); each
+query answers with its nearest :data:`MAX_MATCHES_PER_QUERY` entries and a call with at most
+:data:`MAX_MATCHES_PER_RESPONSE`; series, victim identification and tags are shown only to
+the centre; and every match and lookup call is audited as a disclosure to the caller.
 """
 
 from __future__ import annotations
@@ -51,7 +57,54 @@ read_access = authorize(scopes={Scope.HASHES_READ}, roles={Role.ANALYST, Role.SU
 write_access = authorize(scopes={Scope.BANKS_WRITE}, roles={Role.SUPERVISOR, Role.ADMIN})
 
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+MAX_MATCHES_PER_QUERY = 20
+"""The nearest entries one hash answers with (the rest are left out and the result says so)."""
+MAX_MATCHES_PER_RESPONSE = 1_000
+"""The most matches one call may answer with; a call that would return more is refused."""
+MATCH_PURPOSE = "hash matching requested by the caller"
+CENTRE_ONLY = ("series", "victim_identified", "tags")
+"""Match metadata only the centre sees: it says who a victim is known to be, and how far."""
 __all__ = ["MAX_BATCH", "BankCreate", "HashQuery", "MatchRequest", "router"]
+
+
+class TooManyMatches(InvalidInput, ValueError):
+    """A call would answer with more matches than :data:`MAX_MATCHES_PER_RESPONSE`."""
+
+
+Hits = list[tuple[str, int, int]]
+
+
+def _nearest(raw: list[Hits]) -> tuple[list[Hits], list[bool]]:
+    """Each query's nearest :data:`MAX_MATCHES_PER_QUERY` hits, and whether some were left
+    out; refuses a call whose answer would still exceed :data:`MAX_MATCHES_PER_RESPONSE`."""
+    kept: list[Hits] = []
+    cut: list[bool] = []
+    for hits in raw:
+        hits = sorted(hits, key=lambda h: (h[2], h[0], h[1]))
+        kept.append(hits[:MAX_MATCHES_PER_QUERY])
+        cut.append(len(hits) > MAX_MATCHES_PER_QUERY)
+    total = sum(len(hits) for hits in kept)
+    if total > MAX_MATCHES_PER_RESPONSE:
+        raise TooManyMatches(f"this call matches more than {MAX_MATCHES_PER_RESPONSE} entries; "
+                             "send fewer hashes per call")
+    return kept, cut
+
+
+def _audit_disclosure(session: Session, principal: Principal, route: str, queries: int,
+                      kept: list[Hits]) -> None:
+    """Every match and lookup call tells the caller what the banks hold: record it, with the
+    entries disclosed (bounded by :data:`MAX_MATCHES_PER_RESPONSE`)."""
+    entries = sorted({entry_id for hits in kept for _, entry_id, _ in hits})
+    record(session, principal.actor, AuditAction.DISCLOSURE, "bank_match", None,
+           purpose=MATCH_PURPOSE, recipient=principal.actor.label,
+           detail={"route": route, "queries": queries,
+                   "matched": sum(1 for hits in kept if hits), "entries": entries})
+
+
+def _shown_to(principal: Principal, match: dict[str, Any]) -> dict[str, Any]:
+    if principal.at_centre:
+        return match
+    return match | {"series": None, "victim_identified": None, "tags": []}
 
 
 def matching_service(request: Request) -> MatchingService:
@@ -77,10 +130,14 @@ def _banks_param(banks: list[str] | None) -> list[str] | None:
     return [b.strip() for item in banks for b in item.split(",") if b.strip()]
 
 
-def _lookup(service: MatchingService, stype: str, signal: str, banks: list[str] | None,
-            threshold: int | None = None) -> list[tuple[str, int, int]]:
-    """A bad signal is 400 and an unknown bank 404 (:mod:`jigsaw.web.errors`)."""
-    return service.lookup_raw(stype, [signal], banks=banks, threshold=threshold)[0]
+def _lookup(service: MatchingService, session: Session, principal: Principal, route: str,
+            stype: str, signal: str, banks: list[str] | None) -> Hits:
+    """One HMA lookup at the banks' own thresholds, capped and audited. A bad signal is 400
+    and an unknown bank 404 (:mod:`jigsaw.web.errors`)."""
+    raw = service.lookup_raw(stype, [signal], banks=banks, within_bank_threshold=True)
+    kept, _cut = _nearest(raw)
+    _audit_disclosure(session, principal, route, 1, kept)
+    return kept[0]
 
 
 # -- /h: hashing ----------------------------------------------------------------------------
@@ -132,10 +189,13 @@ def raw_lookup(
     banks: Annotated[list[str] | None, Query()] = None,
     include_distance: bool = False,
     service: MatchingService = Depends(matching_service),
-    _: Principal = Depends(read_access),
+    session: Session = Depends(db_session),
+    principal: Principal = Depends(read_access),
 ) -> dict[str, list[Any]]:
-    """HMA shape: ``{"matches": [id, ...]}``, or ``[{bank_content_id, distance}]``."""
-    hits = _lookup(service, signal_type_name, signal, _banks_param(banks))
+    """HMA shape: ``{"matches": [id, ...]}``, or ``[{bank_content_id, distance}]`` (the nearest
+    :data:`MAX_MATCHES_PER_QUERY`; audited)."""
+    hits = _lookup(service, session, principal, "/m/raw_lookup", signal_type_name, signal,
+                   _banks_param(banks))
     if include_distance:
         return {"matches": [{"bank_content_id": i, "distance": str(d)} for _, i, d in hits]}
     return {"matches": [i for _, i, _ in hits]}
@@ -147,11 +207,14 @@ def lookup(
     signal: str,
     banks: Annotated[list[str] | None, Query()] = None,
     service: MatchingService = Depends(matching_service),
-    _: Principal = Depends(read_access),
+    session: Session = Depends(db_session),
+    principal: Principal = Depends(read_access),
 ) -> dict[str, list[dict[str, Any]]]:
-    """HMA shape: ``{BANK: [{bank_content_id, distance}]}``."""
+    """HMA shape: ``{BANK: [{bank_content_id, distance}]}`` (the nearest
+    :data:`MAX_MATCHES_PER_QUERY`; audited)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for bank, i, d in _lookup(service, signal_type_name, signal, _banks_param(banks)):
+    for bank, i, d in _lookup(service, session, principal, "/m/lookup", signal_type_name, signal,
+                              _banks_param(banks)):
         out.setdefault(bank, []).append({"bank_content_id": i, "distance": str(d)})
     return out
 
@@ -161,9 +224,15 @@ def match_many(
     body: MatchRequest,
     service: MatchingService = Depends(matching_service),
     session: Session = Depends(db_session),
-    _: Principal = Depends(read_access),
+    principal: Principal = Depends(read_access),
 ) -> dict[str, Any]:
-    """Match up to 10,000 hashes in one call; every match carries bank metadata and distance."""
+    """Match up to 10,000 hashes in one call; every match carries bank metadata and distance.
+
+    A ``threshold`` wider than the banks' own is refused; each hash answers with its nearest
+    matches (``truncated`` says some were left out) and a call with at most 1,000. Series,
+    victim identification and tags are shown to the centre only. Every call is audited."""
+    service.refresh()
+    service.check_threshold(body.threshold, body.banks)
     by_type: dict[str, list[int]] = {}
     for i, h in enumerate(body.hashes):
         try:
@@ -171,14 +240,20 @@ def match_many(
         except SignalError as exc:  # name the hash; the status (422) comes from jigsaw.web.errors
             raise SignalError(f"hashes[{i}]: {exc}") from None
     results: list[dict[str, Any]] = [
-        {"signal_type": h.signal_type, "value": h.value, "matches": []} for h in body.hashes]
-    service.refresh()
+        {"signal_type": h.signal_type, "value": h.value, "matches": [], "truncated": False}
+        for h in body.hashes]
+    raw: list[Hits] = [[] for _ in body.hashes]
     for stype, positions in by_type.items():
         values = [body.hashes[i].value for i in positions]
-        raw = service.lookup_raw(stype, values, banks=body.banks, threshold=body.threshold,
-                                 refresh=False)
-        for i, matches in zip(positions, service.describe(raw, session=session), strict=True):
-            results[i]["matches"] = [m.as_dict() for m in matches]
+        found = service.lookup_raw(stype, values, banks=body.banks, threshold=body.threshold,
+                                   refresh=False, within_bank_threshold=True)
+        for i, hits in zip(positions, found, strict=True):
+            raw[i] = hits
+    kept, cut = _nearest(raw)  # refuses an answer too large before any metadata is read
+    _audit_disclosure(session, principal, "/api/v1/match", len(body.hashes), kept)
+    for i, matches in enumerate(service.describe(kept, session=session)):
+        results[i]["matches"] = [_shown_to(principal, m.as_dict()) for m in matches]
+        results[i]["truncated"] = cut[i]
     return {"results": results,
             "matched": sum(1 for r in results if r["matches"])}
 
