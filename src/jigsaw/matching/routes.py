@@ -19,9 +19,12 @@ the centre; and every match and lookup call is audited as a disclosure to the ca
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -33,6 +36,7 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
 from jigsaw.errors import InvalidInput
 from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
+from jigsaw.http.security import SlidingWindowLimiter, too_many_requests
 from jigsaw.matching.banks import EntryError, make_entry
 from jigsaw.matching.schemas import (
     MAX_BATCH,
@@ -48,7 +52,11 @@ from jigsaw.matching.schemas import (
 )
 from jigsaw.matching.service import MatchingService
 from jigsaw.matching.storage import add_entry, create_bank, get_bank, list_banks
+from jigsaw.media.errors import DecodeLimits
 from jigsaw.signals import FIXED_SIZE, SignalError, signal_type
+
+if TYPE_CHECKING:
+    from jigsaw.media import MediaHashes
 
 router = APIRouter(tags=["matching"])
 
@@ -57,6 +65,12 @@ read_access = authorize(scopes={Scope.HASHES_READ}, roles={Role.ANALYST, Role.SU
 write_access = authorize(scopes={Scope.BANKS_WRITE}, roles={Role.SUPERVISOR, Role.ADMIN})
 
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+UPLOAD_LIMITS = DecodeLimits(max_pixels=40_000_000, max_video_frames=100_000)
+"""Decoding caps for uploads: 40 MP (a 9999 x 9999 image, under the CLI's 100 MP, is refused)."""
+HASH_CONCURRENCY = 2
+"""Uploads decoded at once, per process; more wait their turn (decoding is CPU- and memory-bound)."""
+HASH_UPLOADS_PER_MINUTE = 120
+"""Files one token or user may send to ``/h/hash`` a minute."""
 MAX_MATCHES_PER_QUERY = 20
 """The nearest entries one hash answers with (the rest are left out and the result says so)."""
 MAX_MATCHES_PER_RESPONSE = 1_000
@@ -152,8 +166,16 @@ async def _capped(request: Request) -> AsyncGenerator[bytes, None]:
 
 @router.post("/h/hash", dependencies=[Depends(_no_url)], response_model=HashesOut,
              response_model_exclude_unset=True)
-async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> dict[str, str]:
-    """Hash one uploaded file (multipart; field ``photo`` or ``video`` as in HMA) in memory."""
+async def hash_upload(request: Request, principal: Principal = Depends(read_access)) -> dict[str, str]:
+    """Hash one uploaded file (multipart; field ``photo`` or ``video`` as in HMA) in memory.
+
+    Decoding runs on a worker thread, at most :data:`HASH_CONCURRENCY` at a time, with
+    :data:`UPLOAD_LIMITS` (fewer pixels than ``jigsaw hash`` allows); a file that is refused or
+    cannot be decoded keeps its exact hashes and says why in ``error``. Each caller may send
+    :data:`HASH_UPLOADS_PER_MINUTE` files a minute (429 with ``Retry-After`` beyond that)."""
+    limiter, who = hash_limiter(request), principal.actor.label
+    if not limiter.allow(who):
+        raise too_many_requests(limiter, who, "too many uploads to hash; wait and try again")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "send the file as multipart/form-data")
     # The app keeps every upload in memory (jigsaw.http.security.keep_uploads_in_memory).
@@ -171,14 +193,44 @@ async def hash_upload(request: Request, _: Principal = Depends(read_access)) -> 
     await form.close()
     if len(data) > MAX_UPLOAD_BYTES:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "file too large")
-    from jigsaw.media import hash_bytes
-
-    hashes = hash_bytes(data, name=name)
+    hashes = await anyio.to_thread.run_sync(_hash, data, name, limiter=_hash_slots())
     del data
     out = {k: v for k in ("pdq", "md5", "sha1", "sha256") if (v := getattr(hashes, k, None))}
     if hashes.kind == "video" and hashes.md5:
         out["video_md5"] = hashes.md5
+    if hashes.error:
+        out["error"] = hashes.error
     return out
+
+
+def _hash(data: bytes, name: str | None) -> MediaHashes:
+    """Decode and hash on a worker thread: a large image would hold the event loop (and every
+    other route) for seconds."""
+    from jigsaw.media import hash_bytes  # the decoders load on first use
+
+    return hash_bytes(data, name=name, limits=UPLOAD_LIMITS)
+
+
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = \
+    weakref.WeakKeyDictionary()
+
+
+def _hash_slots() -> anyio.CapacityLimiter:
+    """The event loop's :data:`HASH_CONCURRENCY` decoding slots (a limiter belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = anyio.CapacityLimiter(HASH_CONCURRENCY)
+    return slots
+
+
+def hash_limiter(request: Request) -> SlidingWindowLimiter:
+    """Per app, so each running instance (and each test) counts its own uploads."""
+    state = request.app.state
+    if not hasattr(state, "hash_limiter"):
+        state.hash_limiter = SlidingWindowLimiter(limit=HASH_UPLOADS_PER_MINUTE, window=60)
+    limiter: SlidingWindowLimiter = state.hash_limiter
+    return limiter
 
 
 # -- /m: matching ---------------------------------------------------------------------------

@@ -50,6 +50,8 @@ class HashesOut(_Out):
     sha1: str | None = None
     sha256: str | None = None
     video_md5: str | None = Field(default=None, description="Videos: the MD5 of the file, as HMA names it.")
+    error: str | None = Field(default=None, description="Why the file got no perceptual hash (refused as too "
+                                                        "large, or not decodable); its exact hashes still stand.")
 
 
 # -- /m -------------------------------------------------------------------------------------
