@@ -14,6 +14,7 @@ The tree (each capability's classes sit next to the code that raises them)::
     │   ├── linking.identifiers.IdentifierError
     │   ├── matching.signals.SignalError
     │   ├── matching.storage.BankError        (bad name or threshold), matching.banks.EntryError
+    │   ├── matching.service.ThresholdTooHigh, matching.routes.TooManyMatches
     │   ├── matching.formats.ImportTooLarge, matching.archives.ArchiveLimitError
     │   ├── imports.common.DocumentError, imports.safexml.XmlRefused,
     │   │   imports.sources.BatchRefused, imports.csvmap.MappingError,

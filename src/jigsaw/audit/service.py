@@ -27,6 +27,7 @@ from jigsaw.audit.chain import (
     verify_chain,
 )
 from jigsaw.audit.models import AuditEvent
+from jigsaw.db.engine import begin_write
 from jigsaw.errors import InvalidInput
 
 _PG_LOCK_KEY = 0x4A49_4753  # "JIGS"
@@ -112,6 +113,8 @@ def append_many(on: Session | Connection, entries: Sequence[NewEntry]) -> list[A
     dialect = on.get_bind().dialect if isinstance(on, Session) else on.dialect
     if dialect.name == "postgresql":
         on.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    else:
+        begin_write(on.connection() if isinstance(on, Session) else on)
     last = on.execute(_LAST).first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     appended: list[AuditEntry] = []

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,22 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def begin_write(conn: Connection) -> None:
+    """On SQLite, take the database's write lock now, if this transaction does not hold it yet.
+
+    Python's sqlite3 opens a transaction only at the first INSERT/UPDATE/DELETE, so a read
+    before it sees whatever was committed at that moment: read-then-write sequences that must
+    not interleave (the audit chain's "last entry, then the next one") would race. ``BEGIN
+    IMMEDIATE`` waits for other writers (the busy timeout) and then holds them off until
+    commit. PostgreSQL needs no such thing (its callers lock what they read).
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

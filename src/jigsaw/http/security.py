@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
 import threading
 import time
@@ -90,6 +91,15 @@ class SlidingWindowLimiter:
             events = self._events.get(key)
             return not events or sum(1 for t in events if now - t <= self.window) < self.limit
 
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until :meth:`allow` would let ``key`` through again (for ``Retry-After``)."""
+        now = time.monotonic()
+        with self._lock:
+            live = [t for t in self._events.get(key, ()) if now - t <= self.window]
+        if len(live) < self.limit:
+            return 0
+        return max(1, math.ceil(live[-self.limit] + self.window - now))
+
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
@@ -102,6 +112,11 @@ class SlidingWindowLimiter:
             if len(self._events) > 100_000:  # bound memory under a flood of distinct clients
                 self._events = {k: v for k, v in self._events.items() if v and now - v[-1] <= self.window}
             return True
+
+
+def too_many_requests(limiter: SlidingWindowLimiter, key: str, detail: str) -> HTTPException:
+    """A 429 that says when to come back (``Retry-After``, RFC 9110 §10.2.3)."""
+    return HTTPException(429, detail, headers={"Retry-After": str(max(1, limiter.retry_after(key)))})
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
