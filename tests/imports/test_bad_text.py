@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jigsaw.accounts.roles import OrgKind
-from jigsaw.formats.text import find_bad_text, may_hold_bad_text, text_problem
+from jigsaw.formats.text import dotted, find_bad_text, may_hold_bad_text, text_problem
 from jigsaw.platform import Platform
 from tests.factories import make_org, make_token
 from tests.imports.helpers import counts
@@ -49,9 +49,11 @@ def test_a_lone_surrogate_refuses_its_document_only(client: TestClient, platform
 
 def test_the_field_is_named_keys_included() -> None:
     assert find_bad_text({"value": [{"CaseID": "ok", "Notes": ["fine", "nul\x00"]}]}) == (
-        "value[0].Notes[1]", "contains a NUL character")
-    assert find_bad_text({"value": [{"bad\ud800": 1}]}) == (
-        "value[0] (a field name)", "contains a lone surrogate (U+D800), which is not valid Unicode")
+        ("value", 0, "Notes", 1), "contains a NUL character")
+    assert dotted(("value", 0, "Notes", 1)) == "value[0].Notes[1]"
+    bad_key = find_bad_text({"value": [{"bad\ud800": 1}]})
+    assert bad_key == (("value", 0, "(a field name)"), "contains a lone surrogate (U+D800), which is not valid Unicode")
+    assert dotted(bad_key[0]) == "value[0] (a field name)"
     assert find_bad_text({"value": [{"CaseID": "emoji \U0001f600"}]}) is None
     # The cheap scan sees every spelling json.loads accepts.
     assert may_hold_bad_text(b'{"a": "\\ud800"}') and may_hold_bad_text(b'{"a": "\\u0000"}')

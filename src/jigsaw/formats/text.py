@@ -26,27 +26,43 @@ def text_problem(value: str) -> str | None:
         f"contains a lone surrogate (U+{ord(char):04X}), which is not valid Unicode"
 
 
-def find_bad_text(value: Any, path: str = "") -> tuple[str, str] | None:
+Location = tuple[str | int, ...]
+
+
+def find_bad_text(value: Any) -> tuple[Location, str] | None:
     """The first string in a parsed JSON value (keys included) that cannot be stored, as
-    ``(path, problem)`` with a path such as ``value[1].Media[0].FileName``; None if all are fine."""
-    stack: list[tuple[str, Any]] = [(path, value)]
+    ``(location, problem)``; the location is the keys and indexes leading to it (a bad key ends
+    with ``"(a field name)"``). None if every string is fine."""
+    stack: list[tuple[Location, Any]] = [((), value)]
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
             problem = text_problem(item)
             if problem:
-                return where or "(the document)", problem
+                return where, problem
         elif isinstance(item, dict):
-            children: list[tuple[str, Any]] = []
+            children: list[tuple[Location, Any]] = []
             for key, child in item.items():
-                label = f"{where}.{key}" if where else str(key)
                 if isinstance(key, str) and (problem := text_problem(key)):
-                    return f"{where or '(the document)'} (a field name)", problem
-                children.append((label, child))
+                    return (*where, "(a field name)"), problem
+                children.append(((*where, key), child))
             stack.extend(reversed(children))
         elif isinstance(item, list):
-            stack.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(item))))
+            stack.extend(((*where, i), child) for i, child in reversed(list(enumerate(item))))
     return None
+
+
+def dotted(location: Location) -> str:
+    """``("value", 1, "Media", 0, "FileName")`` as ``value[1].Media[0].FileName``."""
+    out = ""
+    for part in location:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "(a field name)":
+            out += f" {part}"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(the document)"
 
 
 def may_hold_bad_text(data: bytes) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jigsaw.errors import InvalidInput
-from jigsaw.formats.text import find_bad_text, may_hold_bad_text
+from jigsaw.formats.text import dotted, find_bad_text, may_hold_bad_text
 
 HASH_FIELDS = ("MD5", "SHA1", "SHA256", "PDQ")
 """The Media record properties that hold one hash each."""
@@ -74,7 +74,7 @@ def load(data: bytes) -> VicsDocument:
     except (ValueError, RecursionError) as exc:
         raise VicsError(f"not valid JSON: {exc}", getattr(exc, "lineno", None)) from None
     if may_hold_bad_text(data) and (bad := find_bad_text(body)) is not None:
-        raise VicsError(f"{bad[0]}: {bad[1]}")
+        raise VicsError(f"{dotted(bad[0])}: {bad[1]}")
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise VicsError("not a VICS document: expected an object with a 'value' array")
     return VicsDocument(str(body.get("@odata.context") or body.get("odata.metadata") or ""), body["value"])
