@@ -12,11 +12,14 @@ application/json`` get ``{"detail": message}``, the shape FastAPI uses for its o
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,6 +36,8 @@ HTTP_STATUS: dict[type, int] = {
     Conflict: status.HTTP_409_CONFLICT,
     Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
+
+log = logging.getLogger(__name__)
 
 TITLES = {401: "Sign in required", 403: "Not allowed", 404: "Page not found"}
 #: What each refusal means for the person reading it, beside the route's own message.
@@ -101,6 +106,34 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return await error_response(request, exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """FastAPI's own answer echoes each refused value back (``input``): personal data, and a
+        lone surrogate it then cannot encode (a 500). Say where and why, never what was sent."""
+        errors = [{"type": e.get("type", "invalid"), "loc": list(e.get("loc", ())),
+                   "msg": str(e.get("msg", "invalid")).encode("utf-8", "replace").decode()}
+                  for e in exc.errors()]
+        if errors and all(e["loc"][:1] == ["path"] for e in errors):
+            return await error_response(request, status.HTTP_404_NOT_FOUND, "Not Found")  # names nothing
+        if wants_html(request):
+            return await error_response(request, status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, exc: OverflowError) -> Response:
+        """SQLite cannot bind an int beyond 64 bits (a body field the URL checks never saw)."""
+        log.info("refused a number the database cannot hold: %s", exc)
+        return await error_response(request, status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                    "a number in the request is out of range")
+
+    @app.exception_handler(DataError)
+    async def value_not_storable(request: Request, exc: DataError) -> Response:
+        """PostgreSQL refused a value as data (out of range for its type, or not valid text)."""
+        log.warning("refused a value the database cannot hold: %s", type(exc.orig).__name__)
+        return await error_response(request, status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                    "a value in the request is out of range or cannot be stored")
 
     @app.exception_handler(JigsawError)
     async def jigsaw_error(request: Request, exc: JigsawError) -> Response:
