@@ -9,6 +9,8 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from jigsaw.alerts.work import DueWorkThread
+from jigsaw.audit.checkpoints import CheckpointThread, checkpoint_dir
+from jigsaw.audit.service import ensure_keyed
 from jigsaw.bootstrap import import_tables, open_platform
 from jigsaw.config import get_settings
 from jigsaw.db import migrate
@@ -23,7 +25,8 @@ def _database() -> Engine:
     """The configured database's engine, without opening the platform (no keys, no schema check)."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, lock_timeout=settings.pg_lock_timeout,
+                         idle_in_transaction_timeout=settings.pg_idle_in_transaction_timeout)
 
 
 def _where(engine: Engine) -> str:
@@ -119,6 +122,8 @@ def serve(
     from jigsaw.web.app import create_app
 
     platform = open_platform()
+    with platform.session() as session:
+        ensure_keyed(session)
     if demo_data:
         demo(reports=40, codes=False)
     console.print(f"Jigsaw on http://{host}:{port}/  (report form /report, staff /login, API /api/docs)")
@@ -127,10 +132,17 @@ def serve(
     # Escalates unacknowledged duty alerts and sends the outbox every 30 s while the server runs.
     due_work = DueWorkThread(platform)
     due_work.start()
+    # Signs and exports the audit chain's head every JIGSAW_AUDIT_CHECKPOINT_MINUTES (when configured).
+    audit_checkpoints = CheckpointThread(platform)
+    if platform.audit_key is None:
+        console.print("JIGSAW_AUDIT_KEY is not set: the audit chain is not keyed (README, Configuration).")
+    elif checkpoint_dir(platform) is not None:
+        audit_checkpoints.start()
     try:
         uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
     finally:
         due_work.stop()
+        audit_checkpoints.stop()
 
 
 def register(app: typer.Typer) -> None:
