@@ -12,16 +12,19 @@ application/json`` get ``{"detail": message}``, the shape FastAPI uses for its o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jigsaw.accounts.principal import Principal
-from jigsaw.errors import Conflict, InvalidInput, JigsawError, NotAllowed, NotFound, Unavailable
+from jigsaw.errors import Conflict, InvalidInput, JigsawError, NotAllowed, NotFound, Unavailable, short_message
 from jigsaw.http.deps import LoginRequired, db_session, platform_of, staff_principal
 from jigsaw.http.templating import render
 
@@ -91,6 +94,44 @@ async def error_response(request: Request, code: int, detail: object,
     )
 
 
+_LONG_INPUT = 80  # characters of a refused string value sent back
+
+
+def _short_input(value: Any) -> Any:
+    """A refused value as the 422 shows it: short strings and numbers as they are, a long string cut,
+    a list or object (often the whole body, for a missing field) described, not echoed."""
+    if isinstance(value, str):
+        return value if len(value) <= _LONG_INPUT else f"{value[:40]}… ({len(value):,} characters)"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return f"an object with {len(value)} field{'s' if len(value) != 1 else ''}"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return short_message(str(value), _LONG_INPUT)
+
+
+def validation_detail(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """FastAPI's 422 ``detail`` entries (type, loc, msg, input, ctx) with nothing long echoed."""
+    out = []
+    for error in errors:
+        entry: dict[str, Any] = {"type": error.get("type"), "loc": list(error.get("loc", ())),
+                                 "msg": short_message(str(error.get("msg", "")))}
+        if "input" in error:
+            entry["input"] = _short_input(error["input"])
+        if error.get("ctx"):
+            entry["ctx"] = {str(k): _short_input(v) for k, v in error["ctx"].items()}
+        out.append(entry)
+    return out
+
+
+def _covered(loc: tuple[Any, ...], failed: list[tuple[Any, ...]]) -> bool:
+    """Whether the schema already refused this place: the same field, one that holds it, or the
+    type, value or platform of the identifier it names."""
+    return any(loc[: len(f)] == f or (f[:-1] == loc and f[-1] in ("type", "value", "platform"))
+               for f in failed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the app's error handlers (called once by :func:`jigsaw.web.app.create_app`)."""
 
@@ -101,6 +142,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return await error_response(request, exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """One 422 naming every failing field. A route may add checks the schema cannot make
+        (``endpoint.further_checks(request, raw_body)``, e.g. the partner API's identifier, email
+        and phone checks), which then run on the parts of the body that can be read."""
+        detail = validation_detail(exc.errors())
+        further = getattr(request.scope.get("endpoint"), "further_checks", None)
+        if further is not None and isinstance(exc.body, dict):
+            failed = [tuple(d["loc"]) for d in detail]
+            extra = await run_in_threadpool(further, request, exc.body)
+            detail += [d for d in extra if not _covered(tuple(d["loc"]), failed)]
+        return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(JigsawError)
     async def jigsaw_error(request: Request, exc: JigsawError) -> Response:
