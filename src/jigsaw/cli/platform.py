@@ -16,6 +16,7 @@ from jigsaw.config import get_settings
 from jigsaw.db import migrate
 from jigsaw.db.base import Base
 from jigsaw.db.engine import make_engine, session_scope
+from jigsaw.matching.interfaces import MatchingService
 
 console = Console()
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -126,6 +127,9 @@ def serve(
         ensure_keyed(session)
     if demo_data:
         demo(reports=40, codes=False)
+    # The first partner lookup must not pay numba's compile (seconds; a minute on a fresh install).
+    seconds = platform.find(MatchingService).warm()
+    console.print(f"Matcher ready in {seconds:.1f} s")
     console.print(f"Jigsaw on http://{host}:{port}/  (report form /report, staff /login, API /api/docs)")
     if not platform.settings.smtp_url:
         console.print("JIGSAW_SMTP_URL is not set: mail (duty alerts included) stays queued in the outbox.")

@@ -63,6 +63,40 @@ class IncidentType(StrEnum):
     OTHER = "other"
 
 
+#: NCMEC's CyberTipline incident types → Jigsaw's. Keys are casefolded with runs of whitespace
+#: made one space (:func:`ncmec_incident`). The CyberTipline importer and the partner API both map
+#: through this one table, so a referral and an API submission naming the same NCMEC type land on
+#: the same Jigsaw type. The first names are the schema's enumeration; then one client's spelling,
+#: then the shorter names NCMEC uses in its public reporting categories.
+NCMEC_INCIDENT_TYPES: dict[str, IncidentType] = {
+    "child pornography (possession, manufacture, and distribution)": IncidentType.INDECENT_IMAGES,
+    "child sex trafficking": IncidentType.CONTACT_ABUSE,
+    "child sex tourism": IncidentType.CONTACT_ABUSE,
+    "child sexual molestation": IncidentType.CONTACT_ABUSE,
+    "misleading domain name": IncidentType.OTHER,
+    "misleading words or digital images on the internet": IncidentType.OTHER,
+    "online enticement of children for sexual acts": IncidentType.ONLINE_GROOMING,
+    "unsolicited obscene material sent to a child": IncidentType.SEXUAL_COMMUNICATION,
+    "online enticement of children for sexual act": IncidentType.ONLINE_GROOMING,
+    "child pornography": IncidentType.INDECENT_IMAGES,
+    "child sexual abuse material": IncidentType.INDECENT_IMAGES,
+    "online enticement": IncidentType.ONLINE_GROOMING,
+    "misleading words or digital images": IncidentType.OTHER,
+    "unsolicited obscene material": IncidentType.SEXUAL_COMMUNICATION,
+}
+
+
+def ncmec_incident(name: str, annotations: tuple[str, ...] | list[str] = ()) -> IncidentType | None:
+    """The Jigsaw incident type for an NCMEC incident-type name, or None if it is not one.
+
+    As the CyberTipline importer has always done, online enticement flagged ``sextortion`` (the
+    report annotation) is sextortion."""
+    found = NCMEC_INCIDENT_TYPES.get(" ".join(name.split()).casefold())
+    if found is IncidentType.ONLINE_GROOMING and "sextortion" in annotations:
+        return IncidentType.SEXTORTION
+    return found
+
+
 INCIDENT_LABELS: dict[IncidentType, str] = {
     IncidentType.ONLINE_GROOMING: "Online grooming",
     IncidentType.SEXUAL_COMMUNICATION: "Sexual communication with a child",
@@ -230,7 +264,8 @@ def _enum(kind: type[E], value: str, loc: tuple[str | int, ...], problems: list[
         return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        problems.append(Problem(loc, f"{value!r} is not one of: {allowed}"))
+        shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}… ({len(value):,} characters)"
+        problems.append(Problem(loc, f"{shown} is not one of: {allowed}"))
         return None
 
 
