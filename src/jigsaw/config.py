@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from jigsaw.errors import InvalidInput
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 
@@ -75,7 +77,7 @@ class Settings:
         return key
 
 
-class AuditKeyError(ValueError):
+class AuditKeyError(InvalidInput, ValueError):
     """The audit key is configured wrongly (too short, unreadable, or kept in the data folder)."""
 
 

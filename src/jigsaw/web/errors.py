@@ -116,16 +116,14 @@ def _short_input(value: Any) -> Any:
 
 
 def validation_detail(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """FastAPI's 422 ``detail`` entries as type, loc, msg and ctx (the schema's limits). The
-    refused value itself (``input``) is never echoed: it may be personal data, or text that
-    cannot be encoded."""
+    """FastAPI's 422 ``detail`` entries as type, loc and msg. The refused value (``input``) and
+    the validator's context (``ctx``, which can quote it) are never echoed: they may be personal
+    data, or text that cannot be encoded."""
     out = []
     for error in errors:
         message = str(error.get("msg", "")).encode("utf-8", "replace").decode()
         entry: dict[str, Any] = {"type": error.get("type", "invalid"), "loc": list(error.get("loc", ())),
                                  "msg": short_message(message)}
-        if error.get("ctx"):
-            entry["ctx"] = {str(k): _short_input(v) for k, v in error["ctx"].items()}
         out.append(entry)
     return out
 
