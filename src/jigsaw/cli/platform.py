@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pyotp
 import typer
 from rich.console import Console
@@ -12,7 +14,7 @@ from jigsaw.alerts.work import DueWorkThread
 from jigsaw.audit.checkpoints import CheckpointThread, checkpoint_dir
 from jigsaw.audit.service import ensure_keyed
 from jigsaw.bootstrap import import_tables, open_platform
-from jigsaw.config import get_settings
+from jigsaw.config import get_settings, serving_settings
 from jigsaw.db import migrate
 from jigsaw.db.base import Base
 from jigsaw.db.engine import make_engine, session_scope
@@ -103,6 +105,16 @@ def _print_demo_logins(creds: dict[str, dict[str, str]]) -> None:
     console.print("Codes change every 30 seconds: run [bold]jigsaw demo --codes[/bold] for fresh ones.")
 
 
+class NoPublicAccessLog(logging.Filter):
+    """Drops the access-log lines of the public report form: they would record, in clear, the
+    address of someone reporting abuse (the rate limit keys on a keyed hash of it instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        path = str(args[2]) if len(args) > 2 else ""
+        return not (path == "/report" or path.startswith(("/report/", "/report?")))
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -122,11 +134,14 @@ def serve(
 
     from jigsaw.web.app import create_app
 
-    platform = open_platform()
+    platform = open_platform(serving_settings(host))
     with platform.session() as session:
         ensure_keyed(session)
     if demo_data:
         demo(reports=40, codes=False)
+    if not platform.settings.cookie_secure:
+        console.print("Cookies are not marked Secure (loopback or JIGSAW_COOKIE_SECURE=0): serve over HTTPS "
+                      "to anyone else.")
     # The first partner lookup must not pay numba's compile (seconds; a minute on a fresh install).
     seconds = platform.find(MatchingService).warm()
     console.print(f"Matcher ready in {seconds:.1f} s")
@@ -143,6 +158,7 @@ def serve(
     elif checkpoint_dir(platform) is not None:
         audit_checkpoints.start()
     try:
+        logging.getLogger("uvicorn.access").addFilter(NoPublicAccessLog())
         uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
     finally:
         due_work.stop()

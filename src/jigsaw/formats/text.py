@@ -69,3 +69,54 @@ def may_hold_bad_text(data: bytes) -> bool:
     """Whether raw JSON bytes could decode to text :func:`find_bad_text` refuses (a cheap scan,
     so the walk runs only when needed). UTF-16/32 documents are always walked."""
     return data[:4].count(0) > 0 or data[:2] in (b"\xff\xfe", b"\xfe\xff") or _MAY_BE_BAD.search(data) is not None
+
+
+# Embeddings and overrides (closed by PDF), isolates (closed by PDI), and the marks.
+_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
+            "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+_PDF = "\u202c"
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def isolate_bidi(value: str) -> str:
+    """``value`` shown safely beside other text: if it holds bidirectional controls (the
+    "Trojan Source" trick: an RLO that makes ``exe.txt`` read ``txt.exe``), every embedding,
+    override or isolate it opens is closed, a closer that closes nothing it opened is dropped
+    (it could only end the isolate around it), and the whole is wrapped in an isolate
+    (FSI ... PDI), so its direction cannot leak into what surrounds it. Text without them is
+    returned as is, and isolating an isolated value changes nothing."""
+    if _BIDI.search(value) is None:
+        return value
+    stack: list[str] = []
+    kept: list[str] = []
+    for char in value:
+        if char in _OPENERS:
+            stack.append(_OPENERS[char])
+        elif char == _PDF:
+            if not stack or stack[-1] != _PDF:
+                continue  # closes nothing this value opened
+            stack.pop()
+        elif char == _PDI:
+            if _PDI not in stack:
+                continue
+            while stack.pop() != _PDI:  # a PDI also closes the embeddings inside its isolate (UAX #9 X6a)
+                pass
+        kept.append(char)
+    body = "".join(kept) + "".join(reversed(stack))
+    if body.startswith(_FSI) and body.endswith(_PDI) and _closes_at_end(body):
+        return body
+    return f"{_FSI}{body}{_PDI}"
+
+
+def _closes_at_end(value: str) -> bool:
+    """Whether the isolate opened by the first character is closed by the last (not earlier)."""
+    depth = 0
+    for i, char in enumerate(value):
+        if char in ("\u2066", "\u2067", "\u2068"):
+            depth += 1
+        elif char == _PDI and depth:
+            depth -= 1
+            if depth == 0 and i != len(value) - 1:
+                return False
+    return depth == 0

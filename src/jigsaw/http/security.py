@@ -36,6 +36,9 @@ SECURITY_HEADERS = {
 }
 
 
+DEFAULT_RETRY_AFTER = b"60"
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers above to every answer, a crash's 500 included; pages (not the API docs)
     are never cached, for shared devices.
@@ -73,6 +76,8 @@ class SecurityHeadersMiddleware:
                 if no_store:  # ours wins over the route's
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                 headers += [(k, v) for k, v in ours if k == b"cache-control" or k not in present]
+                if message.get("status") == 429 and b"retry-after" not in present:
+                    headers.append((b"retry-after", DEFAULT_RETRY_AFTER))  # every refusal says when to return
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -132,6 +137,8 @@ class SlidingWindowLimiter:
             live = [t for t in self._events.get(key, ()) if now - t <= self.window]
         if len(live) < self.limit:
             return 0
+        if self.limit <= 0:
+            return max(1, math.ceil(self.window))
         return max(1, math.ceil(live[-self.limit] + self.window - now))
 
     def allow(self, key: str) -> bool:
@@ -228,6 +235,17 @@ def client_key(request: Request) -> str:
         return peer or "unknown"
     header = getattr(settings, "proxy_header", "x-forwarded-for")
     return real_client(peer, forwarded_chain(request, header), trusted) or "unknown"
+
+
+def client_tag(request: Request) -> str:
+    """A keyed hash of the client's address, for the public routes' rate limit and audit entries.
+
+    A reporter's address is never stored or logged in clear: the tag (HMAC-SHA-256 under the
+    platform's session key, which stays in the data folder) tells repeat clients apart, and only
+    someone holding the key and a suspected address can tell whether the two match."""
+    platform = request.app.state.platform
+    digest = hmac.new(platform.session_key, f"client-address|{client_key(request)}".encode(), hashlib.sha256)
+    return f"ip-{digest.hexdigest()[:32]}"
 
 
 # --- Request bodies never touch disk ---------------------------------------------------

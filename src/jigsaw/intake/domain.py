@@ -7,6 +7,7 @@ with their location so the caller can show them at once and nothing is half-writ
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ MAX_SHORT_TEXT = 500
 MAX_SUBJECTS = 50
 MAX_IDENTIFIERS_PER_SUBJECT = 100
 MAX_MEDIA = 1000
+MAX_ANNOTATIONS = 32  # report flags (NCMEC's incident annotations number about a dozen)
+MAX_ANNOTATION_CHARS = 100
+MAX_MEDIA_ANNOTATION_BYTES = 64 * 1024  # one media record's file annotations, EXIF details, as JSON
 
 
 class Source(StrEnum):
@@ -245,6 +249,7 @@ def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport
         problems.append(Problem(("subjects",), f"at most {MAX_SUBJECTS} subjects per report"))
     if len(draft.media) > MAX_MEDIA:
         problems.append(Problem(("media",), f"at most {MAX_MEDIA} media items per report"))
+    _check_annotations(draft.annotations, problems)
     subjects = tuple(
         _prepare_subject(s, i, default_region, problems) for i, s in enumerate(draft.subjects[:MAX_SUBJECTS])
     )
@@ -257,6 +262,17 @@ def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport
     if problems or source is None or incident is None:
         raise InvalidReport(problems)
     return PreparedReport(draft, source, incident, reporter_email, reporter_phone, subjects, media)
+
+
+def _check_annotations(annotations: tuple[str, ...], problems: list[Problem]) -> None:
+    """Report flags are short names from a small vocabulary; bound them so no source can store
+    an unbounded list or a novel in one."""
+    if len(annotations) > MAX_ANNOTATIONS:
+        problems.append(Problem(("annotations",), f"at most {MAX_ANNOTATIONS} annotations per report"))
+    for i, flag in enumerate(annotations[:MAX_ANNOTATIONS]):
+        if len(flag) > MAX_ANNOTATION_CHARS:
+            problems.append(Problem(("annotations", i), f"is {len(flag)} characters long; "
+                                                        f"the limit is {MAX_ANNOTATION_CHARS}"))
 
 
 def _enum(kind: type[E], value: str, loc: tuple[str | int, ...], problems: list[Problem]) -> E | None:
@@ -350,6 +366,11 @@ def _prepare_media(media: MediaDraft, index: int, problems: list[Problem]) -> Me
         problems.append(Problem(("media", index, "uk_category"), "must be A, B or C"))
     if media.vics_category is not None and not 0 <= media.vics_category <= 4:
         problems.append(Problem(("media", index, "vics_category"), "must be between 0 and 4"))
+    if media.annotations:
+        size = len(json.dumps(media.annotations, default=str, ensure_ascii=False).encode("utf-8", "replace"))
+        if size > MAX_MEDIA_ANNOTATION_BYTES:
+            problems.append(Problem(("media", index, "annotations"),
+                                    f"are {size} bytes as JSON; the limit is {MAX_MEDIA_ANNOTATION_BYTES}"))
     # The constructor with every field, as ``dataclasses.replace`` would call it (cheaper in bulk).
     return MediaDraft(cleaned["md5"], cleaned["sha1"], cleaned["sha256"], cleaned["pdq"], media.filename, media.size,
                       media.media_type, uk_category, media.vics_category, media.series, media.victim_identified,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -60,7 +60,7 @@ class MediaIn(_Strict):
     vics_category: int | None = Field(default=None, ge=0, le=4)
     industry_classification: Literal["A1", "A2", "B1", "B2"] | None = Field(
         default=None, description="Tech Coalition industry classification, as in NCMEC reports.")
-    file_annotations: list[str] = Field(
+    file_annotations: list[Annotated[str, Flag]] = Field(
         default_factory=list, max_length=MAX_FLAGS,
         description="NCMEC-style file flags, e.g. live_streaming, infant, possible_self_production, potential_meme.")
 
@@ -110,7 +110,7 @@ class ReportIn(_Strict):
         default=None, max_length=200,
         description="Your own id. Resubmitting the same body with it returns the first report (200); "
                     "a different body with it is refused (409, naming that report).")
-    annotations: list[str] = Field(
+    annotations: list[Annotated[str, Flag]] = Field(
         default_factory=list, max_length=MAX_FLAGS,
         description="Structured report flags, e.g. escalate_high_priority, sextortion, csam_solicitation.")
 
