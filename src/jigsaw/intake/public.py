@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.button_keys import keys_in_force
@@ -221,6 +222,11 @@ def button_from_cookie(request: Request, now: datetime) -> ButtonEntry | None:
     return ButtonEntry(int(org_id), platform, account or None)
 
 
+def _platform_names(session: Session) -> list[str]:
+    """Platform organisations are named platforms too (the typed name is kept in the clear)."""
+    return list(session.scalars(select(Organisation.name).where(Organisation.kind == OrgKind.PLATFORM.value)))
+
+
 def _platform_named(session: Session, org_id: int) -> Organisation | None:
     org = session.get(Organisation, org_id) if 0 < org_id < 2**31 else None
     return org if org is not None and org.kind == OrgKind.PLATFORM.value else None
@@ -409,7 +415,7 @@ def _submit(request: Request, session: Session, state: FlowState, now: datetime)
         return _redirect(step_url(missing))
     try:
         submitted = submit_report(
-            session, build_report_draft(state), Actor(f"public:{client_tag(request)}"),
+            session, build_report_draft(state, _platform_names(session)), Actor(f"public:{client_tag(request)}"),
             default_region=platform_of(request).settings.default_phone_region,
         )
     except InvalidReport as invalid:
