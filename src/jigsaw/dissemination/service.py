@@ -289,9 +289,7 @@ def draft_many(session: Session, principal: Principal, specs: Sequence[DraftSpec
             "summary": summary, "evidence": g.evidence,
         })
     session.execute(insert(_packages_t), rows)
-    ids_by_ref = dict(session.execute(select(Package.reference, Package.id)
-                                      .where(Package.reference.in_(references))).tuples().all()) \
-        if len(references) <= 500 else _ids_by_reference(session, references)
+    ids_by_ref = _ids_by_reference(session, references)
     ids = [ids_by_ref[row["reference"]] for row in rows]
     session.execute(insert(_reports_t), [{"package_id": pid, "report_id": rid}
                                          for pid, spec in zip(ids, specs, strict=True)
@@ -320,8 +318,9 @@ def draft_many(session: Session, principal: Principal, specs: Sequence[DraftSpec
 def _ids_by_reference(session: Session, references: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for part in _chunks(references):
-        found.update(session.execute(select(Package.reference, Package.id).where(Package.reference.in_(part)))
-                     .tuples().all())
+        for reference, package_id in session.execute(select(Package.reference, Package.id)
+                                                     .where(Package.reference.in_(part))):
+            found[reference] = package_id
     return found
 
 
@@ -658,10 +657,10 @@ def draft_batch(session: Session, principal: Principal, report_ids: Iterable[int
         raise PackageInputError({"report_ids": "a batch is made of at least one report"})
     suspects: list[tuple[int, int, str]] = []
     for part in _chunks(ids):
-        suspects.extend(session.execute(
+        suspects.extend((rid, sid, ref) for rid, sid, ref in session.execute(
             select(Subject.report_id, Subject.id, Report.reference).join(Report, Report.id == Subject.report_id)
             .where(Subject.report_id.in_(part), Subject.role == SubjectRole.SUSPECT.value)
-            .order_by(Subject.report_id, Subject.id)).tuples())
+            .order_by(Subject.report_id, Subject.id)))
     if not suspects:
         raise PackageInputError({"report_ids": "these reports name no suspect"})
     [reference] = _new_references(session, 1, "BATCH")
@@ -897,8 +896,8 @@ def read_package(session: Session, principal: Principal, package_id: int, *, pur
     user_ids = {package.created_by_id, package.approved_by_id, *(e.by_user_id for e in events),
                 *(m.by_user_id for m in messages)}
     names = users_by_id(session, user_ids)
-    orgs = dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(
-        {m.by_org_id for m in messages} | {e.by_org_id for e in events if e.by_org_id}))).tuples().all())
+    orgs = {oid: name for oid, name in session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_({m.by_org_id for m in messages} | {e.by_org_id for e in events if e.by_org_id})))}
     if recipient_side:
         # The recipient sees its own thread and the package's history, never who at the centre read it.
         events = [e for e in events if e.kind in ("dispatched", "acknowledged", "accepted", "rejected",
@@ -972,21 +971,22 @@ def counts_by_status(session: Session, principal: Principal) -> dict[str, int]:
     if not is_centre_staff(principal):
         query = query.where(Package.recipient_org_id == principal.organisation_id,
                             Package.status.in_([s.value for s in SENT]))
-    return {status: n for status, n in session.execute(query).tuples()}
+    return {status: n for status, n in session.execute(query)}
 
 
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).tuples().all())
+    return {uid: name for uid, name in session.execute(select(User.id, User.display_name)
+                                                        .where(User.id.in_(wanted)))}
 
 
 def report_links(session: Session, report_ids: Iterable[int]) -> list[tuple[int, str]]:
     """(id, reference) of each report, by id (the package page links its reports)."""
     ids = sorted(set(report_ids))
-    return list(session.execute(select(Report.id, Report.reference).where(Report.id.in_(ids))
-                                .order_by(Report.id)).tuples()) if ids else []
+    return [(rid, ref) for rid, ref in session.execute(select(Report.id, Report.reference)
+                                                        .where(Report.id.in_(ids)).order_by(Report.id))]
 
 
 def packages_for_reports(session: Session, report_ids: Iterable[int]) -> dict[int, list[tuple[int, str, str]]]:

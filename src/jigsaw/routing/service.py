@@ -329,8 +329,9 @@ def route_many(session: Session, targets: Sequence[Target]) -> list[Routing]:
     units = sorted({c.postcode for cl in clues_of for c in cl.postcodes})
     unit_force: dict[str, str] = {}
     for start in range(0, len(units), _CHUNK):
-        unit_force.update(session.execute(select(PostcodeForce.postcode, PostcodeForce.pfa)
-                                          .where(PostcodeForce.postcode.in_(units[start:start + _CHUNK]))).tuples())
+        for postcode, pfa in session.execute(select(PostcodeForce.postcode, PostcodeForce.pfa)
+                                             .where(PostcodeForce.postcode.in_(units[start:start + _CHUNK]))):
+            unit_force[postcode] = pfa
     shares = district_shares(session, [district(u) for u in units if u not in unit_force])
     loaded = bool(unit_force) or bool(shares) or (bool(units) and postcode_count(session) > 0)
     out: list[Routing] = []
