@@ -101,3 +101,8 @@ def suspect(*identifiers: dict[str, Any], name: str | None = None) -> dict[str, 
 
 def address(text: str) -> dict[str, Any]:
     return {"type": "postal_address", "value": text}
+
+
+@pytest.fixture
+def world_sqlite(sqlite_platform: Platform) -> World:
+    return make_world(sqlite_platform)

@@ -76,7 +76,9 @@ class StixPackage:
 
 
 def _id(kind: str, reference: str, *parts: object) -> str:
-    return f"{kind}--{uuid.uuid5(_NAMESPACE, '|'.join([reference, kind, *map(str, parts)]))}"
+    """A deterministic id in the UUIDv4 form STIX asks of objects that are not observables."""
+    digest = uuid.uuid5(_NAMESPACE, "|".join([reference, kind, *map(str, parts)])).bytes
+    return f"{kind}--{uuid.UUID(bytes=digest, version=4)}"
 
 
 def _observable(kind: str, value: str, platform: str | None, refs: list[str]) -> Any | None:
@@ -94,8 +96,7 @@ def _observable(kind: str, value: str, platform: str | None, refs: list[str]) ->
         return cls(value=value, **common)
     if kind in ("username", "esp_user_id"):
         key = "account_login" if kind == "username" else "user_id"
-        return stix2.UserAccount(**{key: value}, x_platform=platform, allow_custom=True, **common) if platform \
-            else stix2.UserAccount(**{key: value}, **common)
+        return stix2.UserAccount(**{key: value}, **common)  # the platform is said on its relationship
     return None
 
 
@@ -134,7 +135,8 @@ def bundle(p: StixPackage) -> stix2.Bundle:
     relationships: list[Any] = []
     for n, ident in enumerate(p.evidence.get("identifiers", [])):
         obs = _observable(ident["type"], ident["value"], ident.get("platform"), refs)
-        seen = f"first seen {ident.get('first_seen') or '?'}, last seen {ident.get('last_seen') or '?'} (UTC)"
+        seen = (f"first seen {ident.get('first_seen') or '?'}, last seen {ident.get('last_seen') or '?'} (UTC)"
+                + (f"; on {ident['platform']}" if ident.get("platform") else ""))
         if obs is None:
             unlisted.append(f"{ident['type']}: {ident['value']}" + (f" ({ident['platform']})" if ident.get("platform")
                                                                        else "") + f"; {seen}")
