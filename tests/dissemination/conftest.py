@@ -106,3 +106,29 @@ def address(text: str) -> dict[str, Any]:
 @pytest.fixture
 def world_sqlite(sqlite_platform: Platform) -> World:
     return make_world(sqlite_platform)
+
+
+def principal_of(platform: Platform, account: StaffAccount) -> Any:
+    """The principal a signed-in ``account`` acts as (for calling the service directly)."""
+    from jigsaw.accounts.models import User
+    from jigsaw.accounts.principal import Principal
+    from jigsaw.accounts.roles import OrgKind
+
+    with session_scope(platform.engine) as session:
+        user = session.get(User, account.id)
+        assert user is not None
+        return Principal(organisation_id=user.organisation_id, organisation_kind=OrgKind(user.organisation.kind),
+                         user_id=user.id, role=Role(user.role), label=user.email)
+
+
+def dispatched_package(platform: Platform, report_ids: list[int], recipient_org_id: int, author: StaffAccount,
+                       approver: StaffAccount, *, reason: str = "chosen for the test") -> int:
+    """A package about ``report_ids`` drafted by ``author``, approved (so dispatched) by ``approver``."""
+    from jigsaw.dissemination import service
+
+    with session_scope(platform.engine) as session:
+        package = service.create_package(session, principal_of(platform, author), service.DraftSpec(
+            tuple(report_ids), "Summary for the test.", recipient_org_id=recipient_org_id, route_reason=reason))
+        service.submit(session, principal_of(platform, author), package.id)
+        service.approve(session, principal_of(platform, approver), package.id)
+        return package.id

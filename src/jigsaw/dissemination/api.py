@@ -116,7 +116,7 @@ def _out(session: Session, principal: Principal, package_id: int) -> PackageOut:
     return package_out(service.read_package(session, principal, package_id, purpose=_purpose(principal)))
 
 
-@api_router.post("/packages", response_model=PackageOut, status_code=201, openapi_extra=PERSONAL_DATA,
+@api_router.post("/packages", response_model=PackageOut, status_code=201,
                  summary="Draft a package from reports: routed, evidence generated, status draft")
 def api_create(body: PackageIn, principal: Principal = Depends(centre_api),
                session: Session = Depends(db_session)) -> PackageOut:
@@ -268,7 +268,7 @@ def _batch_out(session: Session, principal: Principal, batch_id: int,
                     not_ready={str(k): v for k, v in (not_ready or {}).items()})
 
 
-@api_router.post("/package-batches", response_model=BatchOut, status_code=201, openapi_extra=PERSONAL_DATA,
+@api_router.post("/package-batches", response_model=BatchOut, status_code=201,
                  summary="One package per suspect of these reports, routed and drafted, as a batch")
 def api_batch(body: BatchIn, principal: Principal = Depends(centre_api),
               session: Session = Depends(db_session)) -> BatchOut:
