@@ -96,7 +96,8 @@ def test_a_straddling_district_shows_each_share_and_chooses_none() -> None:
 def test_comms_data_outranks_an_address_and_disagreeing_clues_leave_the_choice() -> None:
     r = _propose([PostcodeClue("ME11AA", Basis.POSTAL_ADDRESS, "a"), PostcodeClue("SW1A1AA", Basis.COMMS_DATA, "b")])
     assert r.chosen.org_id == 2 and r.chosen.basis is Basis.COMMS_DATA
-    r = _propose([PostcodeClue("ME11AA", Basis.POSTAL_ADDRESS, "a"), PostcodeClue("SW1A1AA", Basis.POSTAL_ADDRESS, "b")])
+    r = _propose([PostcodeClue("ME11AA", Basis.POSTAL_ADDRESS, "a"),
+                  PostcodeClue("SW1A1AA", Basis.POSTAL_ADDRESS, "b")])
     assert r.chosen is None and {p.org_id for p in r.proposals} == {1, 2}
 
 

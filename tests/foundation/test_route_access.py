@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
 from jigsaw.casework.models import Case
-from jigsaw.dissemination.models import Package
 from jigsaw.db.engine import session_scope
+from jigsaw.dissemination.models import Package
 from jigsaw.http.deps import Authorize
 from jigsaw.http.personal_data import returns_personal_data
 from jigsaw.linking import queries
@@ -186,7 +186,7 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
     assert {"/inbox", "/inbox/packages/{package_id}", "/api/v1/packages", "/api/v1/packages/{package_id}",
             "/api/v1/packages/{package_id}/acknowledge", "/api/v1/packages/{package_id}/stix"} \
         <= {path for path, _ in open_to_forces}
-    assert all("{" not in path or path.count("{") == 1 and "{package_id}" in path for path, _ in open_to_forces)
+    assert all("{" not in path or (path.count("{") == 1 and "{package_id}" in path) for path, _ in open_to_forces)
     login(client, platform, liaison)
     csrf = csrf_from(client.get("/inbox").text)
     bodies = {"reason": "not ours", "text": "hello", "comment": "c"}
