@@ -151,12 +151,13 @@ def test_no_basis_cannot_be_sent_and_says_a_comms_data_request_is_needed(client:
     # The comms-data result on the case gives the subscriber's address: routing finds the force.
     with session_of(platform) as session:
         case_id = session.scalar(select(CaseReport.case_id).where(CaseReport.report_id == rid))
+        case_ref = session.scalar(select(Case.reference).where(Case.id == case_id))
     made = client.post(f"/api/v1/cases/{case_id}/actions", json={
         "kind": "comms_data_request", "reference": "CD-77", "purpose": "Identify the subscriber",
         "necessity": "Only the provider knows", "proportionality": "One IP at one time", "identifier": "203.0.113.9",
         "seen_at": "2026-11-20T21:00:00Z", "status": "submitted"}).json()
     pending = client.post(f"/api/v1/packages/{body['id']}/route").json()
-    assert any("CD-77" in n and "submitted" in n for n in pending["needs"])
+    assert pending["needs"] == [f"needs an answer to communications-data request CD-77 on {case_ref} (now submitted)"]
     client.post(f"/api/v1/cases/{case_id}/actions/{made['id']}/update",
                 json={"status": "approved", "result": "Subscriber: A. Person, 4 Station Road, London EC1A 1BB"})
     routed = client.post(f"/api/v1/packages/{body['id']}/route").json()

@@ -112,12 +112,13 @@ def partners_for(country: str, recipients: Sequence[Recipient]) -> list[Recipien
 
 def propose(postcodes: Iterable[PostcodeClue], countries: Iterable[CountryClue], recipients: Sequence[Recipient],
             unit_force: Callable[[str], str | None], district_shares: Callable[[str], Mapping[str, int]], *,
-            table_loaded: bool, pending_ips: Sequence[str] = ()) -> Routing:
+            table_loaded: bool, pending_ips: Sequence[str] = (), pending_requests: Sequence[str] = ()) -> Routing:
     """The proposals for one package, the one chosen (if the clues agree) and what is still needed.
 
     ``unit_force(postcode)`` is the force area code of a unit postcode in the table;
     ``district_shares(district)`` the number of live postcodes per force area in a district;
-    ``pending_ips`` describes IP addresses seen with no subscriber known yet.
+    ``pending_ips`` describes IP addresses seen with no subscriber known yet, ``pending_requests`` the
+    communications-data requests on the case still waiting for an answer (what is needed then).
     """
     codes = _by_code(recipients)
     by_area = {a: r for r in recipients for a in r.postcode_areas}
@@ -171,6 +172,8 @@ def propose(postcodes: Iterable[PostcodeClue], countries: Iterable[CountryClue],
     if chosen is None:
         if merged:
             needs.append("the clues point to more than one recipient: choose one, with a reason")
+        elif pending_requests:
+            needs.extend(f"an answer to {r}" for r in pending_requests)
         else:
             needs.extend(f"a communications-data request for the subscriber of {ip}" for ip in pending_ips)
             if not pending_ips and not needs:

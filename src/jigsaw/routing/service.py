@@ -163,6 +163,13 @@ def recipient_info(session: Session, org_id: int) -> RecipientInfo:
     return _info(row[0], row[1])
 
 
+def recipient_info_or_none(session: Session, org_id: int) -> RecipientInfo | None:
+    try:
+        return recipient_info(session, org_id)
+    except RecipientNotFound:
+        return None
+
+
 def recipients(session: Session, *, active_only: bool = True) -> list[RecipientInfo]:
     """Every recipient, UK forces first, by name."""
     query = (select(Organisation, RecipientProfile)
@@ -322,9 +329,8 @@ def route_many(session: Session, targets: Sequence[Target]) -> list[Routing]:
                 label = f"communications-data request {req.reference or req.action_id} on {req.case_reference}"
                 found = postcodes_in(req.result) if req.status == "approved" and req.result else []
                 clues.postcodes.extend(PostcodeClue(pc, Basis.COMMS_DATA, label) for pc in found)
-                if not found and req.status != "refused":
-                    clues.pending_requests.append(f"{label} is {req.status}" if not req.result else
-                                                  f"{label} gave no UK postcode")
+                if not found and req.status not in ("refused", "approved"):
+                    clues.pending_requests.append(f"{label} (now {req.status})")
         clues_of.append(clues)
     units = sorted({c.postcode for cl in clues_of for c in cl.postcodes})
     unit_force: dict[str, str] = {}
@@ -336,13 +342,9 @@ def route_many(session: Session, targets: Sequence[Target]) -> list[Routing]:
     loaded = bool(unit_force) or bool(shares) or (bool(units) and postcode_count(session) > 0)
     out: list[Routing] = []
     for clues in clues_of:
-        routing = propose(clues.postcodes, clues.countries, recipients, unit_force.get,
-                          lambda d: shares.get(d, {}), table_loaded=loaded,
-                          pending_ips=clues.ips if not clues.pending_requests else ())
-        if routing.chosen is None and clues.pending_requests:
-            routing = Routing(routing.proposals, None, (*routing.needs, *(
-                f"an answer to the {p}" for p in clues.pending_requests)))
-        out.append(routing)
+        out.append(propose(clues.postcodes, clues.countries, recipients, unit_force.get,
+                           lambda d: shares.get(d, {}), table_loaded=loaded, pending_ips=clues.ips,
+                           pending_requests=clues.pending_requests))
     return out
 
 
