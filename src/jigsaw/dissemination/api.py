@@ -32,6 +32,7 @@ from jigsaw.dissemination.schemas import (
     ReasonIn,
     RecipientOut,
     RerouteIn,
+    StixBundleOut,
 )
 from jigsaw.http.deps import authorize, db_session
 from jigsaw.http.personal_data import PERSONAL_DATA
@@ -235,7 +236,7 @@ def api_message(package_id: int, body: MessageIn, principal: Principal = Depends
                       organisation=None, text=message.text)
 
 
-@api_router.get("/packages/{package_id}/stix", openapi_extra=PERSONAL_DATA,
+@api_router.get("/packages/{package_id}/stix", openapi_extra=PERSONAL_DATA, response_model=StixBundleOut,
                 summary="The package as a STIX 2.1 bundle (TLP 2.0 and classification markings)",
                 responses={200: {"content": {"application/stix+json": {}}}})
 def api_stix(package_id: int, principal: Principal = Depends(shared_api),
@@ -243,17 +244,6 @@ def api_stix(package_id: int, principal: Principal = Depends(shared_api),
     view = service.read_package(session, principal, package_id, purpose=_purpose(principal) + " (STIX export)")
     return Response(exports.stix_json(session, view), media_type="application/stix+json;version=2.1",
                     headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.stix.json"'})
-
-
-@api_router.get("/packages/{package_id}/pdf", openapi_extra=PERSONAL_DATA,
-                summary="The package as a PDF, the marking at the top and bottom of every page",
-                responses={200: {"content": {"application/pdf": {}}}})
-def api_pdf(package_id: int, principal: Principal = Depends(shared_api),
-            session: Session = Depends(db_session)) -> Response:
-    view = service.read_package(session, principal, package_id, purpose=_purpose(principal) + " (PDF)")
-    return Response(exports.pdf_bytes(view), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.pdf"',
-                             "Cache-Control": "no-store"})
 
 
 # --- batches --------------------------------------------------------------------------------------------

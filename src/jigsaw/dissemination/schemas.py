@@ -198,6 +198,15 @@ class PackageList(_Out):
     counts: dict[str, int]
 
 
+class StixBundleOut(BaseModel):
+    """A STIX 2.1 bundle (served as ``application/stix+json;version=2.1``)."""
+
+    type: str = Field(description="Always bundle")
+    id: str
+    objects: list[dict[str, Any]] = Field(description="Identities, observables, relationships, the report, the "
+                                                      "OASIS TLP 2.0 and GSC statement marking definitions")
+
+
 class BatchOut(_Out):
     id: int
     reference: str

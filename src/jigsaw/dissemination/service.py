@@ -405,10 +405,11 @@ def edit_package(session: Session, principal: Principal, package_id: int, edit: 
                          (before.descriptor.value if before.descriptor else None),
                          edit.tlp if edit.tlp is not None else (before.tlp.value if before.tlp else None),
                          edit.handling if edit.handling is not None else before.handling)
-        if lowers(before, after):
-            _lower_checks(principal, edit.marking_reason)
-        _set_marking(session, principal, package, before, after, edit.marking_reason)
-        changed.append("marking")
+        if after != before:
+            if lowers(before, after):
+                _lower_checks(principal, edit.marking_reason)
+            _set_marking(session, principal, package, before, after, edit.marking_reason)
+            changed.append("marking")
     if not changed:
         return package
     package.version += 1
