@@ -59,7 +59,18 @@ def concrete(path: str) -> str:
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    """On the allow-list: a public path, or under a public prefix by whole segments
+    (``/report`` covers ``/report/check``, never ``/reports/1``)."""
+    return path in PUBLIC_PATHS or any(path == prefix or path.startswith(prefix + "/")
+                                       for prefix in PUBLIC_PREFIXES)
+
+
+def test_public_prefixes_match_whole_path_segments() -> None:
+    assert is_public("/report") and is_public("/report/check") and is_public("/static/app.css")
+    assert not is_public("/reports/1")
+    assert not is_public("/reports")
+    assert not is_public("/loginx")
+    assert not is_public("/staticky/x")
 
 
 def test_every_route_is_public_or_guarded(client: TestClient) -> None:

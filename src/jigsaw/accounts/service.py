@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.models import ApiToken, Organisation, StaffSession, User
@@ -145,32 +145,35 @@ def authenticate(
 
     Every refusal gives the same error, whether the account is unknown, disabled, locked or
     the password or code is wrong, so the answer tells an attacker neither which factor
-    failed nor whether the account exists; the audit entry records the real reason. The
-    failure count and the code's time step are changed in the database atomically, so
-    concurrent attempts can neither lose a failure nor replay one code.
+    failed nor whether the account exists; the audit entry records the real reason.
+
+    The attempt is counted *before* the password is checked, by one conditional
+    ``UPDATE … RETURNING`` that refuses a locked account, and committed at once: however
+    many attempts race, no more than ``max_failed`` passwords are ever checked before the
+    account locks, and a crash mid-check cannot take a failure back. The code's time step
+    is claimed the same way, so one code gives one sign-in.
     """
     email = email.strip().casefold()
-    user = session.scalar(select(User).where(User.email == email))
-    password_ok = passwords.verify_password(user.password_hash if user else None, password)
-    actor = Actor(f"user:{user.id}" if user else f"anonymous:{client}", user.organisation_id if user else None)
-    if user is None or not user.active:
-        record(session, actor, AuditAction.AUTHENTICATION, "user", user.id if user else None,
-               detail={"outcome": "failure", "reason": "unknown or inactive account", "client": client})
-        return LoginResult(None, GENERIC_LOGIN_ERROR)
     now = _now()
-    if user.locked_until and user.locked_until > now:
-        record(session, actor, AuditAction.AUTHENTICATION, "user", user.id,
-               detail={"outcome": "failure", "reason": "locked", "client": client})
+    reserved = _reserve_attempt(session, User.email == email, now, max_failed=max_failed,
+                                lockout_minutes=lockout_minutes)
+    user = session.scalar(select(User).where(User.email == email))
+    actor = Actor(f"user:{user.id}" if user else f"anonymous:{client}", user.organisation_id if user else None)
+    if user is None or not user.active or reserved is None:
+        passwords.verify_password(None, password)  # the same work as a real check: timing tells nothing
+        reason = "unknown or inactive account" if user is None or not user.active else "locked"
+        record(session, actor, AuditAction.AUTHENTICATION, "user", user.id if user else None,
+               detail={"outcome": "failure", "reason": reason, "client": client})
         return LoginResult(None, GENERIC_LOGIN_ERROR)
+    password_ok = passwords.verify_password(user.password_hash, password)
     step = totp.verify(user.totp_secret, code, last_used_step=user.totp_last_step) if password_ok else None
     if step is None or not claim_totp_step(session, user.id, step):
-        locked = _count_failure(session, user.id, now, max_failed=max_failed, lockout_minutes=lockout_minutes)
         record(session, actor, AuditAction.AUTHENTICATION, "user", user.id,
-               detail={"outcome": "failure", "reason": "bad credentials", "locked": locked, "client": client})
+               detail={"outcome": "failure", "reason": "bad credentials", "locked": reserved >= max_failed,
+                       "client": client})
         return LoginResult(None, GENERIC_LOGIN_ERROR)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    _clear_failures(session, user.id, last_login_at=now)
+    session.refresh(user)
     record(session, actor, AuditAction.AUTHENTICATION, "user", user.id,
            detail={"outcome": "success", "client": client})
     return LoginResult(user)
@@ -184,43 +187,60 @@ def claim_totp_step(session: Session, user_id: int, step: int) -> bool:
     """
     claimed = session.execute(
         update(User).where(User.id == user_id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        .values(totp_last_step=step).returning(User.id).execution_options(synchronize_session=False)).first()
+    if claimed is None:
         return False
     session.expire_all()  # the loaded user's step is stale now
     return True
 
 
-def _count_failure(session: Session, user_id: int, now: datetime, *, max_failed: int, lockout_minutes: int) -> bool:
-    """Add one failure in the database itself (``failed_logins + 1``); lock at ``max_failed``.
+def _reserve_attempt(session: Session, which: ColumnElement[bool], now: datetime, *, max_failed: int,
+                     lockout_minutes: int) -> int | None:
+    """Count one attempt for the active, unlocked user ``which`` picks, and commit it.
 
-    True when this failure locked the account. Only the request that reaches the limit
-    locks it (a conditional UPDATE), so concurrent failures all count.
+    Returns the attempts counted since the last success (this one included), or None when
+    there is no such user or it is locked. The attempt that reaches ``max_failed`` locks
+    the account there and then, before its password is checked; if that attempt succeeds
+    it unlocks it again (:func:`_clear_failures`). An expired lock starts a fresh count.
+    Committed before the caller checks anything, so a racing or crashing request can
+    neither skip the count nor roll it back.
     """
-    session.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    count = case((expired, 1), else_=User.failed_logins + 1)
+    reserved = session.execute(
+        update(User).where(which, User.active.is_(True), or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=count,
+                locked_until=case((count >= max_failed, now + timedelta(minutes=lockout_minutes)), else_=None))
+        .returning(User.failed_logins).execution_options(synchronize_session=False)).first()
+    session.commit()
+    return None if reserved is None else int(reserved[0])
+
+
+def _clear_failures(session: Session, user_id: int, *, last_login_at: datetime | None = None) -> None:
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+    if last_login_at is not None:
+        values["last_login_at"] = last_login_at
+    session.execute(update(User).where(User.id == user_id).values(**values)
                     .execution_options(synchronize_session=False))
-    locked = session.execute(
-        update(User).where(User.id == user_id, User.failed_logins >= max_failed)
-        .values(locked_until=now + timedelta(minutes=lockout_minutes), failed_logins=0)
-        .execution_options(synchronize_session=False))
-    session.expire_all()
-    return bool(locked.rowcount)  # type: ignore[attr-defined]
 
 
 def verify_code(session: Session, user: User, code: str, *, max_failed: int = 5, lockout_minutes: int = 15) -> bool:
     """Check a fresh TOTP code from a signed-in user (before issuing a personal token).
 
     The code's step is claimed as used, so a code seen over a shoulder or in a log cannot be
-    used again, for this or for a sign-in. A wrong code counts towards the lockout, as at
-    sign-in, so codes cannot be guessed from a session left open; a locked account is refused.
+    used again, for this or for a sign-in. Each try is counted towards the lockout before the
+    code is checked, as at sign-in, so codes cannot be guessed from a session left open, even
+    by racing requests; a locked account is refused.
     """
-    now = _now()
-    if user.locked_until and user.locked_until > now:
+    if _reserve_attempt(session, User.id == user.id, _now(), max_failed=max_failed,
+                        lockout_minutes=lockout_minutes) is None:
         return False
+    session.refresh(user)
     step = totp.verify(user.totp_secret, code, last_used_step=user.totp_last_step)
     if step is not None and claim_totp_step(session, user.id, step):
+        _clear_failures(session, user.id)
+        session.refresh(user)
         return True
-    _count_failure(session, user.id, now, max_failed=max_failed, lockout_minutes=lockout_minutes)
     return False
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
-from jigsaw.accounts.models import Organisation, User
+from jigsaw.accounts.button_keys import issue_button_key, keys_in_force
+from jigsaw.accounts.button_link import form_path, link_query
+from jigsaw.accounts.models import ButtonKey, Organisation, User
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.alerts.interfaces import acknowledge, open_alerts
@@ -28,6 +31,7 @@ from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import story as plot
 from jigsaw.dissemination import service as dissemination
+from jigsaw.intake.domain import Channel, EntryRoute, ReportDraft
 from jigsaw.intake.models import Report
 from jigsaw.intake.service import submit_report
 from jigsaw.matching.banks import make_entry
@@ -85,6 +89,7 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoRes
                                    display_name=display_name)
         creds[email] = {"password": password, "totp_secret": new.totp_secret, "role": role.value}
     _write_private(path, json.dumps(creds, indent=2))
+    _issue_button_keys(session, orgs)
     the_story = plot.story(everyday=reports)
     _load_bank(session, the_story)
     session.commit()  # the matcher reads banks through its own connection: the bank must be visible to it
@@ -120,9 +125,35 @@ def _load_reports(session: Session, the_story: plot.Story, orgs: dict[str, Organ
     for item in sorted(the_story.reports, key=lambda r: r.draft.received_at or datetime.now(UTC)):
         organisation = orgs[item.submitter].id if item.submitter else None
         actor = Actor(f"token of {item.submitter}", organisation) if item.submitter else Actor("public-form")
-        if submit_report(session, item.draft, actor, organisation_id=organisation).created:
+        if submit_report(session, _with_entry_route(item, orgs), actor, organisation_id=organisation).created:
             created += 1
     return created
+
+
+def _with_entry_route(item: plot.StoryReport, orgs: dict[str, Organisation]) -> ReportDraft:
+    """A public-form report came by the web form or through a platform's Report Abuse button."""
+    if item.draft.channel is not Channel.PUBLIC_FORM:
+        return item.draft
+    if item.button is None:
+        return replace(item.draft, entry_route=EntryRoute.WEB_FORM)
+    return replace(item.draft, entry_route=EntryRoute.BUTTON, entry_org_id=orgs[item.button].id)
+
+
+def _issue_button_keys(session: Session, orgs: dict[str, Organisation]) -> None:
+    """PixelPlay has a Report Abuse button: a signing key, issued once."""
+    org = orgs[plot.PIXELPLAY]
+    if session.scalar(select(ButtonKey.id).where(ButtonKey.organisation_id == org.id)) is None:
+        issue_button_key(session, ACTOR, org)
+
+
+def button_link(session: Session, base_url: str, account: str = "darktide_77") -> str | None:
+    """A freshly signed link from PixelPlay's Report Abuse button, as PixelPlay's server would make it."""
+    org = session.scalar(select(Organisation).where(Organisation.name == plot.PIXELPLAY))
+    keys = keys_in_force(session, org.id) if org is not None else []
+    if org is None or not keys:
+        return None
+    query = link_query(keys[0], org.id, account, int(datetime.now(UTC).timestamp()))
+    return f"{base_url}{form_path(org.id)}?{urlencode(query)}"
 
 
 def _principal(session: Session, email: str) -> Principal:

@@ -70,6 +70,7 @@ class StoryReport:
     key: str  # stable name the case plan refers to
     submitter: str
     draft: ReportDraft
+    button: str | None = None  # the platform whose Report Abuse button the reporter pressed
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
             reporter=Reporter(name="Ellie", email="ellie.reports@mailbox.school.test"),
             source_data=_asked(True, "email", "After 4pm on school days", leave_message=False),
             subjects=(child("Ellie", 14), suspect(*darktide, IdentifierDraft("crypto_wallet", wallet),
-                                                  description="Claimed to be a 15-year-old boy.")))),
+                                                  description="Claimed to be a 15-year-old boy."))),
+            button=PIXELPLAY),
         StoryReport("ring-2", PIXELPLAY, ReportDraft(
             source=Source.PLATFORM, incident_type=IncidentType.SEXTORTION, external_id="pp-ts-40117",
             summary="Trust & Safety referral: account darktide_77 sent payment demands to 6 accounts that "
@@ -206,6 +208,16 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
             reporter=Reporter(name="Noah"),
             source_data={"reporter_is_victim": True},
             subjects=(child("Noah", 13), suspect(*mia)))),
+        StoryReport("button-1", PUBLIC, ReportDraft(
+            source=Source.YOUNG_PERSON, incident_type=IncidentType.IMAGE_REQUEST, channel=Channel.PUBLIC_FORM,
+            summary="giftcard_gary keeps messaging me on PixelPlay saying he will send me a gift card if I send "
+                    "him a picture in my pyjamas. I pressed report on his profile.",
+            platform=PIXELPLAY, incident_at=ago(9), received_at=ago(8, 6),
+            reporter=Reporter(name="Jess", email="jess.r@mailbox.school.test"),
+            source_data=_asked(True, "email", "Weekends", leave_message=False),
+            subjects=(child("Jess", 11),
+                      suspect(IdentifierDraft("username", "giftcard_gary", platform=PIXELPLAY)))),
+            button=PIXELPLAY),
         # -- the repeat groomer ----------------------------------------------------------------------
         StoryReport("steve-1", PUBLIC, ReportDraft(
             source=Source.PARENT, incident_type=IncidentType.ONLINE_GROOMING, channel=Channel.PUBLIC_FORM,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -58,13 +59,55 @@ PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it save
 _IMPORT_GC_THRESHOLD = 50_000
 
 
-def _worker_init() -> None:
-    """Worker process setup: the inherited heap is never garbage, so keep the collector off it.
+def _worker_init(parent: int) -> None:
+    """Worker process setup: leave when the parent does; keep the collector off the inherited heap.
 
-    Workers keep the default collection threshold: raising it (as the writing parent does)
-    slows their parsing (BENCHMARKS.md, "Garbage-collector thresholds").
+    A worker whose parent was killed (``kill -9`` of ``jigsaw import``) would otherwise wait
+    for work forever. Workers keep the default collection threshold: raising it (as the
+    writing parent does) slows their parsing (BENCHMARKS.md, "Garbage-collector thresholds").
     """
+    threading.Thread(target=_exit_with_parent, args=(parent, os.getppid()), daemon=True,
+                     name="exit-with-parent").start()
     gc.freeze()
+
+
+def _exit_with_parent(parent: int, ppid: int, interval: float = 0.5) -> None:
+    """Exit this process as soon as the importing process (or the fork server between) is gone.
+
+    ``parent`` is the importing process; ``ppid`` the one that started this worker (the
+    importer itself, or the fork server, which exits when the importer does). Either gone,
+    and the worker's parent id changes to the reaper's.
+    """
+    while True:
+        time.sleep(interval)
+        if os.getppid() != ppid or not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else (a reused id): the importer is gone
+        return False
+    return True
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers that start clean: a fork server (or spawn), never a fork of the importer.
+
+    A forked worker inherits the importer's open database connections: killed mid-batch, the
+    importer's socket stayed open in its workers, so PostgreSQL kept its transaction (and the
+    audit chain's lock) open and intake froze. A fork server is a fresh interpreter that has
+    imported the parsers once (preloaded) and forks workers from itself, so they start fast
+    and hold nothing of the importer's.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 class ImportRefused(InvalidInput, ValueError):
@@ -119,9 +162,8 @@ class WorkerPool:
         self.count = workers if workers is not None else (os.cpu_count() or 1)
         self.pool: ProcessPoolExecutor | None = None
         if self.count > 1 and items >= PARALLEL_THRESHOLD:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_worker_init)
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_pool_context(),
+                                            initializer=_worker_init, initargs=(os.getpid(),))
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -219,7 +261,8 @@ class _Writer:
                                                    done.report.reference))
             else:
                 written = write_encoded(session.connection(), [i.encoded for i in fresh], opts.actor,
-                                        organisation_id=opts.organisation_id, token_id=opts.token_id)
+                                        organisation_id=opts.organisation_id, token_id=opts.token_id,
+                                        audit_at_commit=session)
                 imported.extend(ImportedReport(i.name, i.external_id, w.report_id, w.reference)
                                 for i, w in zip(fresh, written, strict=True))
                 # Linking and triage react in this same transaction, once for the whole batch.
@@ -423,15 +466,39 @@ def _vics_task(args: tuple[str, bytes, dict[int, str], Limits, str, bool, FieldC
 
 def import_vics(engine: Engine, source: Iterable[Document | Issue], options: ImportOptions,
                 uk_map: dict[int, str] | None = None) -> ImportSummary:
-    """Import VICS 2.0 case exports: one report per case, one media record per entry."""
+    """Import VICS 2.0 case exports: one report per case, one media record per entry.
+
+    With one worker (the web server's imports) each document is parsed as soon as ``source``
+    yields it and dropped before the next is read, so a zip is never held expanded in memory;
+    a pool needs the documents up front."""
+    cipher = cipher_of(engine)
     issues: list[Issue] = []
+
+    def task(d: Document) -> tuple[str, bytes, dict[int, str], Limits, str, bool, FieldCipher]:
+        return (d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm, cipher)
+
+    if options.workers == 1:
+        documents = 0
+
+        def streamed() -> Iterator[list[ReadyReport | Issue]]:
+            nonlocal documents
+            for item in source:
+                if isinstance(item, Issue):
+                    issues.append(item)
+                    continue
+                documents += 1
+                yield _vics_task(task(item))
+
+        summary = run_import(engine, vics.FORMAT, options, streamed(), documents=0)
+        summary.documents = documents
+        skipped = [i for i in issues if i.reason.startswith("skipped")]
+        summary.warnings[:0] = skipped
+        summary.errors[:0] = [i for i in issues if not i.reason.startswith("skipped")]
+        return summary
     docs: list[Document] = []
     for item in source:
         (issues if isinstance(item, Issue) else docs).append(item)  # type: ignore[arg-type]
-    cipher = cipher_of(engine)
-    tasks = [(d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm, cipher)
-             for d in docs]
-    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, tasks, options.workers),
+    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, [task(d) for d in docs], options.workers),
                       documents=len(docs), pre_issues=issues)
 
 

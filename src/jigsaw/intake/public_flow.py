@@ -24,6 +24,7 @@ from typing import Any, Literal
 from jigsaw.identifiers import IdentifierError, normalise_email, normalise_phone
 from jigsaw.intake.domain import (
     Channel,
+    EntryRoute,
     IdentifierDraft,
     IncidentType,
     Problem,
@@ -107,6 +108,26 @@ _RESETS: dict[str, tuple[StepId, ...]] = {
 # --- the state kept between pages -------------------------------------------------------
 
 @dataclass(frozen=True)
+class ButtonEntry:
+    """The platform whose Report Abuse button opened the form, with the account the reporter was
+    looking at when it was pressed (both from a link the platform signed)."""
+
+    org_id: int
+    platform: str
+    account: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"org_id": self.org_id, "platform": self.platform, "account": self.account}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ButtonEntry | None:
+        if not isinstance(data, Mapping) or not isinstance(data.get("org_id"), int):
+            return None
+        account = data.get("account")
+        return cls(data["org_id"], str(data.get("platform") or ""), str(account) if account else None)
+
+
+@dataclass(frozen=True)
 class FlowState:
     """Everything saved between pages: the answers, which steps are done, pending errors.
 
@@ -120,6 +141,13 @@ class FlowState:
     # Set when the form was started: this draft holds one submission under the rate limit,
     # so a reporter who was allowed to start is never refused at the end.
     reserved: bool = False
+    button: ButtonEntry | None = None
+
+    @classmethod
+    def from_button(cls, entry: ButtonEntry) -> FlowState:
+        """A new form with the button's platform and account already answered (the reporter can change them)."""
+        answers = {"platform": entry.platform, **({"username": entry.account} if entry.account else {})}
+        return cls(answers=answers, button=entry)
 
     @property
     def audience(self) -> Audience | None:
@@ -136,6 +164,7 @@ class FlowState:
             "completed": sorted(step.value for step in self.completed),
             "pending_errors": dict(self.pending_errors),
             "reserved": self.reserved,
+            "button": self.button.to_dict() if self.button else None,
         }
 
     @classmethod
@@ -144,7 +173,7 @@ class FlowState:
         answers = {str(k): str(v) for k, v in dict(data.get("answers") or {}).items()}
         completed = frozenset(StepId(s) for s in data.get("completed") or () if s in _STEP_VALUES)
         errors = {str(k): str(v) for k, v in dict(data.get("pending_errors") or {}).items()}
-        return cls(answers, completed, errors, data.get("reserved") is True)
+        return cls(answers, completed, errors, data.get("reserved") is True, ButtonEntry.from_dict(data.get("button")))
 
 
 def audience_of(answers: Mapping[str, str]) -> Audience | None:
@@ -225,7 +254,7 @@ def record_answers(state: FlowState, step: StepId, values: Mapping[str, str]) ->
         completed.discard(StepId.SAFE_CONTACT)  # the way they chose is no longer one they gave us
         answers.pop("contact_how", None)
     errors = {k: v for k, v in state.pending_errors.items() if k not in STEP_FIELDS[step]}
-    return FlowState(answers, frozenset(completed), errors, state.reserved)
+    return replace(state, answers=answers, completed=frozenset(completed), pending_errors=errors)
 
 
 def with_pending_errors(state: FlowState, step: StepId, errors: Mapping[str, str]) -> FlowState:
@@ -340,6 +369,16 @@ WHOSE_OPTIONS: tuple[Option, ...] = (
 )
 
 YES_NO: tuple[Option, ...] = (Option("yes", "Yes"), Option("no", "No"))
+
+
+def page_in_flow(step: StepId, state: FlowState) -> Page:
+    """The page as this reporter sees it: where a platform's button filled answers in, it says so."""
+    page = page_for(step, state.audience, state.answers)
+    if step is StepId.WHERE and state.button is not None:
+        note = (f"We filled this in from {state.button.platform}'s Report button. "
+                "You can change it if it is not right.")
+        page = replace(page, lead=(*page.lead, note))
+    return page
 
 
 def _whose_page(_audience: Audience | None, _answers: Mapping[str, str]) -> Page:
@@ -809,6 +848,8 @@ def build_report_draft(state: FlowState) -> ReportDraft:
                           phone=a.get("phone") or None),
         subjects=_suspects(a) + _victims(a),
         source_data=_source_data(a),
+        entry_route=EntryRoute.BUTTON if state.button else EntryRoute.WEB_FORM,
+        entry_org_id=state.button.org_id if state.button else None,
     )
 
 

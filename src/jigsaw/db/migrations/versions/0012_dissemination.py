@@ -3,15 +3,15 @@ packages, their reports, subjects, graded items, history and threads, and batche
 
 The four-eyes rule is a CHECK constraint on packages and batches: the approver is never the author.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
