@@ -31,6 +31,8 @@ CAPABILITIES: tuple[str, ...] = (
     "search",
     "mail",
     "alerts",
+    "routing",
+    "dissemination",
 )
 
 
