@@ -16,6 +16,8 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from jigsaw.http.timefmt import utc
+
 UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 UNICODE_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
@@ -124,8 +126,8 @@ def render(p: PrintablePackage, *, unicode: bool | None = None, compress: bool =
     for i in ev.get("identifiers", []):
         platform = f" on {i['platform']}" if i.get("platform") else ""
         holders = f" [{', '.join(i.get('subjects', []))}]" if i.get("subjects") else ""
-        line(f"{i['type']}: {i['value']}{platform}{holders} · first seen {i.get('first_seen') or '?'} · "
-             f"last seen {i.get('last_seen') or '?'} · seen {i.get('times_seen', 1)} time(s)")
+        line(f"{i['type']}: {i['value']}{platform}{holders} · first seen {utc(i.get('first_seen'), empty='?')} · "
+             f"last seen {utc(i.get('last_seen'), empty='?')} · seen {i.get('times_seen', 1)} time(s)")
     if ev.get("media_links_withheld"):
         line(f"{ev['media_links_withheld']} link(s) to media withheld.")
     matches = ev.get("hash_matches", {})

@@ -22,7 +22,7 @@ from jigsaw.capability import Banner, Capability, NavItem
 from jigsaw.formats.text import isolate_bidi
 from jigsaw.http.deps import db_session, platform_of
 from jigsaw.http.flash import take_notices
-from jigsaw.http.timefmt import london
+from jigsaw.http.timefmt import london, utc
 
 SHELL_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -56,6 +56,7 @@ def build_templates(capabilities: tuple[Capability, ...]) -> Jinja2Templates:
     )
     env.filters.update(filters)
     env.filters["london"] = london
+    env.filters["utc"] = utc
     env.globals["nav_items"] = tuple(sorted(nav, key=lambda item: item.order))
     return Jinja2Templates(env=env)
 
