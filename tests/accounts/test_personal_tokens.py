@@ -61,7 +61,8 @@ def test_an_organisation_token_keeps_to_scope_routes(client: TestClient, platfor
     centre = make_org(platform, "Centre")
     org_token = make_token(platform, centre, "reports:read")
     report = make_report(platform)
-    assert client.get(f"/api/v1/reports/{report.id}", headers=bearer(org_token)).status_code == 200
+    assert client.get(f"/api/v1/reports/{report.id}",
+                      headers=bearer(org_token, **{"X-Purpose": "assessment"})).status_code == 200
     refused = client.get("/api/v1/triage/atrs", headers=bearer(org_token))  # a role-only API route
     assert refused.status_code == 403
 
@@ -77,7 +78,7 @@ def test_expired_revoked_and_disabled_tokens_are_refused(client: TestClient, pla
     report = make_report(platform)
     url = f"/api/v1/reports/{report.id}"
     for token in (expiring, revoked, disabled, org_token):
-        assert client.get(url, headers=bearer(token)).status_code == 200
+        assert client.get(url, headers=bearer(token, **{"X-Purpose": "assessment"})).status_code == 200
 
     with session_scope(platform.engine) as session:
         past = datetime.now(UTC) - timedelta(seconds=1)

@@ -107,7 +107,7 @@ def test_platform_token_reads_only_its_own_submissions(client: TestClient, platf
     centre = make_org(platform, "Centre", OrgKind.CENTRE)
     t1 = {"Authorization": f"Bearer {make_token(platform, one, 'reports:submit', 'reports:read')}"}
     t2 = {"Authorization": f"Bearer {make_token(platform, two, 'reports:submit', 'reports:read')}"}
-    tc = {"Authorization": f"Bearer {make_token(platform, centre, 'reports:read')}"}
+    tc = {"Authorization": f"Bearer {make_token(platform, centre, 'reports:read')}", "X-Purpose": "assessment"}
     r1 = client.post("/api/v1/reports", json=full_report_body(), headers=t1).json()["id"]
     r2 = client.post("/api/v1/reports", json=full_report_body(), headers=t2).json()["id"]
 

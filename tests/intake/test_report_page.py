@@ -47,7 +47,8 @@ def centre(platform: Platform, client: TestClient) -> dict[str, Any]:
 
 
 def _api_triage(client: TestClient, token: str, report_id: int) -> dict[str, Any]:
-    response = client.get(f"/api/v1/reports/{report_id}", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(f"/api/v1/reports/{report_id}", headers={"Authorization": f"Bearer {token}",
+                                                                   "X-Purpose": "triage check"})
     assert response.status_code == 200, response.text
     return dict(response.json()["triage"])
 

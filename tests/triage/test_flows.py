@@ -37,7 +37,8 @@ def centre(platform: Platform) -> dict[str, Any]:
 
 
 def triage_of(client: TestClient, token: str, report_id: int) -> dict[str, Any]:
-    response = client.get(f"/api/v1/reports/{report_id}", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(f"/api/v1/reports/{report_id}", headers={"Authorization": f"Bearer {token}",
+                                                                   "X-Purpose": "triage check"})
     assert response.status_code == 200, response.text
     found = response.json()["triage"]
     assert found is not None

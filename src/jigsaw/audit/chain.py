@@ -42,6 +42,8 @@ class AuditAction(StrEnum):
 
 # Reads and disclosures must say why (s.62(2)); disclosures must say to whom (s.62(3)).
 PURPOSE_REQUIRED = frozenset({AuditAction.CONSULTATION, AuditAction.DISCLOSURE})
+# A purpose is a reason, not a document: longer ones are refused, whoever logs them.
+MAX_PURPOSE_CHARS = 500
 
 
 @dataclass(frozen=True)

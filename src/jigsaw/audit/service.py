@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from jigsaw.audit.chain import (
     GENESIS_HASH,
+    MAX_PURPOSE_CHARS,
     PURPOSE_REQUIRED,
     SWITCH_OVER_ID,
     SWITCH_OVER_TYPE,
@@ -118,6 +119,10 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
 
 
 def _check(entry: NewEntry) -> None:
+    if entry.purpose is not None and len(entry.purpose) > MAX_PURPOSE_CHARS:
+        raise MissingPurposeError(f"a purpose is at most {MAX_PURPOSE_CHARS} characters")
+    if entry.recipient is not None and len(entry.recipient) > 200:
+        raise MissingPurposeError("a recipient is at most 200 characters")
     if entry.action in PURPOSE_REQUIRED and not (entry.purpose and entry.purpose.strip()):
         raise MissingPurposeError(f"a {entry.action.value} entry must state its purpose")
     if entry.action is AuditAction.DISCLOSURE and not entry.recipient:

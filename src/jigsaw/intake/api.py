@@ -17,6 +17,7 @@ from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.errors import short_message
 from jigsaw.http.deps import authorize, db_session, platform_of
 from jigsaw.http.personal_data import PERSONAL_DATA
+from jigsaw.http.purpose import stated_purpose
 from jigsaw.intake import service
 from jigsaw.intake.access import can_read_all_reports
 from jigsaw.intake.domain import (
@@ -54,7 +55,8 @@ submit_access = authorize(scopes={Scope.REPORTS_SUBMIT}, org_kinds=ALL_ORG_KINDS
 # Partners may read back their own submissions; the access policy filters by organisation.
 read_access = authorize(scopes={Scope.REPORTS_READ}, roles={Role.ANALYST, Role.SUPERVISOR}, org_kinds=ALL_ORG_KINDS)
 
-DEFAULT_API_PURPOSE = "partner read-back of a submitted report"
+# Logged when a partner reads back its own submission without saying why (true: it sees no other).
+PARTNER_READ_BACK = "partner read-back of a submitted report"
 
 
 def body_digest(body: ReportIn) -> str:
@@ -223,7 +225,9 @@ def list_reports(
 def get_report(
     report_id: int,
     principal: Principal = Depends(read_access), session: Session = Depends(db_session),
-    x_purpose: str | None = Header(default=None, description="Why you are reading it (audited)."),
+    x_purpose: str | None = Header(default=None, description=(
+        "Why you are reading it (audited; 3 to 200 characters). Required of the centre's readers; a partner "
+        "reading back its own submission may leave it out.")),
 ) -> ReportOut:
     """A report with its subjects, normalised identifiers and triage. The read is audited.
 
@@ -231,7 +235,8 @@ def get_report(
     submission does not learn how the centre prioritised it.
     """
     # Not visible to this reader: ReportNotFound, 404 (jigsaw.web.errors).
-    report = service.read_report(session, principal, report_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
+    purpose = stated_purpose(x_purpose, required=can_read_all_reports(principal), default=PARTNER_READ_BACK)
+    report = service.read_report(session, principal, report_id, purpose=purpose)
     out = report_out(report)
     if can_read_all_reports(principal):
         found = api_triage(triage_view(session, report.id, history=False))

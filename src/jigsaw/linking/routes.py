@@ -21,6 +21,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
 from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.personal_data import PERSONAL_DATA
+from jigsaw.http.purpose import stated_purpose
 from jigsaw.http.templating import render
 from jigsaw.linking import export, queries
 from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
@@ -33,8 +34,8 @@ pages_router = APIRouter(include_in_schema=False)
 _api_gate = authorize(roles={Role.ANALYST, Role.SUPERVISOR}, scopes={Scope.REPORTS_READ})
 _page_gate = authorize(roles={Role.ANALYST, Role.SUPERVISOR}, page=True)
 
-DEFAULT_API_PURPOSE = "link analysis through the API"
 PAGE_PURPOSE = "link analysis of a subject's network"
+_X_PURPOSE = Header(default=None, description="Why you are reading it (required; audited; 3 to 200 characters).")
 EXPORT_PURPOSE = "analyst export"
 
 
@@ -50,11 +51,11 @@ def centre_reader(principal: Principal = Depends(_api_gate)) -> Principal:
 @api_router.get("/networks", summary="Offender networks, largest first", response_model=NetworkPage,
                 openapi_extra=PERSONAL_DATA)
 def api_networks(
-    limit: int = 50, offset: int = 0, x_purpose: str | None = Header(default=None),
+    limit: int = 50, offset: int = 0, x_purpose: str | None = _X_PURPOSE,
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     return queries.read_networks(session, principal.actor, linking_config(session),
-                                 purpose=x_purpose or DEFAULT_API_PURPOSE,
+                                 purpose=stated_purpose(x_purpose, required=True),
                                  limit=max(1, min(limit, 200)), offset=max(offset, 0))
 
 
@@ -62,20 +63,20 @@ def api_networks(
                 response_model=Network, responses={404: {"description": "No such network"}},
                 openapi_extra=PERSONAL_DATA)
 def api_network(
-    network_id: int, x_purpose: str | None = Header(default=None),
+    network_id: int, x_purpose: str | None = _X_PURPOSE,
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     return queries.read_network(session, principal.actor, linking_config(session), network_id,
-                                purpose=x_purpose or DEFAULT_API_PURPOSE)
+                                purpose=stated_purpose(x_purpose, required=True))
 
 
 @api_router.get("/series", summary="Image series: known (bank or source) and possible new ones",
                 response_model=SeriesPage, openapi_extra=PERSONAL_DATA)
 def api_series(
-    limit: int = 100, offset: int = 0, x_purpose: str | None = Header(default=None),
+    limit: int = 100, offset: int = 0, x_purpose: str | None = _X_PURPOSE,
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    return queries.read_series_list(session, principal.actor, purpose=x_purpose or DEFAULT_API_PURPOSE,
+    return queries.read_series_list(session, principal.actor, purpose=stated_purpose(x_purpose, required=True),
                                     limit=max(1, min(limit, 500)), offset=max(offset, 0))
 
 
@@ -83,10 +84,10 @@ def api_series(
                 response_model=Series, responses={404: {"description": "No such series"}},
                 openapi_extra=PERSONAL_DATA)
 def api_series_one(
-    series_id: int, x_purpose: str | None = Header(default=None),
+    series_id: int, x_purpose: str | None = _X_PURPOSE,
     principal: Principal = Depends(centre_reader), session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    return queries.read_series(session, principal.actor, series_id, purpose=x_purpose or DEFAULT_API_PURPOSE)
+    return queries.read_series(session, principal.actor, series_id, purpose=stated_purpose(x_purpose, required=True))
 
 
 # -- pages ----------------------------------------------------------------------------------

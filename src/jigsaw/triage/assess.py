@@ -1,7 +1,8 @@
 """Scoring reports in the database, and re-scoring them when the domain events say something changed.
 
-Every assessment is appended (never updated) with the configuration version and the whole
-explanation, so the history of a case's band can always be shown and audited. The queue reads
+Every assessment is appended (never updated) with the configuration version and its
+explanation (whole, or what changed since the report's last whole one: :mod:`jigsaw.triage.history`),
+so the history of a case's band can always be shown and audited. The queue reads
 ``triage_state``, one row per report, kept in step here. A person's override is applied on top
 of the model's band; new information that makes the model *more* urgent than the case was when
 it was overridden supersedes the override, so no downgrade can hide new danger.
@@ -22,6 +23,7 @@ from jigsaw.db.base import table_of
 from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.interfaces import Subject
 from jigsaw.linking.interfaces import CaseScope, linked_reports
+from jigsaw.triage import history
 from jigsaw.triage.configs import active_config
 from jigsaw.triage.inputs import gather
 from jigsaw.triage.model import Band, TriageConfig
@@ -35,13 +37,14 @@ from jigsaw.triage.scoring import PreviousDue, assess, due_at
 _states_t, _assessments_t, _overrides_t = table_of(TriageState), table_of(TriageAssessment), table_of(TriageOverride)
 _basis_t = _assessments_t.alias("basis")
 _STATE = (select(_states_t.c.band, _states_t.c.due_at, _states_t.c.first_assessed_at, _overrides_t.c.id,
-                 _overrides_t.c.to_band, _overrides_t.c.from_band, _basis_t.c.band)
+                 _overrides_t.c.to_band, _overrides_t.c.from_band, _basis_t.c.band, _states_t.c.assessment_id)
           .select_from(_states_t)
           .outerjoin(_overrides_t, and_(_overrides_t.c.id == _states_t.c.override_id,
                                         _overrides_t.c.status.in_(IN_FORCE)))
           .outerjoin(_basis_t, _basis_t.c.id == _overrides_t.c.assessment_id)
           .where(_states_t.c.report_id == bindparam("rid")))
 _APPEND = insert(_assessments_t)
+_EXPLANATION = select(_assessments_t.c.explanation).where(_assessments_t.c.id == bindparam("aid"))
 _NEW_STATE = insert(_states_t)
 _MOVE_STATE = (update(_states_t).where(_states_t.c.report_id == bindparam("rid"))
                .values({c: bindparam(c) for c in ("assessment_id", "model_band", "band", "band_rank", "score",
@@ -72,9 +75,11 @@ def score_report(session: Session, report_id: int, trigger: str, *, now: datetim
         else:
             band = Band(to_band)
     due = due_at(config, band, now, previous)
+    explanation = assessment.explanation()
     values = {"report_id": report_id, "assessed_at": now, "trigger": trigger[:64], "config_version": config.version,
               "band": assessment.band.value, "score": assessment.score, "actionability": assessment.actionability,
-              "worst_band": assessment.worst_band.value, "due_at": due, "explanation": assessment.explanation()}
+              "worst_band": assessment.worst_band.value, "due_at": due,
+              "explanation": _to_store(session, explanation, None if state is None else state[7])}
     assessment_id = _append(session, values)
     moved = {"assessment_id": assessment_id, "model_band": assessment.band.value, "band": band.value,
              "band_rank": band.rank, "score": assessment.score, "actionability": assessment.actionability,
@@ -85,12 +90,24 @@ def score_report(session: Session, report_id: int, trigger: str, *, now: datetim
     else:
         session.execute(_MOVE_STATE, {"rid": report_id, **moved})
         _forget(session, TriageState, report_id)
-    row = _persistent(session, TriageAssessment(id=assessment_id, **values))
+    # The object handed back carries the whole explanation, whatever was stored for it.
+    row = _persistent(session, TriageAssessment(id=assessment_id, **{**values, "explanation": explanation}))
     if scope.linked_report_ids:
         # Triage combined information from other reports: s.62 "combination".
         record(session, Actor.system(), AuditAction.COMBINATION, "report", report_id,
                detail={"triage": row.id, "linked_reports": list(scope.linked_report_ids[:50])})
     return row
+
+
+def _to_store(session: Session, explanation: dict[str, Any], previous_id: int | None) -> dict[str, Any]:
+    """The explanation as it is stored: a delta against the report's latest keyframe when small
+    (:mod:`jigsaw.triage.history`), so a re-assessment that changes little stores little."""
+    if previous_id is None:
+        return explanation
+    previous = session.execute(_EXPLANATION, {"aid": previous_id}).scalar() or {}
+    keyframe_id = history.keyframe_of(previous, previous_id)
+    keyframe = previous if keyframe_id == previous_id else session.execute(_EXPLANATION, {"aid": keyframe_id}).scalar()
+    return history.to_store(explanation, keyframe, keyframe_id if keyframe else None)
 
 
 def _append(session: Session, values: dict[str, Any]) -> int:

@@ -3,7 +3,8 @@ analysts' item records, overrides, and bank matches of report media.
 
 * ``triage_configs``: each proposed configuration with its text, hash, proposer and approver.
 * ``triage_assessments``: append-only history; every re-score adds a row with its trigger,
-  the configuration version and the whole explanation.
+  the configuration version and its explanation: whole, or a delta against the report's latest
+  whole one (:mod:`jigsaw.triage.history`; read it with ``queries.explanation_of``).
 * ``triage_state``: one row per report, the current effective band and due time, denormalised
   so the queue is one indexed scan in (band rank, due time, actionability) order.
 * ``triage_item_records``: what analysts recorded about a subject, yes/no/unknown with evidence.

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from jigsaw.intake.interfaces import Report, Subject
+from jigsaw.triage import history
 from jigsaw.triage.model import Band
 from jigsaw.triage.models import OverrideStatus, TriageAssessment, TriageItemRecord, TriageOverride, TriageState
 
@@ -29,6 +30,18 @@ class TriageView:
     overrides: list[TriageOverride]
     records: list[TriageItemRecord]
     overdue: bool
+    explanation: dict[str, Any]  # the current assessment's, whole (as stored it may be a delta)
+
+
+def explanation_of(session: Session, assessment: TriageAssessment) -> dict[str, Any]:
+    """An assessment's whole explanation: as stored, or its delta applied to its keyframe
+    (:mod:`jigsaw.triage.history`)."""
+    stored = assessment.explanation or {}
+    if not history.is_delta(stored):
+        return dict(stored)
+    base = session.scalar(select(TriageAssessment.explanation).where(
+        TriageAssessment.id == history.keyframe_of(stored, assessment.id)))
+    return history.apply(base or {}, stored)
 
 
 def triage_view(session: Session, report_id: int, *, history: bool = True) -> TriageView | None:
@@ -43,7 +56,8 @@ def triage_view(session: Session, report_id: int, *, history: bool = True) -> Tr
                                      .order_by(TriageOverride.id.desc()))) if history else []
     records = list(session.scalars(select(TriageItemRecord).where(TriageItemRecord.report_id == report_id)
                                    .order_by(TriageItemRecord.id.desc()))) if history else []
-    return TriageView(state, assessment, past, overrides, records, state.due_at < datetime.now(UTC))
+    return TriageView(state, assessment, past, overrides, records, state.due_at < datetime.now(UTC),
+                      explanation_of(session, assessment))
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ def api_triage(view: TriageView | None) -> dict[str, Any] | None:
         "band": state.band, "model_band": state.model_band, "due_at": state.due_at, "overdue": view.overdue,
         "score": state.score, "actionability": state.actionability, "config_version": assessment.config_version,
         "assessed_at": assessment.assessed_at, "override_pending": state.pending_override,
-        "overridden": state.override_id is not None, "explanation": assessment.explanation,
+        "overridden": state.override_id is not None, "explanation": view.explanation,
     }
 
 
