@@ -302,3 +302,33 @@ def test_case_status_is_not_touched_and_reports_link_to_packages(client: TestCli
     assert f"/packages/new?case={case.reference}" in case_page.text
     new = client.get(f"/packages/new?case={case.reference}")
     assert new.status_code == 200 and f'value="{rid}"' in new.text
+
+
+def test_a_postcode_given_on_the_public_form_routes_the_package(client: TestClient, platform: Platform,
+                                                                world: World) -> None:
+    from tests.intake.test_public_form import CHILD, Journey, stored
+
+    journey = Journey(client)
+    journey.answer_all({**CHILD, "contact": {**CHILD["contact"], "postcode": "me1 1ab"}})
+    assert "ME1 1AB" in journey.open("/report/check").text
+    report = stored(platform, journey.send())
+    assert report.source_data["postcode"] == "ME1 1AB"
+    as_user(client, platform, world.analyst)
+    made = client.post("/api/v1/packages", json={
+        "report_ids": [report.id], "summary": "A child in Rochester is being threatened.",
+        "classification": "OFFICIAL-SENSITIVE", "tlp": "amber"})
+    assert made.status_code == 201, made.text
+    [proposal] = made.json()["routing_proposals"]
+    assert proposal["name"] == "Kent Police" and "ME1 1AB" in proposal["reason"]
+
+
+def test_a_postcode_on_the_public_form_must_be_a_uk_postcode(client: TestClient) -> None:
+    from tests.intake.test_public_form import CHILD, Journey
+
+    journey = Journey(client)
+    answers = dict(CHILD)
+    contact = answers.pop("contact")
+    answers.pop("safe-to-contact")
+    journey.answer_all(answers)
+    refused = journey.post("/report/contact", {**contact, "postcode": "Oakfield School"})
+    assert refused.status_code == 400 and "Enter a UK postcode" in refused.text

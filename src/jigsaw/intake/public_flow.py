@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from jigsaw.identifiers import IdentifierError, normalise_email, normalise_phone
+from jigsaw.identifiers import IdentifierError, normalise_email, normalise_phone, normalise_postcode
 from jigsaw.intake.domain import (
     Channel,
     EntryRoute,
@@ -43,6 +43,7 @@ MAX_USERNAME_CHARS = 200
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 MAX_PHONE_CHARS = 30
+MAX_POSTCODE_CHARS = 10
 MAX_CONTACT_WHEN_CHARS = 200
 MAX_CHILD_AGE = 17
 EARLIEST_YEAR = 1950
@@ -94,7 +95,7 @@ STEP_FIELDS: dict[StepId, tuple[str, ...]] = {
     StepId.WHEN: ("when_day", "when_month", "when_year"),
     StepId.DANGER: ("danger",),
     StepId.DANGER_NOW: ("danger_details",),
-    StepId.CONTACT: ("name", "email", "phone"),
+    StepId.CONTACT: ("name", "email", "phone", "postcode"),
     StepId.SAFE_CONTACT: ("contact_how", "contact_when", "leave_message"),
 }
 
@@ -505,6 +506,10 @@ def _contact_page(audience: Audience | None, _answers: Mapping[str, str]) -> Pag
                   autocomplete="email", spellcheck=False),
         FieldSpec("phone", "tel", "Phone number", hint="For example, 07700 900982.",
                   max_chars=MAX_PHONE_CHARS, autocomplete="tel", spellcheck=False),
+        FieldSpec("postcode", "text", "Your postcode (optional)",
+                  hint="If the police near you need to help, this tells us which police to ask. "
+                       "It does not change how quickly we look at your report.",
+                  max_chars=MAX_POSTCODE_CHARS, autocomplete="postal-code", spellcheck=False, width="w10"),
     ), lead=(
         "We cannot take a report without a way to contact you. "
         "Give us an email address, a phone number, or both.",
@@ -704,8 +709,10 @@ def _validate_danger_now(form: Mapping[str, str], _today: date, _region: str,
 
 def _validate_contact(form: Mapping[str, str], _today: date, region: str, _answers: Mapping[str, str]) -> StepOutcome:
     values = {"name": clean_text(form.get("name")), "email": clean_text(form.get("email")),
-              "phone": clean_text(form.get("phone"))}
+              "phone": clean_text(form.get("phone")), "postcode": clean_text(form.get("postcode")).upper()}
     errors: dict[str, str] = {}
+    if values["postcode"] and normalise_postcode(values["postcode"]) is None:
+        errors["postcode"] = "Enter a UK postcode, like SW1A 1AA, or leave it empty"
     if problem := _too_long(values["name"], MAX_NAME_CHARS, "Your name"):
         errors["name"] = problem
     if values["email"] and not is_email_address(values["email"]):
@@ -820,6 +827,7 @@ def summary_rows(state: FlowState) -> list[SummaryRow]:
         SummaryRow("Your name", a.get("name") or "Not given", StepId.CONTACT, "your name"),
         SummaryRow("Email address", a.get("email") or "Not given", StepId.CONTACT, "your email address"),
         SummaryRow("Phone number", a.get("phone") or "Not given", StepId.CONTACT, "your phone number"),
+        SummaryRow("Postcode", a.get("postcode") or "Not given", StepId.CONTACT, "your postcode"),
         SummaryRow("Safest way to contact you", CONTACT_HOW_LABELS.get(a.get("contact_how", ""), ""),
                    StepId.SAFE_CONTACT, "the safest way to contact you"),
         SummaryRow("When it is safe", a.get("contact_when") or "Any time", StepId.SAFE_CONTACT,
@@ -878,6 +886,8 @@ def _source_data(answers: Mapping[str, str]) -> dict[str, Any]:
     """What the form records beyond intake's fields: whether the reporter is the child, and
     how to contact them safely (kept encrypted with the report's source data)."""
     data: dict[str, Any] = {"reporter_is_victim": reports_about_self(answers)}
+    if answers.get("postcode"):
+        data["postcode"] = answers["postcode"]  # for routing to a force; triage never reads it
     if answers.get("contact_how"):
         data["safe_contact"] = {
             "how": answers["contact_how"],

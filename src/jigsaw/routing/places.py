@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from jigsaw import identifiers
+
 # The full UK postcode (and the GIR 0AA oddity), anywhere in a text; a word boundary either side.
 _POSTCODE = re.compile(r"\b(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b", re.IGNORECASE)
-_UNIT = re.compile(r"^(GIR0AA|[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2})$")
 
 UK_CODES = frozenset({"GB", "UK", "GG", "JE", "IM"})
 
@@ -35,8 +36,7 @@ _ISO = re.compile(r"^[A-Z]{2}$")
 
 def normalise_postcode(value: str) -> str | None:
     """``"sw1a 1aa"`` → ``"SW1A1AA"``; None when it is not a full UK postcode."""
-    compact = re.sub(r"\s+", "", value or "").upper()
-    return compact if _UNIT.match(compact) else None
+    return identifiers.normalise_postcode(value)
 
 
 def display_postcode(compact: str) -> str:
