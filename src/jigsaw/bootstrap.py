@@ -31,6 +31,7 @@ CAPABILITIES: tuple[str, ...] = (
     "search",
     "mail",
     "alerts",
+    "appeals",
 )
 
 

@@ -36,7 +36,8 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    """Adds the headers above; pages (not the API docs) are never cached, for shared devices."""
+    """Adds the headers above; pages are never cached (shared devices) unless a public page marks
+    itself ``Cache-Control: public``."""
 
     def __init__(self, app: object, *, hsts: bool) -> None:
         super().__init__(app)  # type: ignore[arg-type]
@@ -46,7 +47,9 @@ class SecurityHeadersMiddleware(BaseHTTPMiddleware):
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
+        # A public page that says it may be cached (the Most Wanted pages) keeps its own header.
+        public = response.headers.get("cache-control", "").startswith("public")
+        if not request.url.path.startswith("/static/") and not public:
             response.headers["Cache-Control"] = "no-store"
         if self.hsts:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import make_msgid
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,30 +21,81 @@ _outbox_t = table_of(OutboxMail)
 MESSAGE_ID_DOMAIN = "jigsaw.invalid"  # a Message-ID needs a domain; this one can never be anyone's
 
 
+EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"})
+"""The headers a caller may add to a mail (the sender writes the others itself)."""
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail to queue: ``html`` is an optional HTML alternative of ``body``, ``headers`` extra
+    headers from :data:`EXTRA_HEADERS` (RFC 2369 / RFC 8058 list headers)."""
+
+    to: Sequence[str] | str
+    subject: str
+    body: str
+    dedupe_key: str
+    html: str | None = None
+    headers: Mapping[str, str] | None = None
+
+
+def _row(mail: Mail, now: datetime) -> dict[str, Any]:
+    recipients = [mail.to] if isinstance(mail.to, str) else list(mail.to)
+    recipients = [r.strip() for r in recipients if r and r.strip()]
+    if not recipients:
+        raise InvalidInput("a mail needs at least one recipient")
+    if any("\n" in r or "\r" in r for r in recipients) or "\n" in mail.subject or "\r" in mail.subject:
+        raise InvalidInput("mail headers cannot contain line breaks")
+    if not mail.dedupe_key or len(mail.dedupe_key) > 200:
+        raise InvalidInput("a mail needs a dedupe key of at most 200 characters")
+    headers = dict(mail.headers or {})
+    for name, value in headers.items():
+        if name not in EXTRA_HEADERS:
+            raise InvalidInput(f"a mail cannot set the header {name!r}")
+        if "\n" in value or "\r" in value:
+            raise InvalidInput("mail headers cannot contain line breaks")
+    return {"recipients": recipients, "subject": mail.subject, "body": mail.body, "html": mail.html,
+            "headers": headers or None, "dedupe_key": mail.dedupe_key,
+            "message_id": make_msgid(domain=MESSAGE_ID_DOMAIN), "status": MailStatus.QUEUED.value,
+            "created_at": now, "attempts": 0, "next_attempt_at": now}
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_outbox_t).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
 def enqueue(session: Session, to: Sequence[str] | str, subject: str, body: str, dedupe_key: str, *,
-            now: datetime | None = None) -> bool:
+            now: datetime | None = None, html: str | None = None,
+            headers: Mapping[str, str] | None = None) -> bool:
     """Queue one mail in the caller's transaction; ``False`` if ``dedupe_key`` was queued before.
 
     The insert skips a duplicate key in the database itself (``ON CONFLICT DO NOTHING``), so
     two transactions racing to queue the same logical mail leave one row and neither fails.
     """
-    recipients = [to] if isinstance(to, str) else list(to)
-    recipients = [r.strip() for r in recipients if r and r.strip()]
-    if not recipients:
-        raise InvalidInput("a mail needs at least one recipient")
-    if any("\n" in r or "\r" in r for r in recipients) or "\n" in subject or "\r" in subject:
-        raise InvalidInput("mail headers cannot contain line breaks")
-    if not dedupe_key or len(dedupe_key) > 200:
-        raise InvalidInput("a mail needs a dedupe key of at most 200 characters")
+    values = _row(Mail(to, subject, body, dedupe_key, html, headers), now or datetime.now(UTC))
+    return session.scalar(_insert(session).values(values).returning(_outbox_t.c.id)) is not None
+
+
+def enqueue_many(session: Session, mails: Iterable[Mail], *, now: datetime | None = None,
+                 batch: int = 5_000) -> int:
+    """Queue many mails in the caller's transaction (an alert to every subscriber), in batches of
+    ``batch`` rows per statement; a mail whose ``dedupe_key`` was queued before is skipped.
+    Returns how many were offered (skipped duplicates included: the database does not say which)."""
     now = now or datetime.now(UTC)
-    values = {"recipients": recipients, "subject": subject, "body": body, "dedupe_key": dedupe_key,
-              "message_id": make_msgid(domain=MESSAGE_ID_DOMAIN), "status": MailStatus.QUEUED.value,
-              "created_at": now, "attempts": 0, "next_attempt_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (insert(_outbox_t).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                 .returning(_outbox_t.c.id))
-    return session.scalar(statement) is not None
+    statement = _insert(session)
+    pending: list[dict[str, Any]] = []
+    offered = 0
+    for mail in mails:
+        pending.append(_row(mail, now))
+        if len(pending) >= batch:
+            session.execute(statement, pending)
+            offered += len(pending)
+            pending = []
+    if pending:
+        session.execute(statement, pending)
+        offered += len(pending)
+    return offered
 
 
 @dataclass(frozen=True)

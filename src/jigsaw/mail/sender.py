@@ -134,7 +134,11 @@ def _message(mail: OutboxMail, sender: str, now: datetime) -> EmailMessage:
     message["Date"] = format_datetime(mail.created_at or now)
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    for name, value in (mail.headers or {}).items():
+        message[name] = value
     message.set_content(mail.body)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")  # multipart/alternative: text first, then HTML
     return message
 
 
