@@ -80,9 +80,9 @@ def main() -> None:
     print(f"median: {statistics.median(times):.2f} s for {args.subscribers:,} subscribers")
 
     if args.drain:
-        from aiosmtpd.controller import Controller
-
         import socket
+
+        from aiosmtpd.controller import Controller
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

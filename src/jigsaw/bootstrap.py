@@ -32,6 +32,7 @@ CAPABILITIES: tuple[str, ...] = (
     "mail",
     "alerts",
     "appeals",
+    "education",
 )
 
 

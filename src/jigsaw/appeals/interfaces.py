@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jigsaw.appeals.lifecycle import AppealStatus
+from jigsaw.appeals.lifecycle import REGIONS, AppealStatus
 from jigsaw.appeals.models import Appeal, AppealTip
 from jigsaw.appeals.tips import TipRef, mark_passed, tips
 
@@ -25,4 +25,4 @@ def appeal_counts(session: Session) -> dict[str, int]:
     return found
 
 
-__all__ = ["TipRef", "appeal_counts", "mark_passed", "tips_for_force"]
+__all__ = ["REGIONS", "TipRef", "appeal_counts", "mark_passed", "tips_for_force"]

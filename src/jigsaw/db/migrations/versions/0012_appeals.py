@@ -1,5 +1,6 @@
 """Most Wanted: appeals, their approvals, history and photo, anonymous tips, subscribers and the
-suppression list; the outbox gains an HTML part and extra headers (RFC 8058 one-click unsubscribe).
+suppression list; the outbox gains an HTML part and extra headers (RFC 8058 one-click unsubscribe);
+and the education programme's deliverers, sessions and surveys.
 
 Revision ID: 0012
 Revises: 0011
@@ -146,9 +147,74 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('html', sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column('headers', sa.LargeBinary(), nullable=True))
 
+    # Education programme records.
+    op.create_table('education_deliverers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.LargeBinary(), nullable=False),
+    sa.Column('email', sa.LargeBinary(), nullable=True),
+    sa.Column('organisation', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('course', sa.String(length=200), nullable=False),
+    sa.Column('trained_on', sa.Date(), nullable=False),
+    sa.Column('conduct_accepted', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_reason', sa.Text(), nullable=True),
+    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_education_deliverers'))
+    )
+    op.create_table('education_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('deliverer_id', sa.Integer(), nullable=False),
+    sa.Column('setting_name', sa.String(length=200), nullable=False),
+    sa.Column('setting_type', sa.String(length=32), nullable=False),
+    sa.Column('setting_urn', sa.String(length=20), nullable=True),
+    sa.Column('setting_key', sa.String(length=300), nullable=False),
+    sa.Column('area', sa.String(length=40), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('format', sa.String(length=32), nullable=False),
+    sa.Column('children', sa.JSON(), nullable=False),
+    sa.Column('children_total', sa.Integer(), nullable=False),
+    sa.Column('parents', sa.Integer(), nullable=False),
+    sa.Column('professionals', sa.Integer(), nullable=False),
+    sa.Column('resource', sa.String(length=200), nullable=False),
+    sa.Column('resource_version', sa.String(length=40), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['deliverer_id'], ['education_deliverers.id'], name=op.f('fk_education_sessions_deliverer_id_education_deliverers')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_education_sessions_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_education_sessions'))
+    )
+    with op.batch_alter_table('education_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_education_sessions_deliverer_id'), ['deliverer_id'], unique=False)
+        batch_op.create_index('ix_education_sessions_held_on', ['held_on'], unique=False)
+
+    op.create_table('education_surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('instrument', sa.Text(), nullable=False),
+    sa.Column('fieldwork_start', sa.Date(), nullable=False),
+    sa.Column('fieldwork_end', sa.Date(), nullable=False),
+    sa.Column('population', sa.String(length=200), nullable=False),
+    sa.Column('sample_size', sa.Integer(), nullable=False),
+    sa.Column('results', sa.JSON(), nullable=False),
+    sa.Column('caveats', sa.Text(), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_education_surveys_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_education_surveys'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('education_surveys')
+    with op.batch_alter_table('education_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_education_sessions_held_on')
+        batch_op.drop_index(batch_op.f('ix_education_sessions_deliverer_id'))
+
+    op.drop_table('education_sessions')
+    op.drop_table('education_deliverers')
+
     with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
         batch_op.drop_column('headers')
         batch_op.drop_column('html')
