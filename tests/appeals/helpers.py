@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
@@ -35,12 +36,13 @@ class World:
         return bearer(self.tokens[who])
 
 
-def make_world(platform: Platform) -> World:
-    centre = make_org(platform, "Centre")
-    force = make_org(platform, "Northshire Police", OrgKind.UK_FORCE)
-    analyst = make_staff(platform, "analyst@centre.example", Role.ANALYST, centre)
-    sup1 = make_staff(platform, "sup1@centre.example", Role.SUPERVISOR, centre)
-    sup2 = make_staff(platform, "sup2@centre.example", Role.SUPERVISOR, centre)
+def make_world(platform: Platform, tag: str = "") -> World:
+    """``tag`` keeps names apart when several worlds share one database (the browser tests' server)."""
+    centre = make_org(platform, f"Centre{tag}")
+    force = make_org(platform, f"Northshire Police{tag}", OrgKind.UK_FORCE)
+    analyst = make_staff(platform, f"analyst{tag}@centre.example", Role.ANALYST, centre)
+    sup1 = make_staff(platform, f"sup1{tag}@centre.example", Role.SUPERVISOR, centre)
+    sup2 = make_staff(platform, f"sup2{tag}@centre.example", Role.SUPERVISOR, centre)
     tokens = {name: personal_token(platform, acc)[1]
               for name, acc in (("analyst", analyst), ("sup1", sup1), ("sup2", sup2))}
     draft = ReportDraft(source="police", incident_type="other", summary="Registered offender failed to notify.",
@@ -73,13 +75,13 @@ def appeal_body(world: World, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def create(client: TestClient, world: World, **overrides: Any) -> dict[str, Any]:
+def create(client: TestClient | httpx.Client, world: World, **overrides: Any) -> dict[str, Any]:
     response = client.post("/api/v1/appeals", json=appeal_body(world, **overrides), headers=world.auth("analyst"))
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
-def publish(client: TestClient, world: World, **overrides: Any) -> dict[str, Any]:
+def publish(client: TestClient | httpx.Client, world: World, **overrides: Any) -> dict[str, Any]:
     appeal = create(client, world, **overrides)
     assert client.post(f"/api/v1/appeals/{appeal['id']}/submit", headers=world.auth("analyst")).status_code == 200
     first = client.post(f"/api/v1/appeals/{appeal['id']}/approve", json={"note": "ok"}, headers=world.auth("sup1"))
