@@ -309,11 +309,11 @@ async def api_photo(appeal_id: int, photo: UploadFile = File(...), principal: Pr
                     media_type=stored.media_type)
 
 
-@api_router.delete("/{appeal_id}/photo", status_code=204, summary="Delete the draft's photo")
+@api_router.delete("/{appeal_id}/photo", response_model=AppealOut, summary="Delete the draft's photo")
 def api_photo_delete(appeal_id: int, principal: Principal = Depends(staff_api),
-                     session: Session = Depends(db_session)) -> Response:
+                     session: Session = Depends(db_session)) -> AppealOut:
     service.remove_photo(session, principal, appeal_id)
-    return Response(status_code=204)
+    return _out(session, principal, appeal_id)
 
 
 @api_router.post("/{appeal_id}/submit", response_model=AppealOut, summary="Send a complete draft for approval")

@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
+from jigsaw.errors import InvalidInput
+
 CONFIRM_MAX_AGE = timedelta(hours=72)
 _CONFIRM_SALT = "jigsaw.appeals.subscription.confirm.v1"
 _UNSUBSCRIBE_SALT = "jigsaw.appeals.subscription.unsubscribe.v1"
@@ -27,7 +29,7 @@ class TokenSubject:
     nonce: str
 
 
-class TokenRefused(ValueError):
+class TokenRefused(InvalidInput, ValueError):
     """A token that is forged, for another purpose, or expired (``expired`` says which)."""
 
     def __init__(self, expired: bool) -> None:
