@@ -31,6 +31,8 @@ CAPABILITIES: tuple[str, ...] = (
     "search",
     "mail",
     "alerts",
+    "routing",
+    "dissemination",
     "appeals",
     "education",
 )
@@ -64,9 +66,11 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     at head: :class:`jigsaw.db.migrate.SchemaNotCurrentError` says to run ``jigsaw db upgrade``.
     """
     settings = settings or get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings.data_dir.chmod(0o700)  # keys, the database and snapshots: the service account's alone
     cipher = FieldCipher(settings.field_key())
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, lock_timeout=settings.pg_lock_timeout,
+                         idle_in_transaction_timeout=settings.pg_idle_in_transaction_timeout)
     bind_cipher(engine, cipher)
     if migrate:
         upgrade(engine)
@@ -74,7 +78,7 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
         ensure_at_head(engine)
     composed = capabilities()
     platform = Platform(settings=settings, engine=engine, cipher=cipher, session_key=settings.session_key(),
-                        capabilities=composed)
+                        audit_key=settings.audit_key(), capabilities=composed)
     own_engine(platform)
     for cap in handler_order(composed):
         for sub in cap.subscriptions:

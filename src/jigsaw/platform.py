@@ -41,6 +41,7 @@ class Platform:
     engine: Engine
     cipher: FieldCipher
     session_key: bytes = field(repr=False)
+    audit_key: bytes | None = field(default=None, repr=False)  # the audit chain's HMAC key, if keyed
     capabilities: tuple[Capability, ...] = ()
     events: EventBus = field(default_factory=EventBus)
     _services: dict[type, Any] = field(default_factory=dict, repr=False)

@@ -140,7 +140,7 @@ def test_past_review_is_flagged_then_unpublished_by_the_due_work(client: TestCli
         session.execute(update(Appeal).where(Appeal.id == published["id"])
                         .values(review_by=date.today() - timedelta(days=1)))
     now = datetime.now(UTC)
-    assert run_due_work(platform, now=now).periodic["appeals"] == 1
+    assert run_due_work(platform, now=now).others["appeals"]["review_flagged"] == 1
     detail = client.get(f"/api/v1/appeals/{published['id']}", headers=world.auth("sup1")).json()
     assert detail["status"] == "published" and detail["review_flagged"] is True
     assert client.get(f"/most-wanted/{published['slug']}").status_code == 200
@@ -155,7 +155,7 @@ def test_past_review_is_flagged_then_unpublished_by_the_due_work(client: TestCli
     with session_scope(platform.engine) as session:
         session.execute(update(Appeal).where(Appeal.id == published["id"])
                         .values(review_by=date.today() - timedelta(days=5)))
-    assert run_due_work(platform, now=now).periodic["appeals"] == 1
+    assert run_due_work(platform, now=now).others["appeals"]["expired"] == 1
     detail = client.get(f"/api/v1/appeals/{published['id']}", headers=world.auth("sup1")).json()
     assert detail["status"] == "expired"
     assert client.get(f"/most-wanted/{published['slug']}").status_code == 410

@@ -16,7 +16,7 @@ def _open(platform: Platform) -> None:
     anonymity.install()
 
 
-def _due_work(platform: Platform, now: datetime) -> int:
+def _due_work(platform: Platform, now: datetime) -> dict[str, int]:
     with platform.session() as session:
         return service.due_work(session, now)
 

@@ -487,7 +487,7 @@ def staff_photo(session: Session, principal: Principal, appeal_id: int) -> Appea
     return session.get(AppealPhoto, appeal_id)
 
 
-def due_work(session: Session, now: datetime) -> int:
+def due_work(session: Session, now: datetime) -> dict[str, int]:
     """The appeals' periodic work: the review rule, and purging unconfirmed subscriptions."""
     flagged, expired = review_due(session, now)
-    return flagged + expired + purge_unconfirmed(session, now)
+    return {"review_flagged": flagged, "expired": expired, "unconfirmed_purged": purge_unconfirmed(session, now)}

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from jigsaw.audit.chain import AuditAction
-from jigsaw.audit.service import Actor, NewEntry, append_many
+from jigsaw.audit.service import Actor, NewEntry, defer
 from jigsaw.casework.lifecycle import OPEN_STATUSES, ActionKind, CaseStatus, make_reference
 from jigsaw.casework.models import Case, CaseAction, CaseReport
 from jigsaw.events import ReportsStored, ReportStored
@@ -167,7 +167,7 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
         # Opening a case combines records into a unit of work; nothing new is collected.
         entries.append(NewEntry(actor, AuditAction.COMBINATION, "case", None,
                                 detail={"opened": len(set(opened.values())), "reports": len(opened)}))
-    append_many(session, entries)
+    defer(session, entries)
     return Placed(opened, joined)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pyotp
 import typer
 from rich.console import Console
@@ -9,11 +11,14 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from jigsaw.alerts.work import DueWorkThread
+from jigsaw.audit.checkpoints import CheckpointThread, checkpoint_dir
+from jigsaw.audit.service import ensure_keyed
 from jigsaw.bootstrap import import_tables, open_platform
-from jigsaw.config import get_settings
+from jigsaw.config import get_settings, serving_settings
 from jigsaw.db import migrate
 from jigsaw.db.base import Base
 from jigsaw.db.engine import make_engine, session_scope
+from jigsaw.matching.interfaces import MatchingService
 
 console = Console()
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -23,7 +28,8 @@ def _database() -> Engine:
     """The configured database's engine, without opening the platform (no keys, no schema check)."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, lock_timeout=settings.pg_lock_timeout,
+                         idle_in_transaction_timeout=settings.pg_idle_in_transaction_timeout)
 
 
 def _where(engine: Engine) -> str:
@@ -100,6 +106,16 @@ def _print_demo_logins(creds: dict[str, dict[str, str]]) -> None:
     console.print("Codes change every 30 seconds: run [bold]jigsaw demo --codes[/bold] for fresh ones.")
 
 
+class NoPublicAccessLog(logging.Filter):
+    """Drops the access-log lines of the public report form: they would record, in clear, the
+    address of someone reporting abuse (the rate limit keys on a keyed hash of it instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        path = str(args[2]) if len(args) > 2 else ""
+        return not (path == "/report" or path.startswith(("/report/", "/report?")))
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -119,19 +135,35 @@ def serve(
 
     from jigsaw.web.app import create_app
 
-    platform = open_platform()
+    platform = open_platform(serving_settings(host))
+    with platform.session() as session:
+        ensure_keyed(session)
     if demo_data:
         demo(reports=40, codes=False)
+    if not platform.settings.cookie_secure:
+        console.print("Cookies are not marked Secure (loopback or JIGSAW_COOKIE_SECURE=0): serve over HTTPS "
+                      "to anyone else.")
+    # The first partner lookup must not pay numba's compile (seconds; a minute on a fresh install).
+    seconds = platform.find(MatchingService).warm()
+    console.print(f"Matcher ready in {seconds:.1f} s")
     console.print(f"Jigsaw on http://{host}:{port}/  (report form /report, staff /login, API /api/docs)")
     if not platform.settings.smtp_url:
         console.print("JIGSAW_SMTP_URL is not set: mail (duty alerts included) stays queued in the outbox.")
     # Escalates unacknowledged duty alerts and sends the outbox every 30 s while the server runs.
     due_work = DueWorkThread(platform)
     due_work.start()
+    # Signs and exports the audit chain's head every JIGSAW_AUDIT_CHECKPOINT_MINUTES (when configured).
+    audit_checkpoints = CheckpointThread(platform)
+    if platform.audit_key is None:
+        console.print("JIGSAW_AUDIT_KEY is not set: the audit chain is not keyed (README, Configuration).")
+    elif checkpoint_dir(platform) is not None:
+        audit_checkpoints.start()
     try:
+        logging.getLogger("uvicorn.access").addFilter(NoPublicAccessLog())
         uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
     finally:
         due_work.stop()
+        audit_checkpoints.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -73,6 +73,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.connect() as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
+            # A migration may wait its turn and hold locks as long as it needs: lift the app's limits.
+            conn.execute(text("SET lock_timeout = 0"))
+            conn.execute(text("SET idle_in_transaction_session_timeout = 0"))
             conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             conn.commit()  # the lock is session-level: it outlives this transaction
         try:

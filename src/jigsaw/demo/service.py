@@ -34,12 +34,15 @@ from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import story as plot
+from jigsaw.dissemination import service as dissemination
 from jigsaw.education import service as education
 from jigsaw.intake.domain import Channel, EntryRoute, ReportDraft
 from jigsaw.intake.models import Report, Subject
 from jigsaw.intake.service import submit_report
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.storage import Bank, create_bank, import_entries
+from jigsaw.routing import service as routing
+from jigsaw.routing.reference import RECIPIENTS
 
 DEMO_CENTRE = plot.CENTRE
 DEMO_ORGS = [
@@ -99,9 +102,11 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
     _load_bank(session, the_story)
     session.commit()  # the matcher reads banks through its own connection: the bank must be visible to it
     created = _load_reports(session, the_story, orgs)
+    _load_recipients(session, the_story, orgs)
     if created:
         _work_cases(session, the_story, orgs)
         _acknowledge_all_but_the_latest_danger(session)
+        _disseminate(session, the_story, orgs)
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
     return DemoResult(created, path, already and created == 0)
@@ -207,6 +212,69 @@ def _work_cases(session: Session, the_story: plot.Story, orgs: dict[str, Organis
             casework.add_action(session, actor, case_ref.id, kind, text, details)
         if plan.status == "closed":
             casework.close(session, actor, case_ref.id, plan.close_reason, plan.close_explanation or "")
+
+
+DEMO_FORCE = "Demo Metropolitan Police"
+
+
+def _load_recipients(session: Session, the_story: plot.Story, orgs: dict[str, Organisation]) -> None:
+    """The shipped recipients (less the real force whose area the demo force stands in for), the
+    demo force's point of contact, and the story's postcodes if no directory was loaded."""
+    taken = {o.force_code for o in orgs.values() if o.force_code}
+    routing.seed_recipients(session, ACTOR, [r for r in RECIPIENTS if r.ons_code not in taken])
+    if routing.recipient_info_or_none(session, orgs[DEMO_FORCE].id) is None:
+        routing.set_contact(session, ACTOR, DEMO_FORCE, email="referrals@demo-met.example")
+    if routing.postcode_count(session) == 0:
+        lines = ["pcds,doterm,pfa\n", *(f"{pc},,{pfa}\n" for pc, pfa in the_story.postcodes)]
+        routing.load_directory(session, ACTOR, lines, source="demo story")
+
+
+def _report_id(session: Session, item: plot.StoryReport, orgs: dict[str, Organisation]) -> int | None:
+    organisation = orgs[item.submitter].id if item.submitter else None
+    return session.scalar(select(Report.id).where(Report.external_id == item.draft.external_id,
+                                                  Report.submitted_by_org_id == organisation)
+                          if item.draft.external_id else
+                          select(Report.id).where(Report.received_at == item.draft.received_at))
+
+
+def _disseminate(session: Session, the_story: plot.Story, orgs: dict[str, Organisation]) -> None:
+    """Packages in every state: drafted by an analyst from a case, approved by the supervisor (a second
+    person), and acknowledged, accepted or returned by the demo force's liaison officer."""
+    by_key = {item.key: item for item in the_story.reports}
+    analyst = _principal(session, "analyst@demo.example")
+    supervisor = _principal(session, "supervisor@demo.example")
+    liaison = _principal(session, "liaison@demo.example")
+    for plan in the_story.packages:
+        item = by_key.get(plan.report_key)
+        report_id = _report_id(session, item, orgs) if item else None
+        if report_id is None:
+            continue
+        case_ref = cases_for_reports(session, [report_id]).get(report_id)
+        report_ids = [report_id] if case_ref is None else list(
+            casework.report_ids_of(session, [case_ref.id]).get(case_ref.id, [report_id]))
+        recipient = orgs[plan.recipient].id if plan.recipient in orgs else None
+        package = dissemination.create_package(session, analyst, dissemination.DraftSpec(
+            tuple(report_ids), plan.summary, recipient_org_id=recipient, route_reason=plan.reason, tlp=plan.tlp,
+            handling="Not to be disclosed outside the receiving force without the centre's consent."))
+        if plan.status == "draft":
+            continue
+        dissemination.submit(session, analyst, package.id)
+        if plan.status == "returned":
+            dissemination.return_to_author(session, supervisor, package.id, plan.comment or "Please revise.")
+        if plan.status in ("submitted", "returned"):
+            continue
+        dissemination.approve(session, supervisor, package.id)
+        if plan.status == "acknowledged":
+            dissemination.acknowledge(session, liaison, package.id)
+        elif plan.status == "accepted":
+            dissemination.acknowledge(session, liaison, package.id)
+            dissemination.post_message(session, liaison, package.id, "Received. Can you confirm whether the "
+                                       "platform still holds the account's login history?")
+            dissemination.post_message(session, analyst, package.id, "Yes: PixelPlay preserved it for 90 days "
+                                       "under their reference PP-LE-88213.")
+            dissemination.accept(session, liaison, package.id, plan.comment)
+        elif plan.status == "rejected":
+            dissemination.reject(session, liaison, package.id, plan.comment or "Not our area.")
 
 
 def _acknowledge_all_but_the_latest_danger(session: Session) -> None:

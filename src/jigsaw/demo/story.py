@@ -86,10 +86,31 @@ class CasePlan:
 
 
 @dataclass(frozen=True)
+class PackagePlan:
+    """An intelligence package made from a story report's case, and how far it has gone.
+
+    ``status`` is where it stands (draft … accepted or rejected); ``recipient`` names an organisation
+    chosen by hand with ``reason`` (None: routed from the record); ``response`` is what the force
+    said when it returned or accepted it."""
+
+    report_key: str
+    status: str
+    summary: str
+    recipient: str | None = None
+    reason: str | None = None
+    tlp: str | None = "amber"
+    comment: str | None = None  # the supervisor's return comment, or the force's answer
+
+
+@dataclass(frozen=True)
 class Story:
     bank: tuple[BankHash, ...]
     reports: tuple[StoryReport, ...]
     cases: tuple[CasePlan, ...] = field(default=())
+    packages: tuple[PackagePlan, ...] = field(default=())
+    # A few fictional rows of a postcode directory (postcode, police force area), loaded only into an
+    # empty postcode table, so the demo routes by postcode without the ONS file.
+    postcodes: tuple[tuple[str, str], ...] = field(default=())
 
 
 def _asked(about_self: bool, how: str, when: str | None, *, leave_message: bool) -> dict[str, object]:
@@ -297,6 +318,12 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
                      "referral from an IP in the UK.", {}),
             ("enquiry", "Open-source check of the PixelPlay profile: public name and a town in the bio.",
              {"system": "open_source"}),
+            ("comms_data_request", "Subscriber for the IP address of the uploads.",
+             {"reference": "CD-2026-0142", "purpose": "Preventing or detecting crime",
+              "necessity": "Only the provider can say who used the address at the time of the uploads.",
+              "proportionality": "One IP address at one time; subscriber details only.",
+              "identifier": "ip 198.51.100.23", "seen_at": (now - timedelta(days=21)).isoformat(),
+              "status": "approved", "result": "Subscriber: N. Jarrow, Flat 4, 12 Example Street, London SE1 7PB"}),
         )),
         CasePlan("everyday-5", "in_progress", analyst, (
             ("information_request", "Asked the school for the pupil's account name on the platform.",
@@ -313,7 +340,32 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
              {"asked_of": CHATTERBOX}),
         )),
     )
-    return Story(bank=bank, reports=tuple(reports), cases=cases)
+    packages = (
+        PackagePlan("images-1", "accepted", "The PixelPlay account nightjar_share uploaded files matching two "
+                    "images of the Northwind series; the subscriber of the IP address used lives in south London.",
+                    comment="Allocated to our online child abuse team; ref DMP/OCA/0412."),
+        PackagePlan("steve-1", "dispatched", "A GameHub account, coach_steve, grooms girls aged 12 with game "
+                    "credit and invitations to 'trials'; the newest report says he waited outside a school.",
+                    recipient="Demo Metropolitan Police", reason="The school the children attend is in the Demo "
+                    "Metropolitan Police area (reporting DSL)."),
+        PackagePlan("everyday-7", "acknowledged", "An adult asked a child for images on a chat platform; the "
+                    "account holder's address is in the force area.", recipient="Demo Metropolitan Police",
+                    reason="The reporter says the man lives near the child's home in the force area."),
+        PackagePlan("images-2", "submitted", "NCMEC referral: the same PixelPlay user id as in the Northwind "
+                    "case uploaded two further known images.", recipient="Demo Metropolitan Police",
+                    reason="The same subscriber as package for the earlier uploads (CD-2026-0142)."),
+        PackagePlan("images-3", "returned", "A CloudLocker account holds a file of a known series.",
+                    recipient="Demo Metropolitan Police", reason="Working assumption only",
+                    comment="We have no basis for the force yet: ask CloudLocker for the account's IP logs first."),
+        PackagePlan("everyday-5", "rejected", "A pupil was sent sexual messages; the school reported it.",
+                    recipient="Demo Metropolitan Police", reason="The reporting school's address",
+                    comment="Not our area: the pupil lives and goes to school in Kent."),
+        PackagePlan("ring-1", "draft", "Sextortion group (darktide_77, jay.friendly, mia_x_official) paying into "
+                    "one bitcoin wallet; waiting for the subscriber of the shared phone number."),
+    )
+    postcodes = (("SE1 7PB", "E23000001"), ("SE1 7PA", "E23000001"), ("SE1 7PD", "E23000001"),
+                 ("ME1 1AA", "E23000032"), ("ME1 1AB", "E23000032"))
+    return Story(bank=bank, reports=tuple(reports), cases=cases, packages=packages, postcodes=postcodes)
 
 
 def _dated(draft: ReportDraft, received: datetime, i: int) -> ReportDraft:

@@ -31,9 +31,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Column, Connection, DateTime, Dialect, LargeBinary, MetaData, Table, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
 from jigsaw.audit.chain import AuditAction
-from jigsaw.audit.service import Actor, NewEntry, append_many
+from jigsaw.audit.service import Actor, NewEntry, append_many, defer
 from jigsaw.db.bulk import bulk_execute, chunks
 from jigsaw.intake.interfaces import (
     IdentifierRecord,
@@ -164,9 +165,14 @@ def write_reports(
 
 def write_encoded(
     conn: Connection, reports: Sequence[EncodedReport], actor: Actor, *,
-    organisation_id: int | None, token_id: int | None = None,
+    organisation_id: int | None, token_id: int | None = None, audit_at_commit: Session | None = None,
 ) -> list[Written]:
-    """Insert encoded reports in the caller's transaction: ids, references and audit entries."""
+    """Insert encoded reports in the caller's transaction: ids, references and audit entries.
+
+    With ``audit_at_commit`` (the session that owns ``conn``), the audit entries are appended
+    when it commits (:func:`jigsaw.audit.service.defer`), so the chain's lock is not held
+    while linking and triage react to the batch.
+    """
     if not reports:
         return []
     now = datetime.now(UTC)
@@ -197,7 +203,7 @@ def write_encoded(
     _insert(conn, RAW_MEDIA, _MEDIA_INSERT, media_rows)
     _insert(conn, RAW_LINES, _LINE_INSERT, line_rows)
 
-    _audit_collections(conn, actor, [
+    _audit_collections(audit_at_commit or conn, actor, [
         (report_id, {"reference": reference, "channel": encoded.report[_CHANNEL], "source": encoded.report[_SOURCE],
                      "subjects": len(encoded.subjects), "media": len(encoded.media)})
         for encoded, report_id, reference in zip(reports, report_ids, references, strict=True)
@@ -392,7 +398,10 @@ def _lookup_blind(conn: Connection, blinds: list[str]) -> dict[str, int]:
                                                           blinds)}
 
 
-def _audit_collections(conn: Connection, actor: Actor, entries: list[tuple[int, dict[str, Any]]]) -> None:
-    """Append one COLLECTION entry per report to the hash chain, as ``audit.service.record`` does."""
-    append_many(conn, [NewEntry(actor, AuditAction.COLLECTION, "report", report_id, detail=detail)
-                       for report_id, detail in entries])
+def _audit_collections(on: Connection | Session, actor: Actor, entries: list[tuple[int, dict[str, Any]]]) -> None:
+    """One COLLECTION entry per report, as ``audit.service.record`` logs it (at commit on a session)."""
+    new = [NewEntry(actor, AuditAction.COLLECTION, "report", report_id, detail=detail) for report_id, detail in entries]
+    if isinstance(on, Session):
+        defer(on, new)
+    else:
+        append_many(on, new)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -58,13 +59,55 @@ PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it save
 _IMPORT_GC_THRESHOLD = 50_000
 
 
-def _worker_init() -> None:
-    """Worker process setup: the inherited heap is never garbage, so keep the collector off it.
+def _worker_init(parent: int) -> None:
+    """Worker process setup: leave when the parent does; keep the collector off the inherited heap.
 
-    Workers keep the default collection threshold: raising it (as the writing parent does)
-    slows their parsing (BENCHMARKS.md, "Garbage-collector thresholds").
+    A worker whose parent was killed (``kill -9`` of ``jigsaw import``) would otherwise wait
+    for work forever. Workers keep the default collection threshold: raising it (as the
+    writing parent does) slows their parsing (BENCHMARKS.md, "Garbage-collector thresholds").
     """
+    threading.Thread(target=_exit_with_parent, args=(parent, os.getppid()), daemon=True,
+                     name="exit-with-parent").start()
     gc.freeze()
+
+
+def _exit_with_parent(parent: int, ppid: int, interval: float = 0.5) -> None:
+    """Exit this process as soon as the importing process (or the fork server between) is gone.
+
+    ``parent`` is the importing process; ``ppid`` the one that started this worker (the
+    importer itself, or the fork server, which exits when the importer does). Either gone,
+    and the worker's parent id changes to the reaper's.
+    """
+    while True:
+        time.sleep(interval)
+        if os.getppid() != ppid or not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else (a reused id): the importer is gone
+        return False
+    return True
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers that start clean: a fork server (or spawn), never a fork of the importer.
+
+    A forked worker inherits the importer's open database connections: killed mid-batch, the
+    importer's socket stayed open in its workers, so PostgreSQL kept its transaction (and the
+    audit chain's lock) open and intake froze. A fork server is a fresh interpreter that has
+    imported the parsers once (preloaded) and forks workers from itself, so they start fast
+    and hold nothing of the importer's.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 class ImportRefused(InvalidInput, ValueError):
@@ -119,9 +162,8 @@ class WorkerPool:
         self.count = workers if workers is not None else (os.cpu_count() or 1)
         self.pool: ProcessPoolExecutor | None = None
         if self.count > 1 and items >= PARALLEL_THRESHOLD:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context, initializer=_worker_init)
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_pool_context(),
+                                            initializer=_worker_init, initargs=(os.getpid(),))
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -219,7 +261,8 @@ class _Writer:
                                                    done.report.reference))
             else:
                 written = write_encoded(session.connection(), [i.encoded for i in fresh], opts.actor,
-                                        organisation_id=opts.organisation_id, token_id=opts.token_id)
+                                        organisation_id=opts.organisation_id, token_id=opts.token_id,
+                                        audit_at_commit=session)
                 imported.extend(ImportedReport(i.name, i.external_id, w.report_id, w.reference)
                                 for i, w in zip(fresh, written, strict=True))
                 # Linking and triage react in this same transaction, once for the whole batch.

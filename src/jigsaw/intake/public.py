@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.button_keys import keys_in_force
@@ -33,7 +34,7 @@ from jigsaw.http.security import (
     SlidingWindowLimiter,
     anon_csrf_token,
     check_anon_csrf,
-    client_key,
+    client_tag,
     ensure_anon_csrf_cookie,
 )
 from jigsaw.http.templating import render as render_template
@@ -221,6 +222,11 @@ def button_from_cookie(request: Request, now: datetime) -> ButtonEntry | None:
     return ButtonEntry(int(org_id), platform, account or None)
 
 
+def _platform_names(session: Session) -> list[str]:
+    """Platform organisations are named platforms too (the typed name is kept in the clear)."""
+    return list(session.scalars(select(Organisation.name).where(Organisation.kind == OrgKind.PLATFORM.value)))
+
+
 def _platform_named(session: Session, org_id: int) -> Organisation | None:
     org = session.get(Organisation, org_id) if 0 < org_id < 2**31 else None
     return org if org is not None and org.kind == OrgKind.PLATFORM.value else None
@@ -282,8 +288,10 @@ def render_refused(request: Request, code: int, audience: Audience | None = None
 
 
 def render_rate_limited(request: Request, audience: Audience | None) -> Response:
-    return render(request, "intake/public/rate_limited.html", {"title": "Please try again later"},
-                  audience=audience, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+    response = render(request, "intake/public/rate_limited.html", {"title": "Please try again later"},
+                      audience=audience, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+    response.headers["Retry-After"] = str(max(1, _limiter(request).retry_after(client_tag(request))))
+    return response
 
 
 # --- state --------------------------------------------------------------------------------
@@ -392,7 +400,7 @@ def send_report(request: Request, form: PublicForm = Depends(read_public_form),
             "back_url": step_url(StepId.CONTACT), "step_url": step_url,
             "errors": [(None, TIMED_OUT)],
         }, audience=state.audience, status_code=status.HTTP_400_BAD_REQUEST)
-    if state is not None and not state.reserved and not _limiter(request).allow(client_key(request)):
+    if state is not None and not state.reserved and not _limiter(request).allow(client_tag(request)):
         return render_rate_limited(request, state.audience)  # a draft from before reservations
     claimed = drafts.claim_draft(session, request.cookies.get(DRAFT_COOKIE), now)
     if claimed is None:  # already sent (a double click) or expired
@@ -407,7 +415,7 @@ def _submit(request: Request, session: Session, state: FlowState, now: datetime)
         return _redirect(step_url(missing))
     try:
         submitted = submit_report(
-            session, build_report_draft(state), Actor(f"public:{client_key(request)}"),
+            session, build_report_draft(state, _platform_names(session)), Actor(f"public:{client_tag(request)}"),
             default_region=platform_of(request).settings.default_phone_region,
         )
     except InvalidReport as invalid:
@@ -460,7 +468,7 @@ def question_page(slug: str, request: Request, change: str = "",
     if state is None:
         if step is not StepId.WHO:
             return no_draft_redirect(request)
-        if not _limiter(request).has_room(client_key(request)):
+        if not _limiter(request).has_room(client_tag(request)):
             return render_rate_limited(request, None)  # told now, before answering anything
         state = _fresh_state(request, _now())
     if not can_visit(step, state):
@@ -500,7 +508,7 @@ def answer_question(slug: str, request: Request, form: PublicForm = Depends(read
         return render_question(request, step, state, values=outcome.values, field_errors=outcome.errors,
                                changing=changing, status_code=status.HTTP_400_BAD_REQUEST)
     if existing is None:  # starting the form takes this report's place under the limit
-        if not _limiter(request).allow(client_key(request)):
+        if not _limiter(request).allow(client_tag(request)):
             return render_rate_limited(request, None)
         state = replace(state, reserved=True)
     new_state = record_answers(state, step, outcome.values)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -34,6 +34,7 @@ from jigsaw.intake.domain import (
     SubjectDraft,
     SubjectRole,
 )
+from jigsaw.intake.platforms import listed_platform
 
 MAX_SUMMARY_CHARS = 5000
 MAX_DANGER_CHARS = 2000
@@ -831,9 +832,15 @@ def summary_rows(state: FlowState) -> list[SummaryRow]:
 
 # --- building the intake report ----------------------------------------------------------
 
-def build_report_draft(state: FlowState) -> ReportDraft:
-    """The intake draft for these answers (``prepare`` validates it again on submit)."""
-    a = state.answers
+def build_report_draft(state: FlowState, platforms: Iterable[str] = ()) -> ReportDraft:
+    """The intake draft for these answers (``prepare`` validates it again on submit).
+
+    The typed platform is kept in the clear only when it names a platform we list (or one of
+    ``platforms``, the platform organisations); otherwise only encrypted, in the source data.
+    """
+    listed = listed_platform(state.answers.get("platform"), platforms)
+    a = {**state.answers, "platform": listed or ""}
+    unlisted = None if listed else (state.answers.get("platform") or None)
     audience = state.audience
     when = incident_date(a)
     return ReportDraft(
@@ -846,8 +853,8 @@ def build_report_draft(state: FlowState) -> ReportDraft:
         escalation=(a.get("danger_details") or None) if a.get("danger") == "yes" else None,
         reporter=Reporter(name=a.get("name") or None, email=a.get("email") or None,
                           phone=a.get("phone") or None),
-        subjects=_suspects(a) + _victims(a),
-        source_data=_source_data(a),
+        subjects=_suspects(a, unlisted) + _victims(a),
+        source_data=_source_data(a) | ({"platform_as_typed": unlisted} if unlisted else {}),
         entry_route=EntryRoute.BUTTON if state.button else EntryRoute.WEB_FORM,
         entry_org_id=state.button.org_id if state.button else None,
     )
@@ -880,16 +887,18 @@ def _source_data(answers: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
-def _suspects(answers: Mapping[str, str]) -> tuple[SubjectDraft, ...]:
-    """The person they told us about: a username keyed by platform, else just a description."""
+def _suspects(answers: Mapping[str, str], unlisted_platform: str | None = None) -> tuple[SubjectDraft, ...]:
+    """The person they told us about: a username keyed by a listed platform, else a description
+    (encrypted, as the typed platform is: a username on an app we cannot name links nothing)."""
     username, platform = answers.get("username"), answers.get("platform")
     if not username:
         return ()
     if platform:
         identifier = IdentifierDraft(type="username", value=username, platform=platform)
         return (SubjectDraft(role=SubjectRole.SUSPECT.value, identifiers=(identifier,)),)
+    where = f"on “{unlisted_platform}”, an app we do not list" if unlisted_platform else "(no app named)"
     return (SubjectDraft(role=SubjectRole.SUSPECT.value,
-                         description=f"Username or name given by the reporter (no app named): {username}"),)
+                         description=f"Username or name given by the reporter {where}: {username}"),)
 
 
 # Where each kind of intake problem is answered, and what to tell the reporter.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from jigsaw.signals import signal_type
 from jigsaw.signals.exact_index import ExactIndex
 from jigsaw.signals.fileformat import IndexFormatError
 from jigsaw.signals.index import row_index_cls
-from jigsaw.signals.pdq.index import PdqIndex
+from jigsaw.signals.pdq.index import PdqIndex, warm_up
 
 # Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
 # Re-reading this many ids below the high-water mark catches such late commits.
@@ -111,6 +112,15 @@ class MatchingService:
         self._since_snapshot = 0
         self.pulled_entries = 0  # entries read from the database so far (diagnostics, tests)
         self.media_pdq = StoredMediaPdq()  # stored media's PDQs (near duplicates, re-matching)
+
+    def warm(self) -> float:
+        """Ready the first lookup before anyone asks: compile (or load from numba's cache) the
+        PDQ search kernels and open the snapshot with what changed after it. The server calls
+        this before it listens; returns the seconds it took."""
+        started = time.perf_counter()
+        warm_up()
+        self.refresh()
+        return time.perf_counter() - started
 
     # -- keeping in step -----------------------------------------------------------------
     def refresh(self) -> int:
