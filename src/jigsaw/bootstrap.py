@@ -33,6 +33,8 @@ CAPABILITIES: tuple[str, ...] = (
     "alerts",
     "routing",
     "dissemination",
+    "appeals",
+    "education",
 )
 
 

@@ -8,6 +8,7 @@ from jigsaw.accounts.models import User
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.alerts.models import DutyAlert
+from jigsaw.appeals.models import Appeal, AppealTip, Subscriber
 from jigsaw.audit.service import verify
 from jigsaw.casework.lifecycle import CaseStatus
 from jigsaw.casework.models import Case, CaseAction, CaseReport
@@ -15,8 +16,10 @@ from jigsaw.demo.service import load_demo
 from jigsaw.dissemination import service as dissemination
 from jigsaw.dissemination.lifecycle import PackageStatus
 from jigsaw.dissemination.models import Package
+from jigsaw.education.interfaces import children_reached, settings_reached
 from jigsaw.intake.models import Report
 from jigsaw.linking.models import LinkMedia, LinkSubject
+from jigsaw.mail.models import OutboxMail
 from jigsaw.matching.storage import MediaMatchRecord
 from jigsaw.platform import Platform
 from jigsaw.triage.models import TriageState
@@ -53,6 +56,16 @@ def test_the_demo_shows_every_part_of_the_cycle(sqlite_platform: Platform) -> No
 
         waiting = list(session.scalars(select(DutyAlert).where(DutyAlert.acknowledged_at.is_(None))))
         assert len(waiting) == 1 and waiting[0].reason != "p0", "one danger-now alert waits for someone"
+
+        # Most Wanted: one published appeal, confirmed subscribers, a sighting; alerts queued.
+        assert session.scalars(select(Appeal.status)).all() == ["published"]
+        assert session.scalar(select(func.count()).select_from(Subscriber).where(
+            Subscriber.status == "confirmed")) == 3
+        assert session.scalar(select(func.count()).select_from(AppealTip)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboxMail).where(
+            OutboxMail.dedupe_key.like("appeal:%"))) == 2  # everyone but the Londoner
+        # Education: children reached and settings reached, apart.
+        assert children_reached(session) == 27 + 29 + 18 + 20 and settings_reached(session) == 3
 
         again = load_demo(session, sqlite_platform.settings.data_dir, reports=20)
         assert again.reports_created == 0 and again.already_loaded

@@ -32,7 +32,8 @@ from tests.dissemination.conftest import dispatched_package
 from tests.factories import ACTOR, csrf_from, login, make_org, make_staff
 from tests.linking import scenario
 
-PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")
+PUBLIC_PREFIXES = ("/report", "/most-wanted", "/login", "/static", "/openapi.json", "/api/docs",
+                   "/docs/oauth2-redirect")
 PUBLIC_PATHS = {"/", "/healthz", "/favicon.ico"}
 
 
@@ -126,7 +127,8 @@ def _path_values(platform: Platform, package_id: int | None = None) -> dict[str,
         network_id = session.scalar(select(LinkSubject.network_id).where(LinkSubject.subject_id == sc.ids["a1"]))
         series_id = queries.list_series(session, limit=1)["series"][0]["id"]
         case_id = session.scalar(select(Case.id).order_by(Case.id))
-    return {"case_id": str(case_id), "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
+    return {"case_id": str(case_id), "appeal_id": str(_sample_appeal(platform)),
+            "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
             "subject_id": str(sc.ids["a1"]), "network_id": str(network_id), "series_id": str(series_id),
             "fmt": "graphml", "package_id": str(package_id or 0)}
 
@@ -139,6 +141,25 @@ def _force(platform: Platform, name: str) -> int:
     return org_id
 
 
+def _sample_appeal(platform: Platform) -> int:
+    """A draft Most Wanted appeal about a suspect adult, for the appeal routes."""
+    from jigsaw.accounts.principal import Principal
+    from jigsaw.appeals.service import create_appeal
+    from jigsaw.intake.models import Subject
+
+    force = make_org(platform, "Appeal force", OrgKind.UK_FORCE)
+    centre = make_org(platform, "Appeal centre")
+    author = make_staff(platform, "appeal.author@centre.example", Role.ANALYST, centre)
+    with session_scope(platform.engine) as session:
+        subject = session.scalars(select(Subject).where(Subject.role == "suspect").order_by(Subject.id)).first()
+        assert subject is not None
+        subject.age = None
+        principal = Principal(organisation_id=centre, organisation_kind=OrgKind.CENTRE, user_id=author.id,
+                              role=Role.ANALYST, label=author.email)
+        return create_appeal(session, principal, subject_id=subject.id, reason="wanted", owning_force_id=force,
+                             region="London", public={"name": "Route Walk", "age": 30}).id
+
+
 # Query strings a personal-data route needs before it answers with data (the search asks for a purpose).
 QUERY_STRINGS = {"/search": "?q=JIG-0000-0000&purpose=route+walk",
                  "/api/v1/search": "?q=JIG-0000-0000&purpose=route+walk"}
@@ -149,7 +170,8 @@ def test_every_personal_data_route_leaves_an_audit_entry(client: TestClient, pla
               if returns_personal_data(route)]
     assert {"/api/v1/reports/{report_id}", "/reports/{report_id}", "/api/v1/networks", "/networks",
             "/networks/subject/{subject_id}/export.{fmt}", "/cases/{case_id}",
-            "/api/v1/cases/{case_id}"} <= {path for path, _ in marked}
+            "/api/v1/cases/{case_id}", "/appeals/{appeal_id}", "/api/v1/appeals/{appeal_id}",
+            "/api/v1/appeals"} <= {path for path, _ in marked}
     values = _path_values(platform)
     centre = make_org(platform, "Centre")
     reader = make_staff(platform, "reader@centre.example", Role.ANALYST, centre)

@@ -82,12 +82,13 @@ def demo(
     codes: bool = typer.Option(False, "--codes", help="Print demo logins with their current TOTP codes."),
 ) -> None:
     """Load synthetic demo data (idempotent), or show demo logins with --codes."""
+    from jigsaw.appeals.subscriptions import Links
     from jigsaw.demo.service import button_link, demo_credentials, load_demo
 
     platform = open_platform()
     if not codes:
         with session_scope(platform.engine) as session:
-            result = load_demo(session, platform.settings.data_dir, reports=reports)
+            result = load_demo(session, platform.settings.data_dir, reports=reports, links=Links.of(platform))
             link = button_link(session, platform.settings.base_url)
         console.print(f"Demo data: {result.reports_created} new reports"
                       + (" (already loaded)" if result.already_loaded else "") + ".")

@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,13 +26,18 @@ from jigsaw.accounts.models import ButtonKey, Organisation, User
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.alerts.interfaces import acknowledge, open_alerts
+from jigsaw.appeals import service as appeals
+from jigsaw.appeals.models import Subscriber
+from jigsaw.appeals.subscriptions import Links, email_index, request_subscription
+from jigsaw.appeals.tips import submit_sighting
 from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import story as plot
 from jigsaw.dissemination import service as dissemination
+from jigsaw.education import service as education
 from jigsaw.intake.domain import Channel, EntryRoute, ReportDraft
-from jigsaw.intake.models import Report
+from jigsaw.intake.models import Report, Subject
 from jigsaw.intake.service import submit_report
 from jigsaw.matching.banks import make_entry
 from jigsaw.matching.storage import Bank, create_bank, import_entries
@@ -51,6 +56,7 @@ DEMO_STAFF = [
     ("analyst@demo.example", Role.ANALYST, DEMO_CENTRE, "Alex Morgan"),
     ("analyst2@demo.example", Role.ANALYST, DEMO_CENTRE, "Sam Okoro"),
     ("supervisor@demo.example", Role.SUPERVISOR, DEMO_CENTRE, "Jo Whitfield"),
+    ("supervisor2@demo.example", Role.SUPERVISOR, DEMO_CENTRE, "Ravi Chandra"),
     ("admin@demo.example", Role.ADMIN, DEMO_CENTRE, "Chris Lane"),
     ("auditor@demo.example", Role.AUDITOR, DEMO_CENTRE, "Pat Ellis"),
     ("liaison@demo.example", Role.FORCE_LIAISON, "Demo Metropolitan Police", "DS Rowan Hale"),
@@ -58,6 +64,7 @@ DEMO_STAFF = [
 # The first platform referral of the story: once stored, the story is loaded.
 _STORY_MARK = (plot.PIXELPLAY, "pp-ts-40117")
 ACTOR = Actor("demo-loader")
+DEMO_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,9 @@ def credentials_path(data_dir: Path) -> Path:
     return data_dir / "demo-credentials.json"
 
 
-def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoResult:
-    """Idempotent: a second run adds nothing. ``reports`` is the number of everyday reports."""
+def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Links | None = None) -> DemoResult:
+    """Idempotent: a second run adds nothing. ``reports`` is the number of everyday reports; ``links``
+    signs the links in the Most Wanted mail (the platform's, so they work on the running server)."""
     path = credentials_path(data_dir)
     orgs: dict[str, Organisation] = {}
     for name, kind, force_code, country in DEMO_ORGS:
@@ -99,6 +107,8 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40) -> DemoRes
         _work_cases(session, the_story, orgs)
         _acknowledge_all_but_the_latest_danger(session)
         _disseminate(session, the_story, orgs)
+        _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
+        _record_education(session)
     return DemoResult(created, path, already and created == 0)
 
 
@@ -275,6 +285,48 @@ def _acknowledge_all_but_the_latest_danger(session: Session) -> None:
     for alert in waiting:
         if alert is not latest_danger:
             acknowledge(session, duty, alert.id)
+
+
+def _publish_appeal(session: Session, orgs: dict[str, Organisation], links: Links) -> None:
+    """Most Wanted: an analyst drafts the story's appeal, two supervisors approve it, the public
+    has subscribed (confirmed already, as if they had used their links), and a sighting came in."""
+    plan = plot.most_wanted()
+    subject_id = session.scalar(select(Subject.id).where(Subject.role == "suspect", Subject.age.is_(None))
+                                .order_by(Subject.id))
+    if subject_id is None:
+        return
+    for email, regions in plot.SUBSCRIBERS:
+        request_subscription(session, links, email, list(regions))
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.email_index == email_index(session, email)))
+        if subscriber is not None:
+            subscriber.status, subscriber.consent_at = "confirmed", datetime.now(UTC)
+    force = orgs["Demo Metropolitan Police"]
+    analyst = _principal(session, "analyst@demo.example")
+    appeal = appeals.create_appeal(session, analyst, subject_id=subject_id, reason=plan.reason,
+                                   owning_force_id=force.id, region=plan.region, public=plan.public,
+                                   justification=plan.justification)
+    appeals.submit(session, analyst, appeal.id)
+    for approver in ("supervisor@demo.example", "supervisor2@demo.example"):
+        appeals.approve(session, _principal(session, approver), appeal.id, "Lawful, necessary, proportionate.", links)
+    submit_sighting(session, appeal.slug, "A man who looks like him was buying cigarettes on the promenade.",
+                    "Blackpool promenade", "Last Saturday afternoon")
+
+
+def _record_education(session: Session) -> None:
+    """The education programme: two trained deliverers and a term of sessions."""
+    analyst = _principal(session, "analyst@demo.example")
+    today = datetime.now(UTC).date()
+    made = []
+    for name, role, organisation, course, days in plot.DELIVERERS:
+        made.append(education.add_deliverer(session, analyst, name=name, email=None, organisation=organisation,
+                                            role=role, course=course, trained_on=today - timedelta(days=days),
+                                            conduct_accepted=True))
+    for i, s in enumerate(plot.education_sessions()):
+        education.record_session(
+            session, analyst, deliverer_id=made[i % len(made)].id, setting_name=s.setting_name,
+            setting_type=s.setting_type, setting_urn=s.setting_urn, area=s.area,
+            held_on=today - timedelta(days=s.days_ago), format_=s.format, children=s.children, parents=s.parents,
+            professionals=s.professionals, resource=s.resource, resource_version=s.resource_version)
 
 
 def _write_private(path: Path, text: str) -> None:

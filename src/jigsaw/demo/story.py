@@ -374,3 +374,78 @@ def _dated(draft: ReportDraft, received: datetime, i: int) -> ReportDraft:
                      for s in draft.subjects)
     return replace(draft, received_at=received, subjects=subjects, incident_at=received - timedelta(days=1 + i % 5),
                    channel=Channel.PUBLIC_FORM, external_id=None, escalation=None)
+
+
+# --- Most Wanted and the education programme (issue 13) --------------------------------------------
+
+@dataclass(frozen=True)
+class AppealPlan:
+    """A Most Wanted appeal the demo publishes (two supervisors approve it; an analyst wrote it)."""
+
+    reason: str
+    region: str
+    public: dict[str, object]
+    justification: dict[str, object]
+
+
+def most_wanted() -> AppealPlan:
+    """One fictional man missing in breach of his notification requirements."""
+    return AppealPlan(
+        reason="notification_breach", region="North West",
+        public={"name": "Gary Talbot", "aliases": ["Gaz Tolland"], "age": 47,
+                "description": "White man, about 1.75 m, heavy build, shaved head, grey beard, "
+                               "scar through the left eyebrow.",
+                "area_last_seen": "Blackpool, near the North Pier, in October",
+                "caution": "Do not approach him. Call 999."},
+        justification={
+            "legal_basis": "Common law policing purpose; Data Protection Act 2018 Part 3 (law enforcement).",
+            "necessity": "Missing for nine weeks; the force's enquiries and partner agencies' checks found nothing.",
+            "proportionality": "Name, aliases, age, description and area only, for 28 days; the vigilante risk is "
+                               "weighed against the risk he poses while untraced.",
+            "risks": {"family": {"level": "medium", "assessment": "Former partner told and supported by the force."},
+                      "vigilante": {"level": "medium", "assessment": "No address is published; the page says "
+                                                                     "not to approach."},
+                      "rehabilitation": {"level": "low", "assessment": "He is in breach; the appeal ends on arrest."}},
+        },
+    )
+
+
+SUBSCRIBERS = (("alerts.reader@example.org", ()), ("northwest.parent@example.org", ("North West",)),
+               ("londoner@example.org", ("London",)))
+"""Demo subscribers (fictional addresses, RFC 2606 ``.example``) and the areas each asked for."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    setting_name: str
+    setting_type: str
+    setting_urn: str | None
+    area: str
+    days_ago: int
+    format: str
+    children: dict[str, int]
+    parents: int = 0
+    professionals: int = 0
+    resource: str = "Jessie & Friends"
+    resource_version: str = "3"
+
+
+DELIVERERS = (("PC Sam Lee", "ambassador", "Northshire Police", "ThinkUKnow Introduction", 200),
+              ("Priya Nair", "network_member", "Hillside Primary School", "ThinkUKnow Introduction", 420))
+"""(name, role, organisation, course, trained days ago) of the demo's fictional deliverers."""
+
+
+def education_sessions() -> tuple[SessionPlan, ...]:
+    """A term of sessions: three settings, one of them twice, and a parents' evening."""
+    return (
+        SessionPlan("Hillside Primary School", "primary_school", "900101", "North West", 40, "classroom",
+                    {"4-7": 27}),
+        SessionPlan("Hillside Primary School", "primary_school", "900101", "North West", 33, "classroom",
+                    {"8-10": 29}),
+        SessionPlan("Hillside Primary School", "primary_school", "900101", "North West", 33, "parents_session",
+                    {}, parents=31),
+        SessionPlan("Riverside Academy", "secondary_school", "900202", "North West", 20, "small_group",
+                    {"11-13": 12, "14-18": 6}, resource="Band Runner", resource_version="2"),
+        SessionPlan("Eastgate Youth Club", "youth_group", None, "North West", 12, "small_group",
+                    {"11-13": 9, "14-18": 11}, professionals=3, resource="Exploited", resource_version="1"),
+    )

@@ -41,7 +41,7 @@ DEFAULT_RETRY_AFTER = b"60"
 
 class SecurityHeadersMiddleware:
     """Adds the headers above to every answer, a crash's 500 included; pages (not the API docs)
-    are never cached, for shared devices.
+    are never cached, for shared devices, unless a public page marks itself ``Cache-Control: public``.
 
     An exception that escapes the app is answered here (a plain 500 with the headers) before it
     travels on to be logged: Starlette's own error page is sent from outside every middleware,
@@ -73,9 +73,12 @@ class SecurityHeadersMiddleware:
                 started = True
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                if no_store:  # ours wins over the route's
+                # A public page that says it may be cached (the Most Wanted pages) keeps its own header.
+                public = any(k.lower() == b"cache-control" and v.startswith(b"public") for k, v in headers)
+                if no_store and not public:  # ours wins over the route's
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-                headers += [(k, v) for k, v in ours if k == b"cache-control" or k not in present]
+                headers += [(k, v) for k, v in ours
+                            if (k == b"cache-control" and not public) or k not in present]
                 if message.get("status") == 429 and b"retry-after" not in present:
                     headers.append((b"retry-after", DEFAULT_RETRY_AFTER))  # every refusal says when to return
                 message = {**message, "headers": headers}
