@@ -2,15 +2,15 @@
 suppression list; the outbox gains an HTML part and extra headers (RFC 8058 one-click unsubscribe);
 and the education programme's deliverers, sessions and surveys.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
