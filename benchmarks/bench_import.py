@@ -32,6 +32,7 @@ import os
 import statistics
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from jigsaw.audit.service import Actor, verify
@@ -41,6 +42,7 @@ from jigsaw.db.engine import session_scope
 from jigsaw.events import EventBus
 from jigsaw.imports import service, synthetic
 from jigsaw.imports.sources import read_path
+from jigsaw.linking import hooks
 
 
 def _cpu() -> tuple[float, float]:
@@ -49,11 +51,13 @@ def _cpu() -> tuple[float, float]:
     return times.user + times.system, times.children_user + times.children_system
 
 
-def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mode: str) -> dict[str, object]:
+def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mode: str,
+        linking: str = "batch", pg: str | None = None) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         batch = synthetic.write_directory(root / "batch", synthetic.documents(1_000_000, reports))
-        platform = open_platform(Settings(data_dir=root / "data", database_url=f"sqlite:///{root / 'data/j.db'}"))
+        url = pg or f"sqlite:///{root / 'data/j.db'}"
+        platform = open_platform(Settings(data_dir=root / "data", database_url=url))
         if mode == "import":
             platform.events = EventBus()  # the import alone: no linking or triage reactions
         actor = Actor("bench")
@@ -63,7 +67,9 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
         parent0, children0 = _cpu()
         started = time.perf_counter()
         docs = list(read_path(batch, (".xml",)))
-        summary = service.import_cybertip(platform.engine, docs, options)
+        # The reference for the set-based batch (issue 14): link each stored report in turn.
+        with hooks.one_report_at_a_time() if linking == "per-report" else nullcontext():
+            summary = service.import_cybertip(platform.engine, docs, options)
         elapsed = time.perf_counter() - started
         parent1, children1 = _cpu()
         assert summary.imported == reports and not summary.errors, summary.errors[:3]
@@ -77,7 +83,8 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
         parent_ms = (parent1 - parent0) / reports * 1000
         workers_ms = (children1 - children0) / reports * 1000
         result: dict[str, object] = {
-            "mode": mode, "reports": reports, "cpus": cores, "workers": workers or cores, "batch_size": batch_size,
+            "mode": mode, "linking": linking, "database": "postgresql" if pg else "sqlite",
+            "reports": reports, "cpus": cores, "workers": workers or cores, "batch_size": batch_size,
             "seconds": round(elapsed, 2), "reports_per_second": round(reports / elapsed),
             "parent_cpu_ms_per_report": round(parent_ms, 3), "workers_cpu_ms_per_report": round(workers_ms, 3),
             "cpu_bound_reports_per_second": round(min(cores * 1000 / (parent_ms + workers_ms), 1000 / parent_ms)),
@@ -96,6 +103,16 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
         return result
 
 
+def _reset_pg(url: str) -> None:
+    """Drop everything in the benchmark's PostgreSQL database (it must be one made for this)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=10_000)
@@ -105,16 +122,27 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=service.ImportOptions.batch_size)
     parser.add_argument("--orm-sample", type=int, default=1000, help="reports for the per-report ORM comparison")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh data folder")
+    parser.add_argument("--linking", choices=("batch", "per-report", "both"), default="batch",
+                        help="e2e: set-based batch linking, each report in turn (before issue 14), or both "
+                             "alternately in the same run")
+    parser.add_argument("--pg", default=None, help="an empty PostgreSQL database URL instead of SQLite")
     args = parser.parse_args()
     runs = []
+    kinds = ("per-report", "batch") if args.linking == "both" else (args.linking,)
     for number in range(args.repeat):
-        runs.append(run(args.reports, args.workers, args.orm_sample if number == 0 else 0, args.batch_size,
-                        args.mode))
-        print(json.dumps(runs[-1]), flush=True)
+        for kind in kinds:
+            if args.pg:
+                _reset_pg(args.pg)
+            runs.append(run(args.reports, args.workers, args.orm_sample if number == 0 else 0, args.batch_size,
+                            args.mode, kind, args.pg))
+            print(json.dumps(runs[-1]), flush=True)
     if args.repeat > 1:
         keys = ("reports_per_second", "parent_cpu_ms_per_report", "workers_cpu_ms_per_report",
                 "cpu_bound_reports_per_second", "reimport_reports_per_second")
-        print(json.dumps({f"median_{k}": statistics.median(float(str(r[k])) for r in runs) for k in keys}))
+        for kind in kinds:
+            mine = [r for r in runs if r["linking"] == kind]
+            print(json.dumps({"linking": kind, **{f"median_{k}": statistics.median(float(str(r[k])) for r in mine)
+                                                  for k in keys}}))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from jigsaw.bootstrap import open_platform
-from jigsaw.config import Settings
+from jigsaw.config import Settings, get_settings
 from jigsaw.db.engine import make_engine
 from jigsaw.db.migrate import upgrade
 from jigsaw.platform import Platform
@@ -36,6 +36,15 @@ from jigsaw.security import passwords
 
 PG_ADMIN_URL = os.environ.get("JIGSAW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SESSION_TAG = uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_settings() -> Iterator[None]:
+    """The CLI reads settings once per process (``get_settings``): a test that points the
+    environment at its own database must not leave the next test reading that one."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

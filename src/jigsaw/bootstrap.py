@@ -31,6 +31,10 @@ CAPABILITIES: tuple[str, ...] = (
     "search",
     "mail",
     "alerts",
+    "routing",
+    "dissemination",
+    "appeals",
+    "education",
 )
 
 
@@ -62,7 +66,8 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     at head: :class:`jigsaw.db.migrate.SchemaNotCurrentError` says to run ``jigsaw db upgrade``.
     """
     settings = settings or get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings.data_dir.chmod(0o700)  # keys, the database and snapshots: the service account's alone
     cipher = FieldCipher(settings.field_key())
     engine = make_engine(settings.database_url, lock_timeout=settings.pg_lock_timeout,
                          idle_in_transaction_timeout=settings.pg_idle_in_transaction_timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,9 @@ class Capability:
     - ``open``: builds per-platform state (caches, indexes) when a platform opens.
     - ``banners``: what must stay in front of a signed-in user on every staff page
       (``banners(session, principal)``), e.g. an unacknowledged duty alert.
+    - ``due_work``: periodic work (``due_work(platform, now)`` → counts of what it did), run by the
+      same loop that escalates duty alerts and delivers mail (``jigsaw serve``, ``jigsaw alerts check``),
+      before the mail it queues is delivered.
     """
 
     name: str
@@ -107,6 +111,7 @@ class Capability:
     after: tuple[str, ...] = ()
     open: Callable[[Platform], None] | None = None
     banners: Callable[[Session, Principal], list[Banner]] | None = None
+    due_work: Callable[[Platform, datetime], Mapping[str, int]] | None = None
 
 
 def handler_order(capabilities: tuple[Capability, ...]) -> tuple[Capability, ...]:

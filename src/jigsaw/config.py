@@ -11,7 +11,7 @@ import base64
 import ipaddress
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -176,7 +176,7 @@ def load_settings() -> Settings:
         max_failed_logins=int(os.environ.get("JIGSAW_MAX_FAILED_LOGINS", "5")),
         lockout_minutes=int(os.environ.get("JIGSAW_LOCKOUT_MINUTES", "15")),
         public_form_rate_limit=int(os.environ.get("JIGSAW_PUBLIC_FORM_RATE_LIMIT", "20")),
-        cookie_secure=_env_bool("JIGSAW_COOKIE_SECURE", False),
+        cookie_secure=_env_bool("JIGSAW_COOKIE_SECURE", True),  # `jigsaw serve` on loopback turns it off
         default_phone_region=os.environ.get("JIGSAW_DEFAULT_PHONE_REGION", "GB"),
         trusted_proxies=parse_trusted_proxies(os.environ.get("JIGSAW_TRUSTED_PROXIES", "")),
         proxy_header=parse_proxy_header(os.environ.get("JIGSAW_PROXY_HEADER", "x-forwarded-for")),
@@ -193,6 +193,26 @@ def load_settings() -> Settings:
         pg_lock_timeout=os.environ.get("JIGSAW_PG_LOCK_TIMEOUT", "10s").strip(),
         pg_idle_in_transaction_timeout=os.environ.get("JIGSAW_PG_IDLE_IN_TRANSACTION_TIMEOUT", "60s").strip(),
     )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine only."""
+    if host.strip().lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serving_settings(host: str) -> Settings:
+    """Settings for serving on ``host``: cookies are ``Secure`` (sent over HTTPS only) unless
+    JIGSAW_COOKIE_SECURE says otherwise or the server listens on loopback, where a developer's
+    browser talks plain HTTP to it."""
+    settings = load_settings()
+    if os.environ.get("JIGSAW_COOKIE_SECURE") is None:
+        settings = replace(settings, cookie_secure=not is_loopback(host))
+    return settings
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ The tree (each capability's classes sit next to the code that raises them)::
     │   ├── linking.identifiers.IdentifierError
     │   ├── matching.signals.SignalError
     │   ├── matching.storage.BankError        (bad name or threshold), matching.banks.EntryError
+    │   ├── matching.service.ThresholdTooHigh, matching.routes.TooManyMatches
     │   ├── matching.formats.ImportTooLarge, matching.archives.ArchiveLimitError
     │   ├── imports.common.DocumentError, imports.safexml.XmlRefused,
     │   │   imports.sources.BatchRefused, imports.csvmap.MappingError,
@@ -30,7 +31,8 @@ The tree (each capability's classes sit next to the code that raises them)::
     ├── NotAllowed                   the caller, or the organisation it acts for, may not do this
     │   └── accounts.roles.AccessPolicyError
     ├── Conflict                     the request clashes with what is already stored
-    │   └── matching.storage.BankExists       (also a BankError)
+    │   ├── matching.storage.BankExists       (also a BankError)
+    │   └── intake.service.ExternalIdConflict (an external_id reused with a different body)
     ├── Unavailable                  something Jigsaw depends on cannot be used right now
     │   ├── matching.snapshots.SnapshotUnusable, matching.fileformat.IndexFormatError
     │   └── security.fieldcrypt.DecryptionError
@@ -42,7 +44,19 @@ second base, so ``except ValueError`` around parsing keeps working.
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InvalidInput", "JigsawError", "NotAllowed", "NotFound", "Unavailable"]
+__all__ = ["MAX_MESSAGE_CHARS", "Conflict", "InvalidInput", "JigsawError", "NotAllowed", "NotFound",
+           "Unavailable", "short_message"]
+
+#: The longest message an error answer carries. Messages quote the value they refuse (``not an
+#: email address: '...'``); a long value is cut, so an answer never sends megabytes back.
+MAX_MESSAGE_CHARS = 200
+
+
+def short_message(msg: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``msg``, or its first ``limit - 40`` characters and how long it was."""
+    if len(msg) <= limit:
+        return msg
+    return f"{msg[: limit - 40]}… (shortened from {len(msg):,} characters)"
 
 
 class JigsawError(Exception):

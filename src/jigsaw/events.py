@@ -52,6 +52,14 @@ class SubjectInformationAdded:
     subject_id: int
 
 
+@dataclass(frozen=True)
+class BandOverridden:
+    """A person's override set a report's band (a raise at once, a lowering once approved)."""
+
+    report_id: int
+    band: str
+
+
 E = TypeVar("E")
 Handler = Callable[[Session, Any], None]
 

@@ -240,3 +240,14 @@ _NORMALISERS = {
     IdentifierType.CRYPTO_WALLET: normalise_crypto_wallet,
     IdentifierType.POSTAL_ADDRESS: normalise_postal_address,
 }
+
+
+_UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2})$")
+
+
+def normalise_postcode(value: str | None) -> str | None:
+    """A full UK postcode as capitals without spaces (``"sw1a 1aa"`` → ``"SW1A1AA"``), else None.
+
+    Postcodes route intelligence to the force for an area; triage never reads them."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    return compact if _UK_POSTCODE.match(compact) else None

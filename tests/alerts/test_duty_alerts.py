@@ -282,3 +282,29 @@ def test_serve_thread_runs_the_work_and_stops(client: TestClient, platform: Plat
             worker.stop()
         assert worker.daemon and not worker.is_alive()
     assert len(inbox.received) == 1
+
+
+def test_a_band_raised_to_p0_by_hand_raises_the_alert_and_moves_the_case(
+    client: TestClient, platform: Platform, centre: dict[str, Any],
+) -> None:
+    """An analyst who judges a quiet report dangerous sets P0: the duty officer hears, the queue follows."""
+    from jigsaw.casework.models import Case
+    from jigsaw.triage.models import TriageState
+
+    report_id = post_report(client, centre["token"], report_body(summary="Asked for a selfie once."))
+    with session_of(platform) as session:
+        state = session.get(TriageState, report_id)
+        assert state is not None and state.band != "P0"
+    assert alerts_of(platform) == []
+    login(client, platform, centre["analyst"])
+    page = client.get(f"/reports/{report_id}")
+    response = client.post(f"/reports/{report_id}/triage/override", data={
+        "to_band": "P0", "reason_code": "risk_higher_than_scored",
+        "reason_text": "The child told the advisor by phone he has her address.", "csrf_token": csrf_from(page.text),
+    }, follow_redirects=False)
+    assert response.status_code == 303
+    (alert,) = alerts_of(platform)
+    assert (alert.report_id, alert.band) == (report_id, "P0")
+    with session_of(platform) as session:
+        (case,) = session.scalars(select(Case)).all()
+        assert case.band == "P0"

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from jigsaw.accounts.models import User
+from jigsaw.accounts.principal import Principal
+from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.alerts.models import DutyAlert
+from jigsaw.appeals.models import Appeal, AppealTip, Subscriber
+from jigsaw.audit.service import verify
 from jigsaw.casework.lifecycle import CaseStatus
 from jigsaw.casework.models import Case, CaseAction, CaseReport
 from jigsaw.demo.service import load_demo
+from jigsaw.dissemination import service as dissemination
+from jigsaw.dissemination.lifecycle import PackageStatus
+from jigsaw.dissemination.models import Package
+from jigsaw.education.interfaces import children_reached, settings_reached
 from jigsaw.intake.models import Report
 from jigsaw.linking.models import LinkMedia, LinkSubject
+from jigsaw.mail.models import OutboxMail
 from jigsaw.matching.storage import MediaMatchRecord
 from jigsaw.platform import Platform
 from jigsaw.triage.models import TriageState
@@ -47,5 +57,34 @@ def test_the_demo_shows_every_part_of_the_cycle(sqlite_platform: Platform) -> No
         waiting = list(session.scalars(select(DutyAlert).where(DutyAlert.acknowledged_at.is_(None))))
         assert len(waiting) == 1 and waiting[0].reason != "p0", "one danger-now alert waits for someone"
 
+        # Most Wanted: one published appeal, confirmed subscribers, a sighting; alerts queued.
+        assert session.scalars(select(Appeal.status)).all() == ["published"]
+        assert session.scalar(select(func.count()).select_from(Subscriber).where(
+            Subscriber.status == "confirmed")) == 3
+        assert session.scalar(select(func.count()).select_from(AppealTip)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboxMail).where(
+            OutboxMail.dedupe_key.like("appeal:%"))) == 2  # everyone but the Londoner
+        # Education: children reached and settings reached, apart.
+        assert children_reached(session) == 27 + 29 + 18 + 20 and settings_reached(session) == 3
+
         again = load_demo(session, sqlite_platform.settings.data_dir, reports=20)
         assert again.reports_created == 0 and again.already_loaded
+        assert session.scalar(select(func.count()).select_from(Package)) == 7, "a second load adds no packages"
+
+
+def test_the_demo_has_packages_in_every_state_and_a_force_inbox(sqlite_platform: Platform) -> None:
+    with sqlite_platform.session() as session:
+        load_demo(session, sqlite_platform.settings.data_dir, reports=20)
+        session.commit()
+        statuses = set(session.scalars(select(Package.status)))
+        assert statuses == {s.value for s in PackageStatus}, "a package in every state"
+        liaison = session.scalar(select(User).where(User.email == "liaison@demo.example"))
+        assert liaison is not None
+        principal = Principal(organisation_id=liaison.organisation_id, organisation_kind=OrgKind.UK_FORCE,
+                              user_id=liaison.id, role=Role.FORCE_LIAISON, label=liaison.email)
+        inbox = dissemination.list_packages(session, principal)
+        assert {r.status for r in inbox} == {"dispatched", "acknowledged", "accepted", "rejected"}
+        accepted = session.scalar(select(Package).where(Package.status == "accepted"))
+        assert accepted is not None and accepted.route_basis == "comms_data"  # routed by the subscriber's postcode
+        assert accepted.approved_by_id != accepted.created_by_id
+        assert verify(session).ok

@@ -20,16 +20,20 @@ from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
 from jigsaw.casework.models import Case
 from jigsaw.db.engine import session_scope
+from jigsaw.dissemination.models import Package
 from jigsaw.http.deps import Authorize
 from jigsaw.http.personal_data import returns_personal_data
 from jigsaw.linking import queries
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.platform import Platform
-from tests.factories import login, make_org, make_staff
+from jigsaw.routing import service as routing
+from tests.dissemination.conftest import dispatched_package
+from tests.factories import ACTOR, csrf_from, login, make_org, make_staff
 from tests.linking import scenario
 
-PUBLIC_PREFIXES = ("/report", "/login", "/static", "/openapi.json", "/api/docs", "/docs/oauth2-redirect")
+PUBLIC_PREFIXES = ("/report", "/most-wanted", "/login", "/static", "/openapi.json", "/api/docs",
+                   "/docs/oauth2-redirect")
 PUBLIC_PATHS = {"/", "/healthz", "/favicon.ico"}
 
 
@@ -56,7 +60,18 @@ def concrete(path: str) -> str:
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    """On the allow-list: a public path, or under a public prefix by whole segments
+    (``/report`` covers ``/report/check``, never ``/reports/1``)."""
+    return path in PUBLIC_PATHS or any(path == prefix or path.startswith(prefix + "/")
+                                       for prefix in PUBLIC_PREFIXES)
+
+
+def test_public_prefixes_match_whole_path_segments() -> None:
+    assert is_public("/report") and is_public("/report/check") and is_public("/static/app.css")
+    assert not is_public("/reports/1")
+    assert not is_public("/reports")
+    assert not is_public("/loginx")
+    assert not is_public("/staticky/x")
 
 
 def test_every_route_is_public_or_guarded(client: TestClient) -> None:
@@ -103,7 +118,7 @@ def _audit_entries(platform: Platform) -> int:
             AuditEvent.action.in_(["consultation", "disclosure"]))) or 0
 
 
-def _path_values(platform: Platform) -> dict[str, str]:
+def _path_values(platform: Platform, package_id: int | None = None) -> dict[str, str]:
     """Ids that exist, for every path parameter of a personal-data route."""
     sc = scenario.build()
     config = LinkingConfig(fan_out_cap=5)
@@ -112,9 +127,37 @@ def _path_values(platform: Platform) -> dict[str, str]:
         network_id = session.scalar(select(LinkSubject.network_id).where(LinkSubject.subject_id == sc.ids["a1"]))
         series_id = queries.list_series(session, limit=1)["series"][0]["id"]
         case_id = session.scalar(select(Case.id).order_by(Case.id))
-    return {"case_id": str(case_id), "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
+    return {"case_id": str(case_id), "appeal_id": str(_sample_appeal(platform)),
+            "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
             "subject_id": str(sc.ids["a1"]), "network_id": str(network_id), "series_id": str(series_id),
-            "fmt": "graphml"}
+            "fmt": "graphml", "package_id": str(package_id or 0)}
+
+
+def _force(platform: Platform, name: str) -> int:
+    """A UK force that receives packages (its point of contact set)."""
+    org_id = make_org(platform, name, OrgKind.UK_FORCE)
+    with session_scope(platform.engine) as session:
+        routing.set_contact(session, ACTOR, name, email=f"spoc@{org_id}.police.test")
+    return org_id
+
+
+def _sample_appeal(platform: Platform) -> int:
+    """A draft Most Wanted appeal about a suspect adult, for the appeal routes."""
+    from jigsaw.accounts.principal import Principal
+    from jigsaw.appeals.service import create_appeal
+    from jigsaw.intake.models import Subject
+
+    force = make_org(platform, "Appeal force", OrgKind.UK_FORCE)
+    centre = make_org(platform, "Appeal centre")
+    author = make_staff(platform, "appeal.author@centre.example", Role.ANALYST, centre)
+    with session_scope(platform.engine) as session:
+        subject = session.scalars(select(Subject).where(Subject.role == "suspect").order_by(Subject.id)).first()
+        assert subject is not None
+        subject.age = None
+        principal = Principal(organisation_id=centre, organisation_kind=OrgKind.CENTRE, user_id=author.id,
+                              role=Role.ANALYST, label=author.email)
+        return create_appeal(session, principal, subject_id=subject.id, reason="wanted", owning_force_id=force,
+                             region="London", public={"name": "Route Walk", "age": 30}).id
 
 
 # Query strings a personal-data route needs before it answers with data (the search asks for a purpose).
@@ -127,11 +170,25 @@ def test_every_personal_data_route_leaves_an_audit_entry(client: TestClient, pla
               if returns_personal_data(route)]
     assert {"/api/v1/reports/{report_id}", "/reports/{report_id}", "/api/v1/networks", "/networks",
             "/networks/subject/{subject_id}/export.{fmt}", "/cases/{case_id}",
-            "/api/v1/cases/{case_id}"} <= {path for path, _ in marked}
+            "/api/v1/cases/{case_id}", "/appeals/{appeal_id}", "/api/v1/appeals/{appeal_id}",
+            "/api/v1/appeals"} <= {path for path, _ in marked}
     values = _path_values(platform)
     centre = make_org(platform, "Centre")
-    login(client, platform, make_staff(platform, "reader@centre.example", Role.ANALYST, centre))
-    for path, route in marked:
+    reader = make_staff(platform, "reader@centre.example", Role.ANALYST, centre)
+    supervisor = make_staff(platform, "approver@centre.example", Role.SUPERVISOR, centre)
+    force = _force(platform, "Receiving Force")
+    liaison = make_staff(platform, "liaison@receiving.example", Role.FORCE_LIAISON, force)
+    values["package_id"] = str(dispatched_package(platform, [int(values["report_id"])], force, reader, supervisor))
+    # A route for recipients only is read by the liaison officer of the force it was sent to.
+    for_recipients = {path for path, route in marked if (req := requirement(route)) is not None
+                      and Role.ANALYST not in req.roles}
+    signed_in = None
+    for path, route in sorted(marked, key=lambda pr: pr[0] in for_recipients):
+        account = liaison if path in for_recipients else reader
+        if account is not signed_in:
+            client.cookies.clear()
+            login(client, platform, account)
+            signed_in = account
         url = re.sub(r"\{([^}]+)\}", lambda m: values[m[1]], path) + QUERY_STRINGS.get(path, "")
         for method in route.methods:
             before = _audit_entries(platform)
@@ -140,3 +197,68 @@ def test_every_personal_data_route_leaves_an_audit_entry(client: TestClient, pla
             response = client.request(method, url, headers=headers, follow_redirects=False)
             assert response.status_code == 200, f"{method} {url} -> {response.status_code}"
             assert _audit_entries(platform) > before, f"{method} {url} answered without an audit entry"
+
+
+OWN_ACCOUNT = ("/logout", "/account", "/api/v1/account")  # every user's own sign-out and tokens
+
+
+def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestClient, platform: Platform) -> None:
+    """Every route a force liaison officer may call is called with another force's package (and a
+    draft of its own force's): none answers with it, and none changes it."""
+    centre = make_org(platform, "Centre")
+    analyst = make_staff(platform, "analyst@centre.example", Role.ANALYST, centre)
+    supervisor = make_staff(platform, "supervisor@centre.example", Role.SUPERVISOR, centre)
+    mine, theirs = _force(platform, "Our Force"), _force(platform, "Their Force")
+    liaison = make_staff(platform, "liaison@our.example", Role.FORCE_LIAISON, mine)
+    values = _path_values(platform)
+    report_id = int(values["report_id"])
+    others = dispatched_package(platform, [report_id], theirs, analyst, supervisor)
+    ours = dispatched_package(platform, [report_id], mine, analyst, supervisor)
+    open_to_forces = [(path, route) for path, route in api_routes(client.app.routes)  # type: ignore[attr-defined]
+                      if (req := requirement(route)) is not None and Role.FORCE_LIAISON in req.roles
+                      and OrgKind.UK_FORCE in req.org_kinds
+                      and not path.startswith(OWN_ACCOUNT)]
+    assert {"/inbox", "/inbox/packages/{package_id}", "/api/v1/packages", "/api/v1/packages/{package_id}",
+            "/api/v1/packages/{package_id}/acknowledge", "/api/v1/packages/{package_id}/stix"} \
+        <= {path for path, _ in open_to_forces}
+    assert all("{" not in path or (path.count("{") == 1 and "{package_id}" in path) for path, _ in open_to_forces)
+    login(client, platform, liaison)
+    csrf = csrf_from(client.get("/inbox").text)
+    bodies = {"reason": "not ours", "text": "hello", "comment": "c"}
+    with session_scope(platform.engine) as session:
+        before = session.execute(select(Package.status, Package.acknowledged_at).where(Package.id == others)).one()
+        their_reference = session.scalar(select(Package.reference).where(Package.id == others))
+    for path, route in open_to_forces:
+        for method in route.methods:
+            url = path.replace("{package_id}", str(others))
+            if method == "GET":
+                response = client.get(url, follow_redirects=False)
+            else:
+                response = client.post(url, data={**bodies, "csrf_token": csrf}, follow_redirects=False) \
+                    if not path.startswith("/api/") else \
+                    client.post(url, json={k: v for k, v in bodies.items() if k in _fields(route)})
+            if "{package_id}" in path:
+                assert response.status_code in (403, 404), f"{method} {url} -> {response.status_code}"
+            else:
+                assert response.status_code == 200, f"{method} {url} -> {response.status_code}"
+                assert their_reference not in response.text, f"{method} {url} lists it"
+                assert f"/packages/{others}\"" not in response.text, f"{method} {url} links it"
+    with session_scope(platform.engine) as session:
+        assert session.execute(select(Package.status, Package.acknowledged_at)
+                               .where(Package.id == others)).one() == before
+    # The samples are real: the same routes answer for the force's own package.
+    assert client.get(f"/api/v1/packages/{ours}").status_code == 200
+    assert client.get(f"/inbox/packages/{ours}").status_code == 200
+    assert [p["id"] for p in client.get("/api/v1/packages").json()["packages"]] == [ours]
+    # And nothing of the centre's own: the case, the report, the queue, the search.
+    for url in (f"/api/v1/cases/{values['case_id']}", f"/api/v1/reports/{report_id}", f"/reports/{report_id}",
+                "/queue", "/api/v1/search?q=x&purpose=route+walk", f"/packages/{ours}"):
+        assert client.get(url, follow_redirects=False).status_code in (401, 403), url
+
+
+def _fields(route: APIRoute) -> set[str]:
+    body = route.body_field
+    if body is None:
+        return set()
+    model = getattr(body, "type_", None) or getattr(body.field_info, "annotation", None)
+    return set(getattr(model, "model_fields", {}))

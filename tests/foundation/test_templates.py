@@ -14,6 +14,9 @@ FORBIDDEN = [
     (re.compile(r"\son[a-z]+\s*=", re.I), "inline event handler"),
     (re.compile(r"<input[^>]*type=[\"']?file", re.I), "file upload (Jigsaw never takes media files from pages)"),
 ]
+# The one exception: the Most Wanted photo of a wanted adult, uploaded by staff, re-encoded without
+# metadata and deleted when the appeal ends (tests/foundation/test_only_the_appeal_photo_keeps_an_image.py).
+FILE_UPLOAD_PAGES = {Path("appeals/templates/appeals/appeal.html")}
 
 
 def test_no_template_breaks_the_csp_or_takes_files() -> None:
@@ -21,6 +24,8 @@ def test_no_template_breaks_the_csp_or_takes_files() -> None:
     for template in SRC.rglob("*.html"):
         text = template.read_text()
         for pattern, why in FORBIDDEN:
+            if why.startswith("file upload") and template.relative_to(SRC) in FILE_UPLOAD_PAGES:
+                continue
             for match in pattern.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
                 problems.append(f"{template.relative_to(SRC)}:{line}: {why}")

@@ -189,3 +189,30 @@ def test_input_validation() -> None:
         idx.search(np.zeros((1, 32), np.uint8), threshold=300)
     lims, _dist, ids = idx.search(np.zeros((3, 32), np.uint8))
     assert lims.tolist() == [0, 0, 0, 0] and len(ids) == 0
+
+
+def test_warm_up_prepares_every_signature_a_search_uses(tmp_path: Path) -> None:
+    """After ``warm_up`` no search compiles anything: in memory or memory-mapped, flat or
+    multi-index, one thread or all, removals included (issue 14: the first lookup is fast)."""
+    from jigsaw.signals.pdq import _kernels as K
+    from jigsaw.signals.pdq.index import warm_up
+
+    warm_up()
+    kernels = (K.mih_search_serial, K.mih_search_parallel, K.mark_removed, K.chunk_values,
+               K.counting_sort)
+    before = [len(k.signatures) for k in kernels]
+    rng = np.random.default_rng(5)
+    hashes = rng.integers(0, 256, (20_000, 32), dtype=np.uint8)
+    idx = PdqIndex()
+    idx.add(hashes, np.arange(len(hashes)))
+    idx.add(hashes[:5], np.arange(5) + 10**6)  # the tail
+    small = PdqIndex(tail_max=10)
+    small.add(hashes[:100], np.arange(100))  # one flat segment
+    for index in (idx, small):
+        index.save(tmp_path / "x.idx")
+        for loaded in (index, PdqIndex.load(tmp_path / "x.idx")):
+            loaded.search(hashes[:1])
+            loaded.search(hashes[:200], parallel=True)
+            loaded.remove([7])
+    assert [len(k.signatures) for k in kernels] == before
+    assert warm_up() == 0.0  # once per process

@@ -134,3 +134,17 @@ def test_concurrent_writers_leave_one_complete_current_generation(tmp_path: Path
     current, manifest = snapshots.current_generation(folder, "db")
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == [current.name]
     assert (current / "bank1-pdq.idx").read_bytes() == bytes([manifest.last_entry])
+
+
+def test_cli_warm_readies_the_matcher(sqlite_platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(12)
+    _fill(sqlite_platform, [pdq_hex(rng) for _ in range(20)])
+    monkeypatch.setenv("JIGSAW_DATA_DIR", str(sqlite_platform.settings.data_dir))
+    monkeypatch.setenv("JIGSAW_DATABASE_URL", sqlite_platform.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["bank", "warm"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Matcher ready in" in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .corpus import CorpusItem, corpus, moving_shapes_frames, video_bytes
+from .corpus import CorpusItem, corpus, moving_shapes_frames, varied_corpus, video_bytes
 from .pdq_reference import reference_pdq_bytes
 
 
@@ -12,6 +12,13 @@ from .pdq_reference import reference_pdq_bytes
 def corpus_with_reference() -> list[tuple[CorpusItem, str, int]]:
     """The >=200-image corpus, each with the reference (full decode + pdqhash) hash."""
     return [(item, *reference_pdq_bytes(item.data)) for item in corpus()]
+
+
+@pytest.fixture(scope="session")
+def varied_with_reference() -> list[tuple[CorpusItem, str, int]]:
+    """The hard cases for the JPEG fast path (textures, text, small, odd modes), with the
+    reference hash of each."""
+    return [(item, *reference_pdq_bytes(item.data)) for item in varied_corpus()]
 
 
 @pytest.fixture(scope="session")

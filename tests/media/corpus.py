@@ -26,6 +26,7 @@ __all__ = [
     "moving_shapes_frames",
     "photo_like",
     "photo_like_jpeg",
+    "varied_corpus",
     "video_bytes",
 ]
 
@@ -182,7 +183,11 @@ def corpus(n: int = 216, seed: int = 2024) -> Iterator[CorpusItem]:
 def _render(w: int, h: int, fmt: str, seed: int) -> bytes:
     if fmt == "flat":
         return encode(Image.new("RGB", (w, h), (120, 130, 140)), "PNG")
-    rgb = Image.fromarray(photo_like(w, h, seed))
+    return _render_from(Image.fromarray(photo_like(w, h, seed)), fmt, seed)
+
+
+def _render_from(rgb: Image.Image, fmt: str, seed: int) -> bytes:
+    w, h = rgb.size
     if fmt == "jpeg":
         return encode(rgb, "JPEG", quality=85 + seed % 11)
     if fmt == "jpeg_low":
@@ -213,6 +218,123 @@ def _render(w: int, h: int, fmt: str, seed: int) -> bytes:
     if fmt == "tiff":
         return encode(rgb, "TIFF")
     raise ValueError(f"unknown format {fmt}")
+
+
+# ---------------------------------------------------------------------------------------
+# Hard cases for the JPEG fast path: fine textures, text, small images, odd modes
+
+
+def brick(width: int, height: int, seed: int) -> np.ndarray:
+    """A wall of small bricks with light mortar lines and per-brick tone (RGB uint8)."""
+    rng = np.random.default_rng(seed)
+    bw = int(rng.integers(6, 24))
+    bh = max(3, bw // 2)
+    y, x = np.mgrid[0:height, 0:width]
+    row = y // bh
+    xs = x + (row % 2) * (bw // 2)
+    mortar = ((y % bh) == 0) | ((xs % bw) == 0)
+    tones = rng.uniform(120, 200) + rng.normal(0, 25, (height // bh + 2, width // bw + 3))
+    grey = np.where(mortar, 220.0, tones[row, xs // bw]) + rng.normal(0, 8, (height, width))
+    tint = rng.uniform(0.6, 1.0, 3)
+    return np.clip(grey[..., None] * tint, 0, 255).astype(np.uint8)
+
+
+def grass(width: int, height: int, seed: int) -> np.ndarray:
+    """Vertical blade-like streaks over pixel noise and a soft scene (RGB uint8)."""
+    rng = np.random.default_rng(seed)
+    streaks = rng.random((max(1, height // 3), width), dtype=np.float32) * 255
+    blades = Image.fromarray(streaks, mode="F").resize((width, height), Image.Resampling.BILINEAR)
+    g = np.asarray(blades) * 0.7 + rng.uniform(-40, 40, (height, width))
+    g += (photo_like(width, height, seed, grain=0).mean(axis=2) - 128) * 0.3
+    return np.clip(np.stack([g * 0.5, g * 0.9 + 30, g * 0.3], axis=2), 0, 255).astype(np.uint8)
+
+
+def weave(width: int, height: int, seed: int) -> np.ndarray:
+    """A fine check (period 4-10 pixels) like woven or printed fabric, on a soft scene."""
+    rng = np.random.default_rng(seed)
+    period = int(rng.integers(2, 6))
+    y, x = np.mgrid[0:height, 0:width]
+    check = np.sign(np.sin(np.pi * (x + 0.5) / period)) * np.sign(np.sin(np.pi * (y + 0.5) / period))
+    v = 128 + 60 * check + rng.normal(0, 10, (height, width))
+    v += (photo_like(width, height, seed, grain=0).mean(axis=2) - 128) * 0.5
+    return np.clip(np.repeat(v[..., None], 3, axis=2), 0, 255).astype(np.uint8)
+
+
+def pixel_noise(width: int, height: int, seed: int) -> np.ndarray:
+    """Independent random pixels: the hardest case for any reduced decode."""
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def screenshot(width: int, height: int, seed: int) -> np.ndarray:
+    """Lines of small dark text on a light page with a few coloured panels, like a chat."""
+    rng = np.random.default_rng(seed)
+    img = Image.new("RGB", (width, height), (250, 250, 250))
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=int(rng.integers(9, 16)))
+    for _ in range(5):
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+        box = (x0, y0, x0 + int(rng.integers(20, 200)), y0 + int(rng.integers(10, 60)))
+        draw.rectangle(box, fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    y = 2
+    while y < height:
+        text = "".join(chr(int(c)) for c in rng.integers(32, 123, 120))
+        draw.text((4, y), text, fill=(20, 20, 20), font=font)
+        y += int(rng.integers(12, 20))
+    return np.asarray(img)
+
+
+_TEXTURES = {
+    "photo": photo_like, "brick": brick, "grass": grass, "weave": weave,
+    "noise": pixel_noise, "screenshot": screenshot,
+}  # fmt: skip
+
+_VARIED_SIZES = [
+    (48, 48), (64, 64), (100, 75), (128, 128), (160, 120), (200, 200), (256, 256), (256, 192),
+    (320, 240), (400, 300), (512, 512), (640, 480), (800, 600), (1024, 768), (1152, 864),
+    (1280, 720), (1920, 1080), (1080, 1920),
+]  # fmt: skip
+
+_VARIED_ENCODINGS = [
+    "jpeg", "jpeg_q80", "jpeg_q97", "grey_jpeg", "cmyk", "progressive", "jpeg444", "gif",
+    "palette_png", "rgba", "la_png", "jpeg",
+]  # fmt: skip
+
+
+def varied_corpus(seed: int = 14) -> Iterator[CorpusItem]:
+    """Every texture at every size, each in one of the encodings (cycling), plus large photos.
+
+    What the JPEG fast path must survive: fine periodic and random textures (brick, grass,
+    woven check, pixel noise), text, images of 256 px and less, greyscale, CMYK, palette and
+    alpha images, and a 3.7 MP photo and 12 MP brick wall. Generated in memory; nothing is written to disk.
+    """
+    rng = np.random.default_rng(seed)
+    i = 0
+    for kind, draw in _TEXTURES.items():
+        for w, h in _VARIED_SIZES:
+            fmt = _VARIED_ENCODINGS[i % len(_VARIED_ENCODINGS)]
+            i += 1
+            item_seed = int(rng.integers(0, 2**31))
+            data = _encode_varied(Image.fromarray(draw(w, h, item_seed)), fmt, item_seed)
+            ext = {"gif": "gif", "palette_png": "png", "rgba": "png", "la_png": "png"}.get(fmt, "jpg")
+            yield CorpusItem(f"{kind}_{w}x{h}_{fmt}.{ext}", data, w, h, f"{kind}/{fmt}")
+    for w, h, kind in ((2560, 1440, "photo"), (4000, 3000, "brick")):
+        item_seed = int(rng.integers(0, 2**31))
+        data = encode(Image.fromarray(_TEXTURES[kind](w, h, item_seed)), "JPEG", quality=90)
+        yield CorpusItem(f"large_{kind}_{w}x{h}.jpg", data, w, h, f"{kind}/large")
+
+
+def _encode_varied(rgb: Image.Image, fmt: str, seed: int) -> bytes:
+    if fmt == "jpeg_q80":
+        return encode(rgb, "JPEG", quality=80)
+    if fmt == "jpeg_q97":
+        return encode(rgb, "JPEG", quality=97)
+    if fmt == "palette_png":
+        return encode(rgb.quantize(colors=64, method=Image.Quantize.MEDIANCUT), "PNG")
+    if fmt == "la_png":
+        la = rgb.convert("L")
+        la.putalpha(Image.linear_gradient("L").resize(rgb.size))
+        return encode(la, "PNG", compress_level=1)
+    return _render_from(rgb, fmt, seed)
 
 
 # ---------------------------------------------------------------------------------------

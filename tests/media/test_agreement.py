@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from jigsaw.media import hash_bytes, hash_file, pdq
-from jigsaw.media.image import pdq_from_image_bytes
+from jigsaw.media.image import draft_scale, pdq_from_image_bytes
 
 from .corpus import CorpusItem
 
@@ -43,8 +43,54 @@ def test_agreement_with_reference_on_files(
     d = np.array(distances)
     assert len(d) >= 150
     assert (d <= 10).mean() >= 0.99, sorted(d)[-10:]
-    assert d.mean() <= 3.0
+    assert d.mean() <= 2.0
     assert np.mean(quality_gaps) <= 3.0
+
+
+def test_agreement_on_textures_text_small_and_odd_modes(
+    varied_with_reference: list[tuple[CorpusItem, str, int]],
+) -> None:
+    """Issue 14's targets on the images a too-coarse decode got wrong (30-52 bits off before
+    the decode scale followed PDQ's filter window): of images of quality >= 80, at least 99 %
+    within 10 of the reference, a mean of at most 2, none over 16."""
+    distances: dict[str, int] = {}
+    for item, ref_hex, ref_quality in varied_with_reference:
+        ours = pdq_from_image_bytes(item.data)
+        if ref_quality >= 80:
+            distances[item.name] = pdq.hamming(ours.hex, ref_hex)
+    d = np.array(list(distances.values()))
+    assert len(d) >= 90
+    kinds = {name.split("_")[0] for name in distances}
+    assert {"photo", "brick", "grass", "weave", "noise", "screenshot", "large"} <= kinds
+    assert (d <= 10).mean() >= 0.99, sorted(distances.items(), key=lambda kv: -kv[1])[:5]
+    assert d.mean() <= 2.0
+    assert d.max() <= 16, max(distances.items(), key=lambda kv: kv[1])
+
+
+def test_varied_corpus_covers_the_hard_cases(
+    varied_with_reference: list[tuple[CorpusItem, str, int]],
+) -> None:
+    items = [item for item, _, _ in varied_with_reference]
+    encodings = {item.note.split("/")[1] for item in items}
+    assert {"grey_jpeg", "cmyk", "gif", "palette_png", "rgba", "la_png", "progressive"} <= encodings
+    assert sum(1 for i in items if max(i.width, i.height) <= 256 and i.name.endswith(".jpg")) >= 10
+    assert any(i.width * i.height >= 12_000_000 for i in items)
+
+
+def test_decode_scale_follows_the_filter_window() -> None:
+    """Small images decode at full size; a reduced decode's block stays within a quarter of
+    PDQ's box window (ceil(shorter side / 128) pixels)."""
+    assert draft_scale(256, 256) == 1
+    assert draft_scale(640, 480) == 1
+    assert draft_scale(1920, 1080) == 2
+    assert draft_scale(4000, 3000) == 4
+    assert draft_scale(6000, 4000) == 8
+    for side in range(5, 9000, 37):
+        scale = draft_scale(side * 2, side)
+        window = -(-side // 128)
+        assert scale in (1, 2, 4, 8)
+        assert scale == 1 or scale * 4 <= window
+        assert scale == 8 or scale * 2 * 4 > window  # the largest such scale
 
 
 def test_non_jpeg_formats_are_bit_exact(

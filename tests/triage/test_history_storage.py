@@ -90,11 +90,11 @@ def test_the_migration_rewrites_existing_history_without_changing_its_meaning(pl
 
     compact = total()
     with platform.engine.connect() as conn:
-        command.downgrade(alembic_config(platform.engine, conn), "0010")
+        command.downgrade(alembic_config(platform.engine, conn), "0012")
         conn.commit()
     with session_scope(platform.engine) as session:
         stored = list(session.scalars(select(TriageAssessment.explanation)))
-        assert not any(history.is_delta(x) for x in stored)  # 0010's readers find every explanation whole
+        assert not any(history.is_delta(x) for x in stored)  # 0012's readers find them whole
         assert session.scalar(select(func.count()).select_from(TriageAssessment)) == len(seen)
     assert {k: v for r in reports for k, v in _read_back(platform, r).items()} == seen
     expanded = total()

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts import service as accounts
+from jigsaw.accounts.button_keys import issue_button_key
+from jigsaw.accounts.button_link import ROTATION_GRACE
 from jigsaw.accounts.models import ApiToken, Organisation, User
 from jigsaw.accounts.roles import AccessPolicyError, OrgKind, Role
 from jigsaw.audit.service import Actor
@@ -45,6 +47,27 @@ def orgs_add(
             org = accounts.create_organisation(session, CLI_ACTOR, name, kind, force_code=force_code,
                                                country=country)
             console.print(f"Added organisation {org.name!r} ({org.kind}), id {org.id}")
+    except accounts.AccountError as exc:
+        raise fail(exc) from None
+
+
+@orgs_app.command("button-key")
+def orgs_button_key(name: str) -> None:
+    """Issue or rotate a platform's Report Abuse button signing key; the key alone is on the last line.
+
+    After a rotation the previous key keeps working for a grace period, so the platform can deploy the
+    new one without a gap. The admin page for the organisation shows how to sign a link.
+    """
+    platform = open_platform()
+    try:
+        with session_scope(platform.engine) as session:
+            org = accounts.organisation_by_name(session, name)
+            issued = issue_button_key(session, CLI_ACTOR, org)
+            verb = "Rotated" if issued.rotated else "Issued"
+            console.print(f"{verb} the Report Abuse button key of {org.name!r} (organisation {org.id}); shown once."
+                          + (f" The previous key works for {ROTATION_GRACE.days} more days." if issued.rotated else ""))
+            console.print(f"Sign links as shown at {platform.settings.base_url}/admin/organisations/{org.id}/button")
+            typer.echo(issued.key)
     except accounts.AccountError as exc:
         raise fail(exc) from None
 

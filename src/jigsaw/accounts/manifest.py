@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jigsaw.accounts import account, admin, admin_api, cli, routes
+from jigsaw.accounts import account, admin, admin_api, buttons, cli, routes
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem
 
 CAPABILITY = Capability(
     name="accounts",
-    routers=(routes.router, admin.router, admin_api.router, account.router, account.api),
+    routers=(routes.router, admin.router, admin_api.router, account.router, account.api, buttons.router,
+             buttons.api),
     templates=Path(__file__).parent / "templates",
     nav=(NavItem("Administration", "/admin", frozenset({Role.ADMIN})),
          NavItem("Account", "/account", frozenset(Role), order=900)),

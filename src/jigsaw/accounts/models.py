@@ -88,3 +88,19 @@ class StaffSession(Base):
     notices: Mapped[list[dict[str, str]] | None] = mapped_column(EncryptedJSON("staff_sessions.notices"))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ButtonKey(Base):
+    """A platform's key for signing its Report Abuse button links (see :mod:`jigsaw.accounts.button_link`).
+
+    The key is kept encrypted, not digested: checking an HMAC needs the key itself. A rotated key
+    stays valid until ``valid_until`` so the platform can deploy its new one without a gap.
+    """
+
+    __tablename__ = "button_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    key: Mapped[str] = mapped_column(EncryptedText("button_keys.key"))  # 64 hex digits
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # set when rotated out

@@ -72,8 +72,10 @@ def login(
         return _login_page(request, error="The form expired. Please try again.", email=email,
                            next_path=next, status_code=400)
     if not login_limiter(request).allow(client_key(request)):
-        return _login_page(request, error="Too many sign-in attempts from here. Wait a few minutes.",
-                           email=email, next_path=next, status_code=429)
+        refused = _login_page(request, error="Too many sign-in attempts from here. Wait a few minutes.",
+                              email=email, next_path=next, status_code=429)
+        refused.headers["Retry-After"] = str(max(1, login_limiter(request).retry_after(client_key(request))))
+        return refused
     result = accounts.authenticate(
         session, email, password, code, client=client_key(request),
         max_failed=settings.max_failed_logins, lockout_minutes=settings.lockout_minutes,

@@ -31,6 +31,8 @@ def check() -> None:
     d = done.delivery
     console.print(f"escalated {done.escalated}; mail sent {d.sent}, retrying {d.retrying}, failed {d.failed}"
                   + (f", {d.waiting} waiting (JIGSAW_SMTP_URL is not set)" if d.waiting else ""))
+    for name, counts in done.others.items():
+        console.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for error in d.errors:
         console.print(f"  {error}", soft_wrap=True)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from jigsaw.accounts.roles import Role
 from jigsaw.alerts import banners, cli, routes, service
 from jigsaw.capability import Capability, NavItem, Subscription
-from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import BandOverridden, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 
 CAPABILITY = Capability(
     name="alerts",
@@ -20,6 +20,7 @@ CAPABILITY = Capability(
         Subscription(ReportStored, service.on_report_stored),
         Subscription(ReportsStored, service.on_reports_stored),
         Subscription(MediaMatched, service.on_media_matched),
+        Subscription(BandOverridden, service.on_band_overridden),
         Subscription(SubjectInformationAdded, service.on_subject_information_added),
     ),
     # Alerts read the band triage has just written.

@@ -25,7 +25,7 @@ from jigsaw.audit.service import Actor, record
 from jigsaw.config import Settings
 from jigsaw.db.base import table_of
 from jigsaw.errors import NotFound
-from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import BandOverridden, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.interfaces import Subject
 from jigsaw.linking.interfaces import linked_reports
 from jigsaw.mail import interfaces as mail
@@ -214,6 +214,11 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
 
 def on_media_matched(session: Session, event: MediaMatched) -> None:
     """A bank grew and a stored report matched: its re-score may have made it P0."""
+    raise_alerts(session, [event.report_id])
+
+
+def on_band_overridden(session: Session, event: BandOverridden) -> None:
+    """A person raised a report to P0: the duty officer hears of it as of a scored P0."""
     raise_alerts(session, [event.report_id])
 
 

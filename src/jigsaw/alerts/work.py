@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from jigsaw.alerts.service import escalate_due
@@ -25,15 +25,24 @@ log = logging.getLogger("jigsaw.alerts")
 class WorkDone:
     escalated: int
     delivery: mail.DeliveryResult
+    others: dict[str, dict[str, int]] = field(default_factory=dict)  # each capability's due work
 
 
 def run_due_work(platform: Platform, *, now: datetime | None = None) -> WorkDone:
-    """Escalate the overdue alerts (committed first, so their mail is queued) and send due mail."""
+    """Escalate the overdue alerts and run every capability's ``due_work`` (each committed first, so
+    its mail is queued), then send due mail."""
     now = now or datetime.now(UTC)
     with platform.session() as session:
         escalated = len(escalate_due(session, platform.settings, now=now))
+    others: dict[str, dict[str, int]] = {}
+    for cap in platform.capabilities:
+        if cap.due_work is not None:
+            try:
+                others[cap.name] = dict(cap.due_work(platform, now))
+            except Exception:  # one capability's failure must not stop the duty alerts' mail
+                log.exception("due work of %s failed; trying again next round", cap.name)
     delivery = mail.deliver_pending(platform.engine, platform.settings, now=now)
-    return WorkDone(escalated, delivery)
+    return WorkDone(escalated, delivery, others)
 
 
 class DueWorkThread(threading.Thread):

@@ -1,4 +1,5 @@
-"""What other capabilities may use of case work: which case each report is in, and a case by its reference."""
+"""What other capabilities may use of case work: which case each report is in, a case by its reference, and
+the communications-data requests recorded on cases."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jigsaw.casework.lifecycle import OPEN_STATUSES, CaseStatus
-from jigsaw.casework.models import Case, CaseReport
+from jigsaw.casework.lifecycle import OPEN_STATUSES, ActionKind, CaseStatus
+from jigsaw.casework.models import Case, CaseAction, CaseReport
 
 
 @dataclass(frozen=True)
@@ -49,4 +50,39 @@ def case_by_reference(session: Session, reference: str) -> tuple[CaseRef, tuple[
     return CaseRef(case_id, ref, CaseStatus(status), assignee_id), report_ids
 
 
-__all__ = ["CaseRef", "CaseStatus", "case_by_reference", "cases_for_reports"]
+@dataclass(frozen=True)
+class CommsDataRequest:
+    """A communications-data request in a case's actions log, as it stands now (its latest entry):
+    dissemination routes by the subscriber address an approved one's result gives."""
+
+    case_id: int
+    case_reference: str
+    action_id: int
+    reference: str
+    identifier: str
+    seen_at: str | None
+    status: str
+    result: str | None
+
+
+def comms_data_requests(session: Session, case_ids: Iterable[int]) -> dict[int, list[CommsDataRequest]]:
+    """The latest entry of every communications-data request in each of ``case_ids``, oldest first."""
+    ids = sorted(set(case_ids))
+    found: dict[int, list[CommsDataRequest]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(CaseAction.case_id, Case.reference, CaseAction.id, CaseAction.status, CaseAction.details)
+            .join(Case, Case.id == CaseAction.case_id)
+            .where(CaseAction.case_id.in_(ids[start:start + 500]),
+                   CaseAction.kind == ActionKind.COMMS_DATA_REQUEST.value, CaseAction.superseded_by_id.is_(None))
+            .order_by(CaseAction.id))
+        for case_id, case_ref, action_id, status, details in rows:
+            d = details or {}
+            found.setdefault(case_id, []).append(CommsDataRequest(
+                case_id, case_ref, action_id, str(d.get("reference") or ""), str(d.get("identifier") or ""),
+                d.get("seen_at"), status or "drafted", d.get("result") or None))
+    return found
+
+
+__all__ = ["CaseRef", "CaseStatus", "CommsDataRequest", "case_by_reference", "cases_for_reports",
+           "comms_data_requests"]

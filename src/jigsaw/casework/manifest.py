@@ -7,7 +7,7 @@ from pathlib import Path
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, ReportPanel, Subscription
 from jigsaw.casework import assembly, cli, routes
-from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import BandOverridden, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 
 CAPABILITY = Capability(
     name="casework",
@@ -27,6 +27,7 @@ CAPABILITY = Capability(
         # A re-scored report moves its case in the queue.
         Subscription(MediaMatched, assembly.on_triage_changed),
         Subscription(SubjectInformationAdded, assembly.on_triage_changed),
+        Subscription(BandOverridden, assembly.on_triage_changed),
     ),
     # Cases join reports by their links and rank by their bands: linking and triage come first.
     after=("linking", "triage"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pyotp
 import typer
 from rich.console import Console
@@ -12,10 +14,11 @@ from jigsaw.alerts.work import DueWorkThread
 from jigsaw.audit.checkpoints import CheckpointThread, checkpoint_dir
 from jigsaw.audit.service import ensure_keyed
 from jigsaw.bootstrap import import_tables, open_platform
-from jigsaw.config import get_settings
+from jigsaw.config import get_settings, serving_settings
 from jigsaw.db import migrate
 from jigsaw.db.base import Base
 from jigsaw.db.engine import make_engine, session_scope
+from jigsaw.matching.interfaces import MatchingService
 
 console = Console()
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -79,14 +82,19 @@ def demo(
     codes: bool = typer.Option(False, "--codes", help="Print demo logins with their current TOTP codes."),
 ) -> None:
     """Load synthetic demo data (idempotent), or show demo logins with --codes."""
-    from jigsaw.demo.service import demo_credentials, load_demo
+    from jigsaw.appeals.subscriptions import Links
+    from jigsaw.demo.service import button_link, demo_credentials, load_demo
 
     platform = open_platform()
     if not codes:
         with session_scope(platform.engine) as session:
-            result = load_demo(session, platform.settings.data_dir, reports=reports)
+            result = load_demo(session, platform.settings.data_dir, reports=reports, links=Links.of(platform))
+            link = button_link(session, platform.settings.base_url)
         console.print(f"Demo data: {result.reports_created} new reports"
                       + (" (already loaded)" if result.already_loaded else "") + ".")
+        if link:
+            console.print("PixelPlay's Report Abuse button, as a child on PixelPlay would press it (signed now):")
+            typer.echo(link)
     _print_demo_logins(demo_credentials(platform.settings.data_dir))
 
 
@@ -96,6 +104,16 @@ def _print_demo_logins(creds: dict[str, dict[str, str]]) -> None:
         table.add_row(email, c["role"], c["password"], pyotp.TOTP(c["totp_secret"]).now())
     console.print(table)
     console.print("Codes change every 30 seconds: run [bold]jigsaw demo --codes[/bold] for fresh ones.")
+
+
+class NoPublicAccessLog(logging.Filter):
+    """Drops the access-log lines of the public report form: they would record, in clear, the
+    address of someone reporting abuse (the rate limit keys on a keyed hash of it instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        path = str(args[2]) if len(args) > 2 else ""
+        return not (path == "/report" or path.startswith(("/report/", "/report?")))
 
 
 def serve(
@@ -117,11 +135,17 @@ def serve(
 
     from jigsaw.web.app import create_app
 
-    platform = open_platform()
+    platform = open_platform(serving_settings(host))
     with platform.session() as session:
         ensure_keyed(session)
     if demo_data:
         demo(reports=40, codes=False)
+    if not platform.settings.cookie_secure:
+        console.print("Cookies are not marked Secure (loopback or JIGSAW_COOKIE_SECURE=0): serve over HTTPS "
+                      "to anyone else.")
+    # The first partner lookup must not pay numba's compile (seconds; a minute on a fresh install).
+    seconds = platform.find(MatchingService).warm()
+    console.print(f"Matcher ready in {seconds:.1f} s")
     console.print(f"Jigsaw on http://{host}:{port}/  (report form /report, staff /login, API /api/docs)")
     if not platform.settings.smtp_url:
         console.print("JIGSAW_SMTP_URL is not set: mail (duty alerts included) stays queued in the outbox.")
@@ -135,6 +159,7 @@ def serve(
     elif checkpoint_dir(platform) is not None:
         audit_checkpoints.start()
     try:
+        logging.getLogger("uvicorn.access").addFilter(NoPublicAccessLog())
         uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
     finally:
         due_work.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +34,7 @@ def make_engine(url: str, *, lock_timeout: str = DEFAULT_PG_LOCK_TIMEOUT,
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
@@ -40,6 +43,18 @@ def make_engine(url: str, *, lock_timeout: str = DEFAULT_PG_LOCK_TIMEOUT,
             raise ValueError(f"{name} must be a PostgreSQL duration such as 10s or 500ms, not {value!r}")
     options = f"-c lock_timeout={lock_timeout} -c idle_in_transaction_session_timeout={idle_in_transaction_timeout}"
     return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+
+
+def owner_only(database: Path) -> None:
+    """Make the SQLite file (and its WAL and shared-memory files) readable by their owner only.
+
+    An absent file is created empty with mode 0600 first: SQLite then gives the ``-wal`` and
+    ``-shm`` files it makes the database file's own permissions."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path, 0o600)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -70,6 +70,7 @@ class StoryReport:
     key: str  # stable name the case plan refers to
     submitter: str
     draft: ReportDraft
+    button: str | None = None  # the platform whose Report Abuse button the reporter pressed
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,31 @@ class CasePlan:
 
 
 @dataclass(frozen=True)
+class PackagePlan:
+    """An intelligence package made from a story report's case, and how far it has gone.
+
+    ``status`` is where it stands (draft … accepted or rejected); ``recipient`` names an organisation
+    chosen by hand with ``reason`` (None: routed from the record); ``response`` is what the force
+    said when it returned or accepted it."""
+
+    report_key: str
+    status: str
+    summary: str
+    recipient: str | None = None
+    reason: str | None = None
+    tlp: str | None = "amber"
+    comment: str | None = None  # the supervisor's return comment, or the force's answer
+
+
+@dataclass(frozen=True)
 class Story:
     bank: tuple[BankHash, ...]
     reports: tuple[StoryReport, ...]
     cases: tuple[CasePlan, ...] = field(default=())
+    packages: tuple[PackagePlan, ...] = field(default=())
+    # A few fictional rows of a postcode directory (postcode, police force area), loaded only into an
+    # empty postcode table, so the demo routes by postcode without the ONS file.
+    postcodes: tuple[tuple[str, str], ...] = field(default=())
 
 
 def _asked(about_self: bool, how: str, when: str | None, *, leave_message: bool) -> dict[str, object]:
@@ -154,7 +176,8 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
             reporter=Reporter(name="Ellie", email="ellie.reports@mailbox.school.test"),
             source_data=_asked(True, "email", "After 4pm on school days", leave_message=False),
             subjects=(child("Ellie", 14), suspect(*darktide, IdentifierDraft("crypto_wallet", wallet),
-                                                  description="Claimed to be a 15-year-old boy.")))),
+                                                  description="Claimed to be a 15-year-old boy."))),
+            button=PIXELPLAY),
         StoryReport("ring-2", PIXELPLAY, ReportDraft(
             source=Source.PLATFORM, incident_type=IncidentType.SEXTORTION, external_id="pp-ts-40117",
             summary="Trust & Safety referral: account darktide_77 sent payment demands to 6 accounts that "
@@ -185,6 +208,16 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
             reporter=Reporter(name="Noah"),
             source_data={"reporter_is_victim": True},
             subjects=(child("Noah", 13), suspect(*mia)))),
+        StoryReport("button-1", PUBLIC, ReportDraft(
+            source=Source.YOUNG_PERSON, incident_type=IncidentType.IMAGE_REQUEST, channel=Channel.PUBLIC_FORM,
+            summary="giftcard_gary keeps messaging me on PixelPlay saying he will send me a gift card if I send "
+                    "him a picture in my pyjamas. I pressed report on his profile.",
+            platform=PIXELPLAY, incident_at=ago(9), received_at=ago(8, 6),
+            reporter=Reporter(name="Jess", email="jess.r@mailbox.school.test"),
+            source_data=_asked(True, "email", "Weekends", leave_message=False),
+            subjects=(child("Jess", 11),
+                      suspect(IdentifierDraft("username", "giftcard_gary", platform=PIXELPLAY)))),
+            button=PIXELPLAY),
         # -- the repeat groomer ----------------------------------------------------------------------
         StoryReport("steve-1", PUBLIC, ReportDraft(
             source=Source.PARENT, incident_type=IncidentType.ONLINE_GROOMING, channel=Channel.PUBLIC_FORM,
@@ -285,6 +318,12 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
                      "referral from an IP in the UK.", {}),
             ("enquiry", "Open-source check of the PixelPlay profile: public name and a town in the bio.",
              {"system": "open_source"}),
+            ("comms_data_request", "Subscriber for the IP address of the uploads.",
+             {"reference": "CD-2026-0142", "purpose": "Preventing or detecting crime",
+              "necessity": "Only the provider can say who used the address at the time of the uploads.",
+              "proportionality": "One IP address at one time; subscriber details only.",
+              "identifier": "ip 198.51.100.23", "seen_at": (now - timedelta(days=21)).isoformat(),
+              "status": "approved", "result": "Subscriber: N. Jarrow, Flat 4, 12 Example Street, London SE1 7PB"}),
         )),
         CasePlan("everyday-5", "in_progress", analyst, (
             ("information_request", "Asked the school for the pupil's account name on the platform.",
@@ -301,7 +340,32 @@ def story(now: datetime | None = None, *, everyday: int = 40, seed: int = 2026) 
              {"asked_of": CHATTERBOX}),
         )),
     )
-    return Story(bank=bank, reports=tuple(reports), cases=cases)
+    packages = (
+        PackagePlan("images-1", "accepted", "The PixelPlay account nightjar_share uploaded files matching two "
+                    "images of the Northwind series; the subscriber of the IP address used lives in south London.",
+                    comment="Allocated to our online child abuse team; ref DMP/OCA/0412."),
+        PackagePlan("steve-1", "dispatched", "A GameHub account, coach_steve, grooms girls aged 12 with game "
+                    "credit and invitations to 'trials'; the newest report says he waited outside a school.",
+                    recipient="Demo Metropolitan Police", reason="The school the children attend is in the Demo "
+                    "Metropolitan Police area (reporting DSL)."),
+        PackagePlan("everyday-7", "acknowledged", "An adult asked a child for images on a chat platform; the "
+                    "account holder's address is in the force area.", recipient="Demo Metropolitan Police",
+                    reason="The reporter says the man lives near the child's home in the force area."),
+        PackagePlan("images-2", "submitted", "NCMEC referral: the same PixelPlay user id as in the Northwind "
+                    "case uploaded two further known images.", recipient="Demo Metropolitan Police",
+                    reason="The same subscriber as package for the earlier uploads (CD-2026-0142)."),
+        PackagePlan("images-3", "returned", "A CloudLocker account holds a file of a known series.",
+                    recipient="Demo Metropolitan Police", reason="Working assumption only",
+                    comment="We have no basis for the force yet: ask CloudLocker for the account's IP logs first."),
+        PackagePlan("everyday-5", "rejected", "A pupil was sent sexual messages; the school reported it.",
+                    recipient="Demo Metropolitan Police", reason="The reporting school's address",
+                    comment="Not our area: the pupil lives and goes to school in Kent."),
+        PackagePlan("ring-1", "draft", "Sextortion group (darktide_77, jay.friendly, mia_x_official) paying into "
+                    "one bitcoin wallet; waiting for the subscriber of the shared phone number."),
+    )
+    postcodes = (("SE1 7PB", "E23000001"), ("SE1 7PA", "E23000001"), ("SE1 7PD", "E23000001"),
+                 ("ME1 1AA", "E23000032"), ("ME1 1AB", "E23000032"))
+    return Story(bank=bank, reports=tuple(reports), cases=cases, packages=packages, postcodes=postcodes)
 
 
 def _dated(draft: ReportDraft, received: datetime, i: int) -> ReportDraft:
@@ -310,3 +374,78 @@ def _dated(draft: ReportDraft, received: datetime, i: int) -> ReportDraft:
                      for s in draft.subjects)
     return replace(draft, received_at=received, subjects=subjects, incident_at=received - timedelta(days=1 + i % 5),
                    channel=Channel.PUBLIC_FORM, external_id=None, escalation=None)
+
+
+# --- Most Wanted and the education programme (issue 13) --------------------------------------------
+
+@dataclass(frozen=True)
+class AppealPlan:
+    """A Most Wanted appeal the demo publishes (two supervisors approve it; an analyst wrote it)."""
+
+    reason: str
+    region: str
+    public: dict[str, object]
+    justification: dict[str, object]
+
+
+def most_wanted() -> AppealPlan:
+    """One fictional man missing in breach of his notification requirements."""
+    return AppealPlan(
+        reason="notification_breach", region="North West",
+        public={"name": "Gary Talbot", "aliases": ["Gaz Tolland"], "age": 47,
+                "description": "White man, about 1.75 m, heavy build, shaved head, grey beard, "
+                               "scar through the left eyebrow.",
+                "area_last_seen": "Blackpool, near the North Pier, in October",
+                "caution": "Do not approach him. Call 999."},
+        justification={
+            "legal_basis": "Common law policing purpose; Data Protection Act 2018 Part 3 (law enforcement).",
+            "necessity": "Missing for nine weeks; the force's enquiries and partner agencies' checks found nothing.",
+            "proportionality": "Name, aliases, age, description and area only, for 28 days; the vigilante risk is "
+                               "weighed against the risk he poses while untraced.",
+            "risks": {"family": {"level": "medium", "assessment": "Former partner told and supported by the force."},
+                      "vigilante": {"level": "medium", "assessment": "No address is published; the page says "
+                                                                     "not to approach."},
+                      "rehabilitation": {"level": "low", "assessment": "He is in breach; the appeal ends on arrest."}},
+        },
+    )
+
+
+SUBSCRIBERS = (("alerts.reader@example.org", ()), ("northwest.parent@example.org", ("North West",)),
+               ("londoner@example.org", ("London",)))
+"""Demo subscribers (fictional addresses, RFC 2606 ``.example``) and the areas each asked for."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    setting_name: str
+    setting_type: str
+    setting_urn: str | None
+    area: str
+    days_ago: int
+    format: str
+    children: dict[str, int]
+    parents: int = 0
+    professionals: int = 0
+    resource: str = "Jessie & Friends"
+    resource_version: str = "3"
+
+
+DELIVERERS = (("PC Sam Lee", "ambassador", "Northshire Police", "ThinkUKnow Introduction", 200),
+              ("Priya Nair", "network_member", "Hillside Primary School", "ThinkUKnow Introduction", 420))
+"""(name, role, organisation, course, trained days ago) of the demo's fictional deliverers."""
+
+
+def education_sessions() -> tuple[SessionPlan, ...]:
+    """A term of sessions: three settings, one of them twice, and a parents' evening."""
+    return (
+        SessionPlan("Hillside Primary School", "primary_school", "900101", "North West", 40, "classroom",
+                    {"4-7": 27}),
+        SessionPlan("Hillside Primary School", "primary_school", "900101", "North West", 33, "classroom",
+                    {"8-10": 29}),
+        SessionPlan("Hillside Primary School", "primary_school", "900101", "North West", 33, "parents_session",
+                    {}, parents=31),
+        SessionPlan("Riverside Academy", "secondary_school", "900202", "North West", 20, "small_group",
+                    {"11-13": 12, "14-18": 6}, resource="Band Runner", resource_version="2"),
+        SessionPlan("Eastgate Youth Club", "youth_group", None, "North West", 12, "small_group",
+                    {"11-13": 9, "14-18": 11}, professionals=3, resource="Exploited", resource_version="1"),
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jigsaw.errors import InvalidInput
+from jigsaw.formats.text import dotted, find_bad_text, may_hold_bad_text
 
 HASH_FIELDS = ("MD5", "SHA1", "SHA256", "PDQ")
 """The Media record properties that hold one hash each."""
@@ -65,12 +66,15 @@ def load(data: bytes) -> VicsDocument:
     """Parse a VICS document (UTF-8, -16 or -32, with or without a byte-order mark).
 
     Raises :class:`VicsError` for invalid JSON (with its line), for JSON nested too deeply to
-    parse, and for anything but an object with a ``value`` array.
+    parse, for text that cannot be stored (a lone surrogate or NUL, naming the field), and for
+    anything but an object with a ``value`` array.
     """
     try:
         body = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise VicsError(f"not valid JSON: {exc}", getattr(exc, "lineno", None)) from None
+    if may_hold_bad_text(data) and (bad := find_bad_text(body)) is not None:
+        raise VicsError(f"{dotted(bad[0])}: {bad[1]}")
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise VicsError("not a VICS document: expected an object with a 'value' array")
     return VicsDocument(str(body.get("@odata.context") or body.get("odata.metadata") or ""), body["value"])

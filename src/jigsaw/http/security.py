@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
+import math
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
-from fastapi import HTTPException, Request, Response
-from starlette.middleware.base import BaseHTTPMiddleware
+from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jigsaw.config import IPNetwork
+from jigsaw.formats.text import find_bad_text, may_hold_bad_text
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,22 +36,63 @@ SECURITY_HEADERS = {
 }
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    """Adds the headers above; pages (not the API docs) are never cached, for shared devices."""
+DEFAULT_RETRY_AFTER = b"60"
 
-    def __init__(self, app: object, *, hsts: bool) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+
+class SecurityHeadersMiddleware:
+    """Adds the headers above to every answer, a crash's 500 included; pages (not the API docs)
+    are never cached, for shared devices, unless a public page marks itself ``Cache-Control: public``.
+
+    An exception that escapes the app is answered here (a plain 500 with the headers) before it
+    travels on to be logged: Starlette's own error page is sent from outside every middleware,
+    so it would go out without them."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
         self.hsts = hsts
 
-    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
+    def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        headers = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+        if not path.startswith("/static/"):
+            headers.append((b"cache-control", b"no-store"))
         if self.hsts:
-            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        return response
+            headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+        return headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ours = self._headers(scope.get("path", ""))
+        no_store = any(k == b"cache-control" for k, _ in ours)
+        started = False
+
+        async def with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                # A public page that says it may be cached (the Most Wanted pages) keeps its own header.
+                public = any(k.lower() == b"cache-control" and v.startswith(b"public") for k, v in headers)
+                if no_store and not public:  # ours wins over the route's
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                headers += [(k, v) for k, v in ours
+                            if (k == b"cache-control" and not public) or k not in present]
+                if message.get("status") == 429 and b"retry-after" not in present:
+                    headers.append((b"retry-after", DEFAULT_RETRY_AFTER))  # every refusal says when to return
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            if not started:
+                body = b"Internal Server Error"
+                await with_headers({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+            raise
 
 
 # --- CSRF for pages used without a staff session (login, the public form) -------------
@@ -90,6 +133,17 @@ class SlidingWindowLimiter:
             events = self._events.get(key)
             return not events or sum(1 for t in events if now - t <= self.window) < self.limit
 
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until :meth:`allow` would let ``key`` through again (for ``Retry-After``)."""
+        now = time.monotonic()
+        with self._lock:
+            live = [t for t in self._events.get(key, ()) if now - t <= self.window]
+        if len(live) < self.limit:
+            return 0
+        if self.limit <= 0:
+            return max(1, math.ceil(self.window))
+        return max(1, math.ceil(live[-self.limit] + self.window - now))
+
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
@@ -102,6 +156,11 @@ class SlidingWindowLimiter:
             if len(self._events) > 100_000:  # bound memory under a flood of distinct clients
                 self._events = {k: v for k, v in self._events.items() if v and now - v[-1] <= self.window}
             return True
+
+
+def too_many_requests(limiter: SlidingWindowLimiter, key: str, detail: str) -> HTTPException:
+    """A 429 that says when to come back (``Retry-After``, RFC 9110 §10.2.3)."""
+    return HTTPException(429, detail, headers={"Retry-After": str(max(1, limiter.retry_after(key)))})
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -181,6 +240,17 @@ def client_key(request: Request) -> str:
     return real_client(peer, forwarded_chain(request, header), trusted) or "unknown"
 
 
+def client_tag(request: Request) -> str:
+    """A keyed hash of the client's address, for the public routes' rate limit and audit entries.
+
+    A reporter's address is never stored or logged in clear: the tag (HMAC-SHA-256 under the
+    platform's session key, which stays in the data folder) tells repeat clients apart, and only
+    someone holding the key and a suspected address can tell whether the two match."""
+    platform = request.app.state.platform
+    digest = hmac.new(platform.session_key, f"client-address|{client_key(request)}".encode(), hashlib.sha256)
+    return f"ip-{digest.hexdigest()[:32]}"
+
+
 # --- Request bodies never touch disk ---------------------------------------------------
 
 MAX_REQUEST_BODY_BYTES = 256 * 1024 * 1024
@@ -229,5 +299,90 @@ class BodySizeLimitMiddleware:
 async def _too_large(send: Send) -> None:
     body = b'{"detail":"request body too large"}'
     await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- Text the database cannot store ----------------------------------------------------
+
+_FORM = b"application/x-www-form-urlencoded"
+
+
+class StorableTextMiddleware:
+    """Refuses, with 422, a request whose JSON body, form or query string holds text that cannot
+    be stored: a lone surrogate (UTF-8 cannot encode it, so encrypting it fails) or a NUL
+    (PostgreSQL's text refuses it). Checked once here for every route, before any of it reaches
+    a model or the database; the answer names where, never what was sent.
+
+    Only JSON and URL-encoded bodies are read here (they are small and read whole anyway);
+    uploads stream past untouched. A cheap scan of the raw bytes decides whether to look closer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if b"%00" in query and (where := _bad_form_field(query, "query")):
+            await _refuse_text(send, where)
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
+        is_json = content_type == b"application/json" or content_type.endswith(b"+json")
+        if not (is_json or content_type == _FORM):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:
+            try:
+                message = await receive()
+            except HTTPException:  # BodySizeLimitMiddleware: over the limit
+                await _too_large(send)
+                return
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        where = _bad_json(body) if is_json else (_bad_form_field(body, "body") if b"%00" in body else None)
+        if where:
+            await _refuse_text(send, where)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _bad_json(body: bytes) -> tuple[list[str | int], str] | None:
+    if not may_hold_bad_text(body):
+        return None
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the route's own validation says so
+    found = find_bad_text(parsed)
+    return (["body", *found[0]], found[1]) if found else None
+
+
+def _bad_form_field(raw: bytes, where: str) -> tuple[list[str | int], str] | None:
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
+                                 errors="replace"):
+        if "\x00" in name:
+            return [where, "(a field name)"], "contains a NUL character"
+        if "\x00" in value:
+            return [where, name], "contains a NUL character"
+    return None
+
+
+async def _refuse_text(send: Send, found: tuple[list[str | int], str]) -> None:
+    location, problem = found
+    body = json.dumps({"detail": [{"type": "text_not_storable", "loc": location, "msg": problem}]}).encode()
+    await send({"type": "http.response.start", "status": 422,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

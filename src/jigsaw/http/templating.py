@@ -15,14 +15,25 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import Response
 
 from jigsaw.capability import Banner, Capability, NavItem
+from jigsaw.formats.text import isolate_bidi
 from jigsaw.http.deps import db_session, platform_of
 from jigsaw.http.flash import take_notices
-from jigsaw.http.timefmt import london
+from jigsaw.http.timefmt import london, utc
 
 SHELL_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` passes here before it is escaped: text holding bidirectional
+    controls is isolated (:func:`jigsaw.formats.text.isolate_bidi`). Markup the app built
+    itself (``tojson``, rendered fragments) is left alone."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return isolate_bidi(value)
+    return value
 
 
 def build_templates(capabilities: tuple[Capability, ...]) -> Jinja2Templates:
@@ -41,9 +52,11 @@ def build_templates(capabilities: tuple[Capability, ...]) -> Jinja2Templates:
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
     env.filters.update(filters)
     env.filters["london"] = london
+    env.filters["utc"] = utc
     env.globals["nav_items"] = tuple(sorted(nav, key=lambda item: item.order))
     return Jinja2Templates(env=env)
 

@@ -35,6 +35,7 @@ from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 from jigsaw.imports.summary import Issue
 from jigsaw.intake.domain import (
     MAX_SHORT_TEXT,
+    NCMEC_INCIDENT_TYPES,
     Channel,
     IdentifierDraft,
     IncidentType,
@@ -44,23 +45,15 @@ from jigsaw.intake.domain import (
     Source,
     SubjectDraft,
     SubjectRole,
+    ncmec_incident,
 )
 
 FORMAT = "cybertip"
 
-# NCMEC incident types (the XSD enum) → intake incident types. Matched case-insensitively;
-# the NCMEC string is always kept in source_data["cybertip"]["incidentSummary"]["incidentType"].
-INCIDENT_TYPES: dict[str, IncidentType] = {
-    "child pornography (possession, manufacture, and distribution)": IncidentType.INDECENT_IMAGES,
-    "child sex trafficking": IncidentType.CONTACT_ABUSE,
-    "child sex tourism": IncidentType.CONTACT_ABUSE,
-    "child sexual molestation": IncidentType.CONTACT_ABUSE,
-    "misleading domain name": IncidentType.OTHER,
-    "misleading words or digital images on the internet": IncidentType.OTHER,
-    "online enticement of children for sexual acts": IncidentType.ONLINE_GROOMING,
-    "online enticement of children for sexual act": IncidentType.ONLINE_GROOMING,  # one client's spelling
-    "unsolicited obscene material sent to a child": IncidentType.SEXUAL_COMMUNICATION,
-}
+# NCMEC incident types → intake incident types: one table with the partner API's aliases
+# (jigsaw.intake.domain). The NCMEC string is always kept in
+# source_data["cybertip"]["incidentSummary"]["incidentType"].
+INCIDENT_TYPES = NCMEC_INCIDENT_TYPES
 
 # reportAnnotations flags → ReportDraft.annotations.
 REPORT_ANNOTATIONS = {
@@ -346,7 +339,8 @@ class _ReportBuilder:
         ncmec_type = summary_node.findtext("incidentType")
         if ncmec_type is None:
             raise DocumentError("<incidentSummary> has no <incidentType>", summary_node.line)
-        incident = INCIDENT_TYPES.get(" ".join(ncmec_type.split()).casefold())
+        annotations = self._annotations(summary_node)
+        incident = ncmec_incident(ncmec_type, annotations)
         if incident is None:
             incident = IncidentType.OTHER
             self.warnings.append(Issue(self.name, f"unknown incidentType {ncmec_type!r}; imported as 'other'",
@@ -356,9 +350,6 @@ class _ReportBuilder:
             self.incident_at = parse_datetime(when.text if when is not None else None)
         except ValueError as exc:
             raise DocumentError(f"<incidentDateTime>: {exc}", when.line if when is not None else None) from None
-        annotations = self._annotations(summary_node)
-        if "sextortion" in annotations and incident is IncidentType.ONLINE_GROOMING:
-            incident = IncidentType.SEXTORTION
         escalation = summary_node.findtext("escalateToHighPriority")
         reporter_node = root.find("reporter")
         self.platform = summary_node.findtext("platform") or _email_domain(reporter_node)

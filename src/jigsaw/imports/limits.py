@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jigsaw.formats.safexml import DEFAULT_BOUNDS
 
@@ -24,3 +24,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+_MIB = 1024 * 1024
+HTTP_LIMITS = replace(DEFAULT_LIMITS, max_upload_bytes=32 * _MIB, max_total_bytes=64 * _MIB,
+                      max_json_bytes=32 * _MIB, max_csv_bytes=32 * _MIB)
+"""Bounds for ``POST /api/v1/imports``: the web server holds a batch while it parses it, so an
+upload may expand to 64 MiB (the CLI allows 2 GiB; larger batches go through ``jigsaw import``)."""

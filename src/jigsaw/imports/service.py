@@ -466,15 +466,39 @@ def _vics_task(args: tuple[str, bytes, dict[int, str], Limits, str, bool, FieldC
 
 def import_vics(engine: Engine, source: Iterable[Document | Issue], options: ImportOptions,
                 uk_map: dict[int, str] | None = None) -> ImportSummary:
-    """Import VICS 2.0 case exports: one report per case, one media record per entry."""
+    """Import VICS 2.0 case exports: one report per case, one media record per entry.
+
+    With one worker (the web server's imports) each document is parsed as soon as ``source``
+    yields it and dropped before the next is read, so a zip is never held expanded in memory;
+    a pool needs the documents up front."""
+    cipher = cipher_of(engine)
     issues: list[Issue] = []
+
+    def task(d: Document) -> tuple[str, bytes, dict[int, str], Limits, str, bool, FieldCipher]:
+        return (d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm, cipher)
+
+    if options.workers == 1:
+        documents = 0
+
+        def streamed() -> Iterator[list[ReadyReport | Issue]]:
+            nonlocal documents
+            for item in source:
+                if isinstance(item, Issue):
+                    issues.append(item)
+                    continue
+                documents += 1
+                yield _vics_task(task(item))
+
+        summary = run_import(engine, vics.FORMAT, options, streamed(), documents=0)
+        summary.documents = documents
+        skipped = [i for i in issues if i.reason.startswith("skipped")]
+        summary.warnings[:0] = skipped
+        summary.errors[:0] = [i for i in issues if not i.reason.startswith("skipped")]
+        return summary
     docs: list[Document] = []
     for item in source:
         (issues if isinstance(item, Issue) else docs).append(item)  # type: ignore[arg-type]
-    cipher = cipher_of(engine)
-    tasks = [(d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm, cipher)
-             for d in docs]
-    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, tasks, options.workers),
+    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, [task(d) for d in docs], options.workers),
                       documents=len(docs), pre_issues=issues)
 
 

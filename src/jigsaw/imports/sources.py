@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from jigsaw.errors import InvalidInput
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
@@ -49,11 +50,15 @@ def _unsafe_member(name: str) -> str | None:
     return None
 
 
-def read_zip(data: bytes, label: str, suffixes: tuple[str, ...], limits: Limits = DEFAULT_LIMITS,
+def read_zip(data: bytes | BinaryIO, label: str, suffixes: tuple[str, ...], limits: Limits = DEFAULT_LIMITS,
              ) -> Iterator[Document | Issue]:
-    """Yield the members of a zip archive with a wanted suffix, refusing bombs and odd names."""
+    """Yield the members of a zip archive with a wanted suffix, refusing bombs and odd names.
+
+    Members are expanded one at a time, as they are asked for: a caller that handles each
+    document before asking for the next holds one expanded member at a time. ``data`` may be a
+    seekable file object (an upload kept in memory), which is read in place, not copied."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (zipfile.BadZipFile, ValueError) as exc:
         raise BatchRefused(f"{label}: not a readable zip archive ({exc})") from None
     with archive:

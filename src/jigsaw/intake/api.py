@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role, Scope
+from jigsaw.errors import short_message
 from jigsaw.http.deps import authorize, db_session, platform_of
 from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.purpose import stated_purpose
@@ -21,9 +25,11 @@ from jigsaw.intake.domain import (
     IdentifierDraft,
     InvalidReport,
     MediaDraft,
+    Problem,
     ReportDraft,
     Reporter,
     SubjectDraft,
+    prepare,
 )
 from jigsaw.intake.models import Report
 from jigsaw.intake.schemas import (
@@ -38,6 +44,7 @@ from jigsaw.intake.schemas import (
     ReportPage,
     SubjectOut,
     TriageOut,
+    with_ncmec_incident_type,
 )
 from jigsaw.triage.interfaces import api_triage, triage_view
 
@@ -50,6 +57,13 @@ read_access = authorize(scopes={Scope.REPORTS_READ}, roles={Role.ANALYST, Role.S
 
 # Logged when a partner reads back its own submission without saying why (true: it sees no other).
 PARTNER_READ_BACK = "partner read-back of a submitted report"
+
+
+def body_digest(body: ReportIn) -> str:
+    """SHA-256 of the validated body (NCMEC names already mapped), to tell a resubmission of the
+    same report from a different one reusing its ``external_id``."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def draft_from_api(body: ReportIn) -> ReportDraft:
@@ -71,7 +85,51 @@ def draft_from_api(body: ReportIn) -> ReportDraft:
                     for m in body.media),
         external_id=body.external_id,
         annotations=tuple(dict.fromkeys(body.annotations)),
+        source_data={service.BODY_DIGEST_KEY: body_digest(body)},
     )
+
+
+def _str(raw: Any) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+def _list(raw: Any) -> list[Any]:
+    return raw if isinstance(raw, list) else []
+
+
+def _dict(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _int(raw: Any) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+def lenient_draft(raw: Any) -> ReportDraft | None:
+    """A draft of whatever in a raw body has the right JSON type (the rest left empty), for the
+    domain checks of :func:`domain_problems_of_raw`; None when the body is not an object."""
+    if not isinstance(raw, dict):
+        return None
+    raw = with_ncmec_incident_type(raw)
+    reporter = _dict(raw.get("reporter"))
+    subjects = []
+    for s in _list(raw.get("subjects")):
+        s = _dict(s)
+        idents = tuple(
+            IdentifierDraft(_str(i.get("type")) or "", _str(i.get("value")) or "", _str(i.get("platform")),
+                            None, _int(i.get("port")))
+            for i in map(_dict, _list(s.get("identifiers"))))
+        subjects.append(SubjectDraft(_str(s.get("role")) or "", _str(s.get("name")), _str(s.get("description")),
+                                     _int(s.get("age")), idents))
+    media = tuple(MediaDraft(_str(m.get("md5")), _str(m.get("sha1")), _str(m.get("sha256")), _str(m.get("pdq")),
+                             uk_category=_str(m.get("uk_category")), vics_category=_int(m.get("vics_category")))
+                  for m in map(_dict, _list(raw.get("media"))))
+    return ReportDraft(
+        source=_str(raw.get("source")) or "", incident_type=_str(raw.get("incident_type")) or "",
+        summary=_str(raw.get("summary")) or "", platform=_str(raw.get("platform")),
+        escalation=_str(raw.get("escalation")),
+        reporter=Reporter(_str(reporter.get("name")), _str(reporter.get("email")), _str(reporter.get("phone"))),
+        subjects=tuple(subjects), media=media)
 
 
 def _media_annotations(media: MediaIn) -> dict[str, Any]:
@@ -84,15 +142,42 @@ def _media_annotations(media: MediaIn) -> dict[str, Any]:
     return found
 
 
+def problem_details(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Domain problems in the shape FastAPI uses for its own 422s, so clients parse one format."""
+    return [{"loc": ["body", *p.loc], "msg": short_message(p.msg), "type": "value_error"} for p in problems]
+
+
 def problems_response(error: InvalidReport) -> JSONResponse:
-    """The same shape FastAPI uses for its own 422s, so clients parse one format."""
-    detail = [{"loc": ["body", *p.loc], "msg": p.msg, "type": "value_error"} for p in error.problems]
-    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return JSONResponse({"detail": problem_details(error.problems)},
+                        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def domain_problems_of_raw(request: Request, raw: Any) -> list[dict[str, Any]]:
+    """When the body fails its schema, the domain checks (identifiers, reporter email and phone,
+    hashes) still run on every part that can be read, so one 422 names every failing field."""
+    draft = lenient_draft(raw)
+    if draft is None:
+        return []
+    try:
+        prepare(draft, default_region=platform_of(request).settings.default_phone_region)
+    except InvalidReport as error:
+        return problem_details(error.problems)
+    return []
+
+
+class ExternalIdReused(BaseModel):
+    detail: str
+    existing: ReportCreated
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReportCreated,
-             responses={200: {"model": ReportCreated, "description": "Already submitted (same external_id)"},
-                        422: {"description": "Invalid body; every failing field is named"}})
+             responses={200: {"model": ReportCreated, "description": "Already submitted (same external_id, same body)"},
+                        409: {"model": ExternalIdReused,
+                              "description": "This external_id was used before with a different body; "
+                                             "the existing report is named"},
+                        422: {"description": "Invalid body; every failing field is named in one answer, the "
+                                             "identifier, email and phone checks included; long values are "
+                                             "not echoed back"}})
 def submit_report(
     body: ReportIn, request: Request,
     principal: Principal = Depends(submit_access), session: Session = Depends(db_session),
@@ -105,9 +190,17 @@ def submit_report(
         )
     except InvalidReport as error:
         return problems_response(error)
+    except service.ExternalIdConflict as conflict:
+        existing = ReportCreated(id=conflict.report_id, reference=conflict.reference, created=False)
+        return JSONResponse(ExternalIdReused(detail=str(conflict), existing=existing).model_dump(),
+                            status_code=status.HTTP_409_CONFLICT)
     payload = ReportCreated(id=submitted.report.id, reference=submitted.report.reference, created=submitted.created)
     code = status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK
     return JSONResponse(payload.model_dump(), status_code=code)
+
+
+# Read by the 422 handler (jigsaw.web.errors) when this route's body fails its schema.
+submit_report.further_checks = domain_problems_of_raw  # type: ignore[attr-defined]
 
 
 @router.get("", response_model=ReportPage)

@@ -7,6 +7,7 @@ with their location so the caller can show them at once and nothing is half-writ
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ MAX_SHORT_TEXT = 500
 MAX_SUBJECTS = 50
 MAX_IDENTIFIERS_PER_SUBJECT = 100
 MAX_MEDIA = 1000
+MAX_ANNOTATIONS = 32  # report flags (NCMEC's incident annotations number about a dozen)
+MAX_ANNOTATION_CHARS = 100
+MAX_MEDIA_ANNOTATION_BYTES = 64 * 1024  # one media record's file annotations, EXIF details, as JSON
 
 
 class Source(StrEnum):
@@ -44,6 +48,13 @@ class Channel(StrEnum):
     DEMO = "demo"
 
 
+class EntryRoute(StrEnum):
+    """How a public-form report reached the form: typed in, or from a platform's Report Abuse button."""
+
+    WEB_FORM = "web_form"
+    BUTTON = "button"
+
+
 class IncidentType(StrEnum):
     ONLINE_GROOMING = "online_grooming"
     SEXUAL_COMMUNICATION = "sexual_communication"
@@ -54,6 +65,40 @@ class IncidentType(StrEnum):
     INDECENT_IMAGES = "indecent_images"
     CONTACT_ABUSE = "contact_abuse"
     OTHER = "other"
+
+
+#: NCMEC's CyberTipline incident types → Jigsaw's. Keys are casefolded with runs of whitespace
+#: made one space (:func:`ncmec_incident`). The CyberTipline importer and the partner API both map
+#: through this one table, so a referral and an API submission naming the same NCMEC type land on
+#: the same Jigsaw type. The first names are the schema's enumeration; then one client's spelling,
+#: then the shorter names NCMEC uses in its public reporting categories.
+NCMEC_INCIDENT_TYPES: dict[str, IncidentType] = {
+    "child pornography (possession, manufacture, and distribution)": IncidentType.INDECENT_IMAGES,
+    "child sex trafficking": IncidentType.CONTACT_ABUSE,
+    "child sex tourism": IncidentType.CONTACT_ABUSE,
+    "child sexual molestation": IncidentType.CONTACT_ABUSE,
+    "misleading domain name": IncidentType.OTHER,
+    "misleading words or digital images on the internet": IncidentType.OTHER,
+    "online enticement of children for sexual acts": IncidentType.ONLINE_GROOMING,
+    "unsolicited obscene material sent to a child": IncidentType.SEXUAL_COMMUNICATION,
+    "online enticement of children for sexual act": IncidentType.ONLINE_GROOMING,
+    "child pornography": IncidentType.INDECENT_IMAGES,
+    "child sexual abuse material": IncidentType.INDECENT_IMAGES,
+    "online enticement": IncidentType.ONLINE_GROOMING,
+    "misleading words or digital images": IncidentType.OTHER,
+    "unsolicited obscene material": IncidentType.SEXUAL_COMMUNICATION,
+}
+
+
+def ncmec_incident(name: str, annotations: tuple[str, ...] | list[str] = ()) -> IncidentType | None:
+    """The Jigsaw incident type for an NCMEC incident-type name, or None if it is not one.
+
+    As the CyberTipline importer has always done, online enticement flagged ``sextortion`` (the
+    report annotation) is sextortion."""
+    found = NCMEC_INCIDENT_TYPES.get(" ".join(name.split()).casefold())
+    if found is IncidentType.ONLINE_GROOMING and "sextortion" in annotations:
+        return IncidentType.SEXTORTION
+    return found
 
 
 INCIDENT_LABELS: dict[IncidentType, str] = {
@@ -134,6 +179,8 @@ class ReportDraft:
     annotations: tuple[str, ...] = ()
     source_data: Mapping[str, Any] = field(default_factory=dict)
     lines_of_enquiry: tuple[LineDraft, ...] = ()
+    entry_route: EntryRoute | None = None
+    entry_org_id: int | None = None  # the platform whose button it came through
 
 
 @dataclass(frozen=True)
@@ -202,6 +249,7 @@ def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport
         problems.append(Problem(("subjects",), f"at most {MAX_SUBJECTS} subjects per report"))
     if len(draft.media) > MAX_MEDIA:
         problems.append(Problem(("media",), f"at most {MAX_MEDIA} media items per report"))
+    _check_annotations(draft.annotations, problems)
     subjects = tuple(
         _prepare_subject(s, i, default_region, problems) for i, s in enumerate(draft.subjects[:MAX_SUBJECTS])
     )
@@ -216,12 +264,24 @@ def prepare(draft: ReportDraft, *, default_region: str = "GB") -> PreparedReport
     return PreparedReport(draft, source, incident, reporter_email, reporter_phone, subjects, media)
 
 
+def _check_annotations(annotations: tuple[str, ...], problems: list[Problem]) -> None:
+    """Report flags are short names from a small vocabulary; bound them so no source can store
+    an unbounded list or a novel in one."""
+    if len(annotations) > MAX_ANNOTATIONS:
+        problems.append(Problem(("annotations",), f"at most {MAX_ANNOTATIONS} annotations per report"))
+    for i, flag in enumerate(annotations[:MAX_ANNOTATIONS]):
+        if len(flag) > MAX_ANNOTATION_CHARS:
+            problems.append(Problem(("annotations", i), f"is {len(flag)} characters long; "
+                                                        f"the limit is {MAX_ANNOTATION_CHARS}"))
+
+
 def _enum(kind: type[E], value: str, loc: tuple[str | int, ...], problems: list[Problem]) -> E | None:
     try:
         return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        problems.append(Problem(loc, f"{value!r} is not one of: {allowed}"))
+        shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}… ({len(value):,} characters)"
+        problems.append(Problem(loc, f"{shown} is not one of: {allowed}"))
         return None
 
 
@@ -306,6 +366,11 @@ def _prepare_media(media: MediaDraft, index: int, problems: list[Problem]) -> Me
         problems.append(Problem(("media", index, "uk_category"), "must be A, B or C"))
     if media.vics_category is not None and not 0 <= media.vics_category <= 4:
         problems.append(Problem(("media", index, "vics_category"), "must be between 0 and 4"))
+    if media.annotations:
+        size = len(json.dumps(media.annotations, default=str, ensure_ascii=False).encode("utf-8", "replace"))
+        if size > MAX_MEDIA_ANNOTATION_BYTES:
+            problems.append(Problem(("media", index, "annotations"),
+                                    f"are {size} bytes as JSON; the limit is {MAX_MEDIA_ANNOTATION_BYTES}"))
     # The constructor with every field, as ``dataclasses.replace`` would call it (cheaper in bulk).
     return MediaDraft(cleaned["md5"], cleaned["sha1"], cleaned["sha256"], cleaned["pdq"], media.filename, media.size,
                       media.media_type, uk_category, media.vics_category, media.series, media.victim_identified,

@@ -43,9 +43,9 @@ def _live_row(session: Session, secret: str, now: datetime) -> PublicDraft | Non
     return row
 
 
-def _decode(row: PublicDraft) -> dict[str, Any]:
+def _decode(answers: str) -> dict[str, Any]:
     try:
-        data = json.loads(row.answers)
+        data = json.loads(answers)
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
@@ -62,7 +62,7 @@ def load_draft(session: Session, secret: str | None, now: datetime) -> dict[str,
     if row is None:
         return None
     row.expires_at = now + DRAFT_IDLE
-    return _decode(row)
+    return _decode(row.answers)
 
 
 def save_draft(session: Session, secret: str, data: Mapping[str, Any], now: datetime) -> None:
@@ -87,18 +87,24 @@ def delete_draft(session: Session, secret: str | None) -> bool:
 
 
 def claim_draft(session: Session, secret: str | None, now: datetime) -> dict[str, Any] | None:
-    """Take the draft for submission: read it and delete it in one step.
+    """Take the draft for submission: read it and delete it in one statement.
 
     The delete is what makes a double-clicked "Send" safe: only one request can delete the
-    row, so only one report is created; the other finds nothing to claim.
+    row, so only one report is created; the others find nothing to claim. A touch of the
+    draft's idle clock this request made earlier (reading it) is dropped, not written: another
+    click may have deleted the row already, and an UPDATE of a deleted row fails the request.
     """
     if not secret:
         return None
-    row = _live_row(session, secret, now)
-    if row is None:
-        return None
-    data = _decode(row)
-    return data if delete_draft(session, secret) else None
+    digest = secret_digest(secret)
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, PublicDraft) and loaded.secret_digest == digest:
+            session.expunge(loaded)
+    with session.no_autoflush:
+        answers = session.execute(
+            delete(PublicDraft).where(PublicDraft.secret_digest == digest, PublicDraft.expires_at > now)
+            .returning(PublicDraft.answers)).scalar_one_or_none()
+    return None if answers is None else _decode(answers)
 
 
 def purge_expired(session: Session, now: datetime) -> int:

@@ -38,6 +38,10 @@ class Report(Base):
     reporter_email: Mapped[str | None] = mapped_column(EncryptedText("reports.reporter_email"))
     reporter_phone: Mapped[str | None] = mapped_column(EncryptedText("reports.reporter_phone"))
     status: Mapped[str] = mapped_column(String(32), default="new")
+    # How a public report reached the form ("web_form", or "button" with the platform whose
+    # Report Abuse button the reporter pressed); null for the other channels.
+    entry_route: Mapped[str | None] = mapped_column(String(32), index=True)
+    entry_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     # Structured flags from the source (e.g. NCMEC incident annotations, "escalate to high priority").
     annotations: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Everything else the source sent that has no column of its own, kept verbatim.

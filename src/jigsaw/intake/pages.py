@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from jigsaw.accounts.models import Organisation
 from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.http.deps import authorize, db_session, platform_of
@@ -28,6 +29,12 @@ def incident_label(value: str) -> str:
         return INCIDENT_LABELS[IncidentType(value)]
     except ValueError:
         return value
+
+
+def _entry_platform(session: Session, org_id: int | None) -> str | None:
+    """The platform whose Report Abuse button the reporter pressed, by name."""
+    org = session.get(Organisation, org_id) if org_id is not None else None
+    return org.name if org is not None else None
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
@@ -56,6 +63,7 @@ def report_page(
         "report_series": list({ref.series_id: ref for ref in unattributed}.values()),
         # Each media item's recorded bank matches (bank, categories, series as matched).
         "matches": recorded_matches(session, report.id),
+        "entry_platform": _entry_platform(session, report.entry_org_id),
     }
     panels: list[str] = []
     top_panels: list[str] = []

@@ -8,8 +8,10 @@ a character count and small comforts. Nothing a reporter typed is put in a URL o
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,8 +20,13 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jigsaw.accounts.button_keys import keys_in_force
+from jigsaw.accounts.button_link import check_link
+from jigsaw.accounts.models import Organisation
+from jigsaw.accounts.roles import OrgKind
 from jigsaw.audit.service import Actor
 from jigsaw.http.deps import db_session, platform_of
 from jigsaw.http.security import (
@@ -27,7 +34,7 @@ from jigsaw.http.security import (
     SlidingWindowLimiter,
     anon_csrf_token,
     check_anon_csrf,
-    client_key,
+    client_tag,
     ensure_anon_csrf_cookie,
 )
 from jigsaw.http.templating import render as render_template
@@ -36,6 +43,7 @@ from jigsaw.intake.domain import InvalidReport
 from jigsaw.intake.public_flow import (
     STEP_FIELDS,
     Audience,
+    ButtonEntry,
     FlowState,
     Page,
     StepId,
@@ -46,7 +54,7 @@ from jigsaw.intake.public_flow import (
     first_incomplete,
     first_problem_step,
     next_step,
-    page_for,
+    page_in_flow,
     previous_step,
     record_answers,
     summary_rows,
@@ -56,9 +64,12 @@ from jigsaw.intake.public_flow import (
 from jigsaw.intake.service import submit_report
 
 router = APIRouter(prefix="/report", include_in_schema=False)
+log = logging.getLogger(__name__)
 
 DRAFT_COOKIE = "jigsaw_report"
 DONE_COOKIE = "jigsaw_report_done"
+BUTTON_COOKIE = "jigsaw_report_button"
+BUTTON_LIFETIME = timedelta(hours=2)
 COOKIE_PATH = "/report"
 # A neutral page to land on. The browser is sent there; the server never fetches it.
 EXIT_URL = "https://www.bbc.co.uk/weather"
@@ -183,6 +194,44 @@ def _done_from_cookie(request: Request, now: datetime) -> tuple[str, Audience | 
     return reference, audience_of({"audience": audience})
 
 
+# --- the Report Abuse button: a platform's signed link, remembered until the form starts --
+
+def _button_signature(request: Request, payload: str) -> str:
+    return hmac.new(platform_of(request).session_key, f"report-button|{payload}".encode(), hashlib.sha256).hexdigest()
+
+
+def _button_cookie_value(request: Request, entry: ButtonEntry, now: datetime) -> str:
+    """The platform and account a trusted link gave, signed and timed; the cookie never holds a draft."""
+    fields = [str(entry.org_id), entry.platform, entry.account or ""]
+    encoded = ".".join(base64.urlsafe_b64encode(f.encode()).decode() for f in fields)
+    payload = f"{encoded}|{int((now + BUTTON_LIFETIME).timestamp())}"
+    return f"{payload}|{_button_signature(request, payload)}"
+
+
+def button_from_cookie(request: Request, now: datetime) -> ButtonEntry | None:
+    parts = request.cookies.get(BUTTON_COOKIE, "").split("|")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    payload = "|".join(parts[:2])
+    if not hmac.compare_digest(_button_signature(request, payload), parts[2]) or int(parts[1]) <= now.timestamp():
+        return None
+    try:
+        org_id, platform, account = (base64.urlsafe_b64decode(f).decode() for f in parts[0].split("."))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return ButtonEntry(int(org_id), platform, account or None)
+
+
+def _platform_names(session: Session) -> list[str]:
+    """Platform organisations are named platforms too (the typed name is kept in the clear)."""
+    return list(session.scalars(select(Organisation.name).where(Organisation.kind == OrgKind.PLATFORM.value)))
+
+
+def _platform_named(session: Session, org_id: int) -> Organisation | None:
+    org = session.get(Organisation, org_id) if 0 < org_id < 2**31 else None
+    return org if org is not None and org.kind == OrgKind.PLATFORM.value else None
+
+
 # --- rendering ----------------------------------------------------------------------------
 
 def render(request: Request, template: str, context: Mapping[str, Any], *,
@@ -218,7 +267,7 @@ def render_question(request: Request, step: StepId, state: FlowState, *,
                     values: Mapping[str, str] | None = None, field_errors: Mapping[str, str] | None = None,
                     changing: bool = False, form_error: str | None = None,
                     status_code: int = 200) -> Response:
-    page = page_for(step, state.audience, state.answers)
+    page = page_in_flow(step, state)
     field_errors = dict(field_errors or {})
     previous = previous_step(step, state)
     return render(request, "intake/public/question.html", {
@@ -239,8 +288,10 @@ def render_refused(request: Request, code: int, audience: Audience | None = None
 
 
 def render_rate_limited(request: Request, audience: Audience | None) -> Response:
-    return render(request, "intake/public/rate_limited.html", {"title": "Please try again later"},
-                  audience=audience, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+    response = render(request, "intake/public/rate_limited.html", {"title": "Please try again later"},
+                      audience=audience, status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+    response.headers["Retry-After"] = str(max(1, _limiter(request).retry_after(client_tag(request))))
+    return response
 
 
 # --- state --------------------------------------------------------------------------------
@@ -274,7 +325,32 @@ def save_state(request: Request, session: Session, response: Response, state: Fl
 @router.get("", response_class=HTMLResponse)
 def start_page(request: Request) -> Response:
     """What this form is for, what it is not for, and where to go instead."""
-    return render(request, "intake/public/start.html", {"title": "Report online sexual abuse"})
+    return render(request, "intake/public/start.html", {
+        "title": "Report online sexual abuse", "button": button_from_cookie(request, _now())})
+
+
+@router.get("/from/{org_id}")
+def from_button(org_id: int, request: Request, account: str | None = None, ts: str | None = None,
+                sig: str | None = None, session: Session = Depends(db_session)) -> Response:
+    """A platform's Report Abuse button: remember what its signed link says, then show the form.
+
+    A link we cannot trust opens the same form with nothing filled in, and says nothing about
+    it to the reporter; why it was not trusted is logged without the account.
+    """
+    now = _now()
+    org = _platform_named(session, org_id)
+    keys = keys_in_force(session, org.id, now) if org is not None else []
+    checked = check_link(keys, org_id, account=account, ts=ts, sig=sig, now=now)
+    response = _redirect(START_URL)
+    if org is None or checked.context is None:
+        log.info("report button link from organisation %s not trusted: %s", org_id,
+                 "not a platform" if org is None else checked.problem)
+        _clear_cookie(request, response, BUTTON_COOKIE)
+        return response
+    entry = ButtonEntry(org.id, org.name, checked.context.account)
+    _set_cookie(request, response, BUTTON_COOKIE, _button_cookie_value(request, entry, now),
+                max_age=int(BUTTON_LIFETIME.total_seconds()))
+    return response
 
 
 @router.get("/exit")
@@ -283,7 +359,7 @@ def exit_page(request: Request, session: Session = Depends(db_session)) -> Respo
     drafts.delete_draft(session, request.cookies.get(DRAFT_COOKIE))
     session.commit()
     response = _redirect(EXIT_URL)
-    for name in (DRAFT_COOKIE, DONE_COOKIE):
+    for name in (DRAFT_COOKIE, DONE_COOKIE, BUTTON_COOKIE):
         _clear_cookie(request, response, name)
     _clear_cookie(request, response, ANON_CSRF_COOKIE, path="/")
     return response
@@ -324,7 +400,7 @@ def send_report(request: Request, form: PublicForm = Depends(read_public_form),
             "back_url": step_url(StepId.CONTACT), "step_url": step_url,
             "errors": [(None, TIMED_OUT)],
         }, audience=state.audience, status_code=status.HTTP_400_BAD_REQUEST)
-    if state is not None and not state.reserved and not _limiter(request).allow(client_key(request)):
+    if state is not None and not state.reserved and not _limiter(request).allow(client_tag(request)):
         return render_rate_limited(request, state.audience)  # a draft from before reservations
     claimed = drafts.claim_draft(session, request.cookies.get(DRAFT_COOKIE), now)
     if claimed is None:  # already sent (a double click) or expired
@@ -339,7 +415,7 @@ def _submit(request: Request, session: Session, state: FlowState, now: datetime)
         return _redirect(step_url(missing))
     try:
         submitted = submit_report(
-            session, build_report_draft(state), Actor(f"public:{client_key(request)}"),
+            session, build_report_draft(state, _platform_names(session)), Actor(f"public:{client_tag(request)}"),
             default_region=platform_of(request).settings.default_phone_region,
         )
     except InvalidReport as invalid:
@@ -392,9 +468,9 @@ def question_page(slug: str, request: Request, change: str = "",
     if state is None:
         if step is not StepId.WHO:
             return no_draft_redirect(request)
-        if not _limiter(request).has_room(client_key(request)):
+        if not _limiter(request).has_room(client_tag(request)):
             return render_rate_limited(request, None)  # told now, before answering anything
-        state = FlowState()
+        state = _fresh_state(request, _now())
     if not can_visit(step, state):
         return _redirect(step_url(first_incomplete(state)))
     pending = {k: v for k, v in state.pending_errors.items() if k in STEP_FIELDS[step]}
@@ -414,7 +490,7 @@ def answer_question(slug: str, request: Request, form: PublicForm = Depends(read
         return render_not_found(request)
     now = _now()
     existing = load_state(request, session, now)
-    state = existing or FlowState()
+    state = existing or _fresh_state(request, now)
     changing = form.get("changing") == "1"
     if form.refused:
         return render_refused(request, form.refused, state.audience)
@@ -432,10 +508,18 @@ def answer_question(slug: str, request: Request, form: PublicForm = Depends(read
         return render_question(request, step, state, values=outcome.values, field_errors=outcome.errors,
                                changing=changing, status_code=status.HTTP_400_BAD_REQUEST)
     if existing is None:  # starting the form takes this report's place under the limit
-        if not _limiter(request).allow(client_key(request)):
+        if not _limiter(request).allow(client_tag(request)):
             return render_rate_limited(request, None)
         state = replace(state, reserved=True)
     new_state = record_answers(state, step, outcome.values)
     response = _redirect(step_url(next_step(step, new_state, changing=changing), changing=changing))
     save_state(request, session, response, new_state, now)
+    if existing is None and new_state.button is not None:
+        _clear_cookie(request, response, BUTTON_COOKIE)  # the draft holds it now
     return response
+
+
+def _fresh_state(request: Request, now: datetime) -> FlowState:
+    """A new form, with what a platform's Report Abuse button told us already answered."""
+    entry = button_from_cookie(request, now)
+    return FlowState.from_button(entry) if entry is not None else FlowState()

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from jigsaw.identifiers import IdentifierError, normalise_email, normalise_phone
+from jigsaw.identifiers import IdentifierError, normalise_email, normalise_phone, normalise_postcode
 from jigsaw.intake.domain import (
     Channel,
+    EntryRoute,
     IdentifierDraft,
     IncidentType,
     Problem,
@@ -33,6 +34,7 @@ from jigsaw.intake.domain import (
     SubjectDraft,
     SubjectRole,
 )
+from jigsaw.intake.platforms import listed_platform
 
 MAX_SUMMARY_CHARS = 5000
 MAX_DANGER_CHARS = 2000
@@ -41,6 +43,7 @@ MAX_USERNAME_CHARS = 200
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 MAX_PHONE_CHARS = 30
+MAX_POSTCODE_CHARS = 10
 MAX_CONTACT_WHEN_CHARS = 200
 MAX_CHILD_AGE = 17
 EARLIEST_YEAR = 1950
@@ -92,7 +95,7 @@ STEP_FIELDS: dict[StepId, tuple[str, ...]] = {
     StepId.WHEN: ("when_day", "when_month", "when_year"),
     StepId.DANGER: ("danger",),
     StepId.DANGER_NOW: ("danger_details",),
-    StepId.CONTACT: ("name", "email", "phone"),
+    StepId.CONTACT: ("name", "email", "phone", "postcode"),
     StepId.SAFE_CONTACT: ("contact_how", "contact_when", "leave_message"),
 }
 
@@ -105,6 +108,26 @@ _RESETS: dict[str, tuple[StepId, ...]] = {
 
 
 # --- the state kept between pages -------------------------------------------------------
+
+@dataclass(frozen=True)
+class ButtonEntry:
+    """The platform whose Report Abuse button opened the form, with the account the reporter was
+    looking at when it was pressed (both from a link the platform signed)."""
+
+    org_id: int
+    platform: str
+    account: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"org_id": self.org_id, "platform": self.platform, "account": self.account}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ButtonEntry | None:
+        if not isinstance(data, Mapping) or not isinstance(data.get("org_id"), int):
+            return None
+        account = data.get("account")
+        return cls(data["org_id"], str(data.get("platform") or ""), str(account) if account else None)
+
 
 @dataclass(frozen=True)
 class FlowState:
@@ -120,6 +143,13 @@ class FlowState:
     # Set when the form was started: this draft holds one submission under the rate limit,
     # so a reporter who was allowed to start is never refused at the end.
     reserved: bool = False
+    button: ButtonEntry | None = None
+
+    @classmethod
+    def from_button(cls, entry: ButtonEntry) -> FlowState:
+        """A new form with the button's platform and account already answered (the reporter can change them)."""
+        answers = {"platform": entry.platform, **({"username": entry.account} if entry.account else {})}
+        return cls(answers=answers, button=entry)
 
     @property
     def audience(self) -> Audience | None:
@@ -136,6 +166,7 @@ class FlowState:
             "completed": sorted(step.value for step in self.completed),
             "pending_errors": dict(self.pending_errors),
             "reserved": self.reserved,
+            "button": self.button.to_dict() if self.button else None,
         }
 
     @classmethod
@@ -144,7 +175,7 @@ class FlowState:
         answers = {str(k): str(v) for k, v in dict(data.get("answers") or {}).items()}
         completed = frozenset(StepId(s) for s in data.get("completed") or () if s in _STEP_VALUES)
         errors = {str(k): str(v) for k, v in dict(data.get("pending_errors") or {}).items()}
-        return cls(answers, completed, errors, data.get("reserved") is True)
+        return cls(answers, completed, errors, data.get("reserved") is True, ButtonEntry.from_dict(data.get("button")))
 
 
 def audience_of(answers: Mapping[str, str]) -> Audience | None:
@@ -225,7 +256,7 @@ def record_answers(state: FlowState, step: StepId, values: Mapping[str, str]) ->
         completed.discard(StepId.SAFE_CONTACT)  # the way they chose is no longer one they gave us
         answers.pop("contact_how", None)
     errors = {k: v for k, v in state.pending_errors.items() if k not in STEP_FIELDS[step]}
-    return FlowState(answers, frozenset(completed), errors, state.reserved)
+    return replace(state, answers=answers, completed=frozenset(completed), pending_errors=errors)
 
 
 def with_pending_errors(state: FlowState, step: StepId, errors: Mapping[str, str]) -> FlowState:
@@ -340,6 +371,16 @@ WHOSE_OPTIONS: tuple[Option, ...] = (
 )
 
 YES_NO: tuple[Option, ...] = (Option("yes", "Yes"), Option("no", "No"))
+
+
+def page_in_flow(step: StepId, state: FlowState) -> Page:
+    """The page as this reporter sees it: where a platform's button filled answers in, it says so."""
+    page = page_for(step, state.audience, state.answers)
+    if step is StepId.WHERE and state.button is not None:
+        note = (f"We filled this in from {state.button.platform}'s Report button. "
+                "You can change it if it is not right.")
+        page = replace(page, lead=(*page.lead, note))
+    return page
 
 
 def _whose_page(_audience: Audience | None, _answers: Mapping[str, str]) -> Page:
@@ -465,6 +506,10 @@ def _contact_page(audience: Audience | None, _answers: Mapping[str, str]) -> Pag
                   autocomplete="email", spellcheck=False),
         FieldSpec("phone", "tel", "Phone number", hint="For example, 07700 900982.",
                   max_chars=MAX_PHONE_CHARS, autocomplete="tel", spellcheck=False),
+        FieldSpec("postcode", "text", "Your postcode (optional)",
+                  hint="If the police near you need to help, this tells us which police to ask. "
+                       "It does not change how quickly we look at your report.",
+                  max_chars=MAX_POSTCODE_CHARS, autocomplete="postal-code", spellcheck=False, width="w10"),
     ), lead=(
         "We cannot take a report without a way to contact you. "
         "Give us an email address, a phone number, or both.",
@@ -664,8 +709,10 @@ def _validate_danger_now(form: Mapping[str, str], _today: date, _region: str,
 
 def _validate_contact(form: Mapping[str, str], _today: date, region: str, _answers: Mapping[str, str]) -> StepOutcome:
     values = {"name": clean_text(form.get("name")), "email": clean_text(form.get("email")),
-              "phone": clean_text(form.get("phone"))}
+              "phone": clean_text(form.get("phone")), "postcode": clean_text(form.get("postcode")).upper()}
     errors: dict[str, str] = {}
+    if values["postcode"] and normalise_postcode(values["postcode"]) is None:
+        errors["postcode"] = "Enter a UK postcode, like SW1A 1AA, or leave it empty"
     if problem := _too_long(values["name"], MAX_NAME_CHARS, "Your name"):
         errors["name"] = problem
     if values["email"] and not is_email_address(values["email"]):
@@ -780,6 +827,7 @@ def summary_rows(state: FlowState) -> list[SummaryRow]:
         SummaryRow("Your name", a.get("name") or "Not given", StepId.CONTACT, "your name"),
         SummaryRow("Email address", a.get("email") or "Not given", StepId.CONTACT, "your email address"),
         SummaryRow("Phone number", a.get("phone") or "Not given", StepId.CONTACT, "your phone number"),
+        SummaryRow("Postcode", a.get("postcode") or "Not given", StepId.CONTACT, "your postcode"),
         SummaryRow("Safest way to contact you", CONTACT_HOW_LABELS.get(a.get("contact_how", ""), ""),
                    StepId.SAFE_CONTACT, "the safest way to contact you"),
         SummaryRow("When it is safe", a.get("contact_when") or "Any time", StepId.SAFE_CONTACT,
@@ -792,9 +840,15 @@ def summary_rows(state: FlowState) -> list[SummaryRow]:
 
 # --- building the intake report ----------------------------------------------------------
 
-def build_report_draft(state: FlowState) -> ReportDraft:
-    """The intake draft for these answers (``prepare`` validates it again on submit)."""
-    a = state.answers
+def build_report_draft(state: FlowState, platforms: Iterable[str] = ()) -> ReportDraft:
+    """The intake draft for these answers (``prepare`` validates it again on submit).
+
+    The typed platform is kept in the clear only when it names a platform we list (or one of
+    ``platforms``, the platform organisations); otherwise only encrypted, in the source data.
+    """
+    listed = listed_platform(state.answers.get("platform"), platforms)
+    a = {**state.answers, "platform": listed or ""}
+    unlisted = None if listed else (state.answers.get("platform") or None)
     audience = state.audience
     when = incident_date(a)
     return ReportDraft(
@@ -807,8 +861,10 @@ def build_report_draft(state: FlowState) -> ReportDraft:
         escalation=(a.get("danger_details") or None) if a.get("danger") == "yes" else None,
         reporter=Reporter(name=a.get("name") or None, email=a.get("email") or None,
                           phone=a.get("phone") or None),
-        subjects=_suspects(a) + _victims(a),
-        source_data=_source_data(a),
+        subjects=_suspects(a, unlisted) + _victims(a),
+        source_data=_source_data(a) | ({"platform_as_typed": unlisted} if unlisted else {}),
+        entry_route=EntryRoute.BUTTON if state.button else EntryRoute.WEB_FORM,
+        entry_org_id=state.button.org_id if state.button else None,
     )
 
 
@@ -830,6 +886,8 @@ def _source_data(answers: Mapping[str, str]) -> dict[str, Any]:
     """What the form records beyond intake's fields: whether the reporter is the child, and
     how to contact them safely (kept encrypted with the report's source data)."""
     data: dict[str, Any] = {"reporter_is_victim": reports_about_self(answers)}
+    if answers.get("postcode"):
+        data["postcode"] = answers["postcode"]  # for routing to a force; triage never reads it
     if answers.get("contact_how"):
         data["safe_contact"] = {
             "how": answers["contact_how"],
@@ -839,16 +897,18 @@ def _source_data(answers: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
-def _suspects(answers: Mapping[str, str]) -> tuple[SubjectDraft, ...]:
-    """The person they told us about: a username keyed by platform, else just a description."""
+def _suspects(answers: Mapping[str, str], unlisted_platform: str | None = None) -> tuple[SubjectDraft, ...]:
+    """The person they told us about: a username keyed by a listed platform, else a description
+    (encrypted, as the typed platform is: a username on an app we cannot name links nothing)."""
     username, platform = answers.get("username"), answers.get("platform")
     if not username:
         return ()
     if platform:
         identifier = IdentifierDraft(type="username", value=username, platform=platform)
         return (SubjectDraft(role=SubjectRole.SUSPECT.value, identifiers=(identifier,)),)
+    where = f"on “{unlisted_platform}”, an app we do not list" if unlisted_platform else "(no app named)"
     return (SubjectDraft(role=SubjectRole.SUSPECT.value,
-                         description=f"Username or name given by the reporter (no app named): {username}"),)
+                         description=f"Username or name given by the reporter {where}: {username}"),)
 
 
 # Where each kind of intake problem is answered, and what to tell the reporter.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from jigsaw.identifiers import MAX_IDENTIFIER_LENGTH, IdentifierType
 from jigsaw.intake.domain import (
@@ -14,9 +14,11 @@ from jigsaw.intake.domain import (
     MAX_SHORT_TEXT,
     MAX_SUBJECTS,
     MAX_SUMMARY_CHARS,
+    NCMEC_INCIDENT_TYPES,
     IncidentType,
     Source,
     SubjectRole,
+    ncmec_incident,
 )
 from jigsaw.triage.interfaces import TriageOut
 
@@ -58,7 +60,7 @@ class MediaIn(_Strict):
     vics_category: int | None = Field(default=None, ge=0, le=4)
     industry_classification: Literal["A1", "A2", "B1", "B2"] | None = Field(
         default=None, description="Tech Coalition industry classification, as in NCMEC reports.")
-    file_annotations: list[str] = Field(
+    file_annotations: list[Annotated[str, Flag]] = Field(
         default_factory=list, max_length=MAX_FLAGS,
         description="NCMEC-style file flags, e.g. live_streaming, infant, possible_self_production, potential_meme.")
 
@@ -69,9 +71,33 @@ class ReporterIn(_Strict):
     phone: str | None = Field(default=None, max_length=50)
 
 
+def _alias_list() -> str:
+    return "; ".join(f"`{name}` → `{kind.value}`" for name, kind in NCMEC_INCIDENT_TYPES.items())
+
+
+INCIDENT_TYPE_HELP = (
+    "Jigsaw's incident type, or NCMEC's CyberTipline name for it (any case and spacing), mapped "
+    "exactly as the CyberTipline importer maps it: " + _alias_list() + ". Online enticement with "
+    "the `sextortion` annotation is `sextortion`."
+)
+
+
+def with_ncmec_incident_type(data: Any) -> Any:
+    """Replace an NCMEC incident-type name in a raw body by Jigsaw's type (what the importer does)."""
+    if isinstance(data, dict) and isinstance(data.get("incident_type"), str):
+        name = data["incident_type"]
+        if name not in IncidentType.__members__.values():
+            raw = data.get("annotations")
+            flags = [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
+            found = ncmec_incident(name, flags) if len(name) <= 200 else None
+            if found is not None:
+                return {**data, "incident_type": found.value}
+    return data
+
+
 class ReportIn(_Strict):
     source: Source
-    incident_type: IncidentType
+    incident_type: IncidentType = Field(description=INCIDENT_TYPE_HELP)
     incident_at: AwareDatetime | None = None
     platform: str | None = ShortText
     summary: str = Field(min_length=1, max_length=MAX_SUMMARY_CHARS)
@@ -80,11 +106,18 @@ class ReportIn(_Strict):
     reporter: ReporterIn | None = None
     subjects: list[SubjectIn] = Field(default_factory=list, max_length=MAX_SUBJECTS)
     media: list[MediaIn] = Field(default_factory=list, max_length=MAX_MEDIA)
-    external_id: str | None = Field(default=None, max_length=200,
-                                    description="Your own id; resubmitting it returns the first report.")
-    annotations: list[str] = Field(
+    external_id: str | None = Field(
+        default=None, max_length=200,
+        description="Your own id. Resubmitting the same body with it returns the first report (200); "
+                    "a different body with it is refused (409, naming that report).")
+    annotations: list[Annotated[str, Flag]] = Field(
         default_factory=list, max_length=MAX_FLAGS,
         description="Structured report flags, e.g. escalate_high_priority, sextortion, csam_solicitation.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ncmec_names(cls, data: Any) -> Any:
+        return with_ncmec_incident_type(data)
 
 
 class ReportCreated(BaseModel):

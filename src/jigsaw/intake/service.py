@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from jigsaw.accounts.principal import Principal
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, record
-from jigsaw.errors import NotFound
+from jigsaw.errors import Conflict, NotFound
 from jigsaw.events import ReportStored
 from jigsaw.identifiers import Identifier
 from jigsaw.intake.access import can_read_report
@@ -29,6 +29,29 @@ class ReportNotFound(NotFound, LookupError):
         self.report_id = report_id
 
 
+class ExternalIdConflict(Conflict):
+    """The organisation already used this ``external_id`` for a report with a different body."""
+
+    def __init__(self, external_id: str, report: Report) -> None:
+        shown = external_id if len(external_id) <= 80 else external_id[:77] + "..."
+        super().__init__(f"external_id {shown!r} was already used for report {report.reference} "
+                         f"(id {report.id}) with a different body; send a new external_id for a new report")
+        self.report_id = report.id
+        self.reference = report.reference
+
+
+#: Where a submission's digest (of its validated body, see ``intake.api``) is kept in source_data.
+BODY_DIGEST_KEY = "body_digest"
+
+
+def _same_body(existing: Report, draft: ReportDraft) -> bool:
+    """True unless both submissions carry a body digest and the digests differ (reports stored
+    before digests were kept cannot be told apart, so they count as the same)."""
+    new = draft.source_data.get(BODY_DIGEST_KEY)
+    old = (existing.source_data or {}).get(BODY_DIGEST_KEY)
+    return new is None or old is None or new == old
+
+
 @dataclass(frozen=True)
 class Submitted:
     report: Report
@@ -42,13 +65,16 @@ def submit_report(
     """Validate, normalise and store a report with its subjects, identifiers and media.
 
     Raises :class:`jigsaw.intake.domain.InvalidReport` before anything is written.
-    Resubmitting the same ``external_id`` from the same organisation returns the first report.
+    Resubmitting the same ``external_id`` from the same organisation returns the first report;
+    with a different body (``source_data[BODY_DIGEST_KEY]``) it raises :class:`ExternalIdConflict`.
     """
     prepared = prepare(draft, default_region=default_region)
     if draft.external_id and organisation_id is not None:
         existing = session.scalar(select(Report).where(
             Report.submitted_by_org_id == organisation_id, Report.external_id == draft.external_id))
         if existing is not None:
+            if not _same_body(existing, draft):
+                raise ExternalIdConflict(draft.external_id, existing)
             return Submitted(existing, created=False)
     report = _store(session, prepared, organisation_id, token_id)
     record(session, actor, AuditAction.COLLECTION, "report", report.id, detail={
@@ -68,6 +94,7 @@ def _store(session: Session, prepared: PreparedReport, organisation_id: int | No
         summary=draft.summary, escalation=draft.escalation or None, reporter_name=draft.reporter.name or None,
         reporter_email=prepared.reporter_email, reporter_phone=prepared.reporter_phone,
         annotations=list(draft.annotations), source_data=dict(draft.source_data),
+        entry_route=draft.entry_route.value if draft.entry_route else None, entry_org_id=draft.entry_org_id,
     )
     if draft.received_at is not None:
         report.received_at = draft.received_at

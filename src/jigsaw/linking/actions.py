@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from jigsaw.audit.chain import AuditAction
-from jigsaw.audit.service import Actor, record
+from jigsaw.audit.service import Actor, NewEntry, append_many, record
 from jigsaw.db.bulk import chunks, execute, scalars
 from jigsaw.errors import Conflict
 from jigsaw.intake.interfaces import IdentifierRecord, MediaRecord, Observation, Subject
@@ -211,6 +211,231 @@ def _group_media(
     for part in chunks(sorted(series_candidates - {series})):
         execute(session, update(LinkMedia).where(LinkMedia.series_id.in_(part)).values(series_id=series))
     return group, befores, stale
+
+
+# -- per batch -------------------------------------------------------------------------------
+
+_BATCH_SUBJECTS = (select(Subject.id, Subject.report_id).where(Subject.report_id.in_(bindparam("ids", expanding=True)))
+                   .order_by(Subject.id))
+_BATCH_OBSERVATIONS = (select(Observation.report_id, Observation.identifier_id, Observation.subject_id)
+                       .where(Observation.report_id.in_(bindparam("ids", expanding=True)),
+                              Observation.subject_id.is_not(None)))
+_BATCH_MEDIA = (select(MediaRecord.id, MediaRecord.subject_id, MediaRecord.md5, MediaRecord.sha1, MediaRecord.sha256,
+                       MediaRecord.pdq, MediaRecord.series, MediaRecord.report_id)
+                .where(MediaRecord.report_id.in_(bindparam("ids", expanding=True))).order_by(MediaRecord.id))
+_HASH_COLUMNS = (MediaRecord.md5, MediaRecord.sha1, MediaRecord.sha256, MediaRecord.pdq)
+
+
+class _Partition:
+    """A union-find over hashable nodes; each set's label is its smallest integer label."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, node: Any) -> Any:
+        self.parent.setdefault(node, node)
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def union(self, a: Any, b: Any) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self) -> dict[Any, list[Any]]:
+        out: dict[Any, list[Any]] = defaultdict(list)
+        for node in list(self.parent):
+            out[self.find(node)].append(node)
+        return out
+
+
+def link_reports(
+    session: Session, report_ids: Iterable[int], actor: Actor | None = None, *,
+    config: LinkingConfig | None = None, banks: BankLookup | None = None,
+) -> list[LinkResult]:
+    """Link a just-stored batch into networks and series, set-based: the same networks, image
+    groups and series as :func:`link_report` on each report in turn, with a fixed number of
+    statements per batch (chunked ``IN`` lists and ``executemany``), not per report.
+
+    The batch's identifiers are counted and classified together; its media are grouped with an
+    in-memory union-find over the existing groups and series they meet (equal hashes, PDQ within
+    the threshold, shared series names) and each other; then one incremental network update runs
+    over every key the batch touched, against the counts before the batch (a key the batch pushes
+    over the fan-out cap recomputes its networks, as one report doing so does). Records one
+    COMBINATION audit entry per report, appended together.
+    """
+    batch = sorted(set(report_ids))
+    if not batch:
+        return []
+    config = config or linking_config(session)
+    banks = banks or no_banks
+    store = SqlNetworkStore(session)
+    session.flush()
+    subjects_of: dict[int, list[int]] = defaultdict(list)
+    for part in chunks(batch):
+        for subject_id, report_id in execute(session, _BATCH_SUBJECTS, {"ids": list(part)}):
+            subjects_of[report_id].append(subject_id)
+    subjects = sorted(s for ids in subjects_of.values() for s in ids)
+    new = set(subjects)
+    touched: dict[Key, set[int]] = defaultdict(set)
+
+    own: list[Any] = []
+    for part in chunks(batch):
+        own.extend(execute(session, _BATCH_OBSERVATIONS, {"ids": list(part)}).all())
+    ident_ids = sorted({i for _, i, _ in own})
+    if ident_ids:
+        reasons: dict[int, str | None] = {}
+        for part in chunks(ident_ids):
+            reasons.update(execute(session, SHARED_REASONS, {"ids": list(part)}).all())
+        unseen = [i for i in ident_ids if i not in reasons]
+        for part in chunks(unseen):
+            reasons.update(classify_identifiers(session, identifier_rows(session, IdentifierRecord.id.in_(part)),
+                                                config))
+        store.reasons.update((("i", i), r) for i, r in reasons.items())
+        counts = store.holder_counts([("i", i) for i in ident_ids])
+        store.counts.update(counts)
+        mine: dict[int, set[int]] = defaultdict(set)
+        for _r, i, subject in own:
+            if subject in new:
+                mine[i].add(subject)
+        for i in ident_ids:
+            touched[("i", i)].add(counts[("i", i)] - len(mine[i]))
+        execute(session, _SET_COUNT, [{"i": i, "n": counts[("i", i)]} for i in ident_ids])
+
+    media_rows: list[Any] = []
+    for part in chunks(batch):
+        media_rows.extend(execute(session, _BATCH_MEDIA, {"ids": list(part)}).all())
+    if media_rows:
+        for key, befores in _group_batch_media(session, store, media_rows, banks, new).items():
+            touched[key].update(befores)
+    add_subjects(store, subjects, [Touched(k, tuple(sorted(b))) for k, b in touched.items()], config)
+    session.flush()
+    media_of: dict[int, int] = defaultdict(int)
+    for m in media_rows:
+        media_of[m.report_id] += 1
+    results = [LinkResult(r, len(subjects_of.get(r, ())), 0, media_of.get(r, 0)) for r in batch]
+    if actor is not None:
+        append_many(session, [NewEntry(actor, AuditAction.COMBINATION, "report", r.report_id, detail={
+            "linked_subjects": r.subjects, "media": r.media, "batch_reports": len(batch)}) for r in results])
+    return results
+
+
+def _group_batch_media(
+    session: Session, store: SqlNetworkStore, media_rows: list[Any], banks: BankLookup, new_subjects: set[int],
+) -> dict[Key, set[int]]:
+    """Image groups and series for a batch's media (see :func:`link_reports`); returns each final
+    image group's key with the holder counts, before the batch, of the groups merged into it."""
+    found = banks([MediaHashes(m.md5, m.sha1, m.sha256, m.pdq) for m in media_rows])
+    batch_ids = {m.id for m in media_rows}
+    by_id = {m.id: m for m in media_rows}
+    groups, series = _Partition(), _Partition()
+    # Nodes: ("m", media id) for the batch's media; ("g", label) / ("s", label) for existing groups and
+    # series. Labels are media ids, so the smallest integer in a set is the label it ends with.
+    for m in media_rows:
+        groups.find(("m", m.id))
+        series.find(("m", m.id))
+    # Equal hashes: existing media (already linked) and the batch's own.
+    by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for m in media_rows:
+        for col in _HASH_COLUMNS:
+            value = getattr(m, col.key)
+            if value:
+                by_value[(col.key, value)].append(m.id)
+    for ids in by_value.values():
+        for other in ids[1:]:
+            groups.union(("m", ids[0]), ("m", other))
+    existing_groups: set[int] = set()
+    for col in _HASH_COLUMNS:
+        values = sorted({v for (name, v) in by_value if name == col.key})
+        for some_values in chunks(values):
+            for value, group in execute(session, select(col, LinkMedia.image_group).join(
+                    LinkMedia, LinkMedia.media_id == MediaRecord.id).where(col.in_(some_values))):
+                existing_groups.add(group)
+                for media_id in by_value[(col.key, value)]:
+                    groups.union(("m", media_id), ("g", group))
+    with_pdq = [m for m in media_rows if m.pdq]
+    if with_pdq:
+        near_lists = _media_pdq(session).search(session, [m.pdq for m in with_pdq], PDQ_THRESHOLD)
+        near_existing: dict[int, set[int]] = defaultdict(set)
+        for m, near in zip(with_pdq, near_lists, strict=True):
+            for other in near:
+                if other == m.id:
+                    continue
+                if other in batch_ids:
+                    if hamming(by_id[other].pdq, m.pdq) <= PDQ_THRESHOLD:
+                        groups.union(("m", m.id), ("m", other))
+                else:
+                    near_existing[other].add(m.id)
+        for part in chunks(sorted(near_existing)):
+            for media_id, group, pdq in execute(session,
+                    select(LinkMedia.media_id, LinkMedia.image_group, MediaRecord.pdq)
+                    .join(MediaRecord, MediaRecord.id == LinkMedia.media_id).where(LinkMedia.media_id.in_(part))):
+                for batch_media in near_existing[media_id]:
+                    if pdq and hamming(pdq, by_id[batch_media].pdq) <= PDQ_THRESHOLD:
+                        existing_groups.add(group)
+                        groups.union(("m", batch_media), ("g", group))
+    # Holder counts of the existing groups before the batch (its media are not linked yet).
+    holders = store.holders_many([("g", g) for g in existing_groups]) if existing_groups else {}
+    # Series: a media item's series joins the series of every media item in the groups it meets
+    # and every series carrying one of its names (its own series name or its bank's).
+    names = {m.id: {n for n in (m.series, bank[0]) if n} for m, bank in zip(media_rows, found, strict=True)}
+    group_series: dict[int, set[int]] = defaultdict(set)
+    for part in chunks(sorted(existing_groups)):
+        for group, series_id in execute(session, select(LinkMedia.image_group, LinkMedia.series_id)
+                                        .where(LinkMedia.image_group.in_(part))):
+            group_series[group].add(series_id)
+    all_names = sorted(set().union(*names.values()))
+    name_series: dict[str, set[int]] = defaultdict(set)
+    for some_names in chunks(all_names):
+        for name, series_id in execute(session, select(MediaRecord.series, LinkMedia.series_id).join(
+                LinkMedia, LinkMedia.media_id == MediaRecord.id).where(MediaRecord.series.in_(some_names))):
+            name_series[name].add(series_id)
+        for name, series_id in execute(session, select(LinkMedia.bank_series, LinkMedia.series_id)
+                                       .where(LinkMedia.bank_series.in_(some_names))):
+            name_series[name].add(series_id)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for media_id, own_names in names.items():
+        for name in own_names:
+            by_name[name].append(media_id)
+            for series_id in name_series.get(name, ()):
+                series.union(("m", media_id), ("s", series_id))
+    for ids in by_name.values():
+        for other in ids[1:]:
+            series.union(("m", ids[0]), ("m", other))
+    touched: dict[Key, set[int]] = {}
+    final_group: dict[int, int] = {}
+    for members in groups.groups().values():
+        label = min(n[1] for n in members)
+        in_batch = [n[1] for n in members if n[0] == "m"]
+        old = [n[1] for n in members if n[0] == "g"]
+        for media_id in in_batch:
+            final_group[media_id] = label
+            series.union(("m", in_batch[0]), ("m", media_id))
+            for group in old:
+                for series_id in group_series.get(group, ()):
+                    series.union(("m", media_id), ("s", series_id))
+        touched[("g", label)] = {len(holders.get(("g", g), set()) - new_subjects) for g in old}
+        stale = sorted(set(old) - {label})
+        for part in chunks(stale):
+            execute(session, update(LinkMedia).where(LinkMedia.image_group.in_(part)).values(image_group=label))
+    final_series: dict[int, int] = {}
+    for members in series.groups().values():
+        label = min(n[1] for n in members)
+        for node in members:
+            if node[0] == "m":
+                final_series[node[1]] = label
+        stale = sorted({n[1] for n in members if n[0] == "s"} - {label})
+        for part in chunks(stale):
+            execute(session, update(LinkMedia).where(LinkMedia.series_id.in_(part)).values(series_id=label))
+    execute(session, insert(LinkMedia), [
+        {"media_id": m.id, "image_group": final_group[m.id], "series_id": final_series[m.id],
+         "bank_series": bank_series, "bank_victim_identified": bank_victim}
+        for m, (bank_series, bank_victim) in zip(media_rows, found, strict=True)])
+    return touched
 
 
 # -- merges ---------------------------------------------------------------------------------

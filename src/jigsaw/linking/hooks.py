@@ -11,12 +11,24 @@ from sqlalchemy.orm import Session
 
 from jigsaw.audit.service import Actor
 from jigsaw.events import MediaMatched, ReportsStored, ReportStored
-from jigsaw.linking.actions import link_report
+from jigsaw.linking.actions import link_report, link_reports
 from jigsaw.linking.report_links import adopt_bank_series
 from jigsaw.linking.store import matching_bank_lookup
 
 LINKER = Actor("system:linking")
 _paused: ContextVar[bool] = ContextVar("jigsaw_linking_paused", default=False)
+_one_by_one: ContextVar[bool] = ContextVar("jigsaw_linking_one_by_one", default=False)
+
+
+@contextmanager
+def one_report_at_a_time() -> Iterator[None]:
+    """Link a batch's reports one after the other (:func:`link_report`), as before set-based
+    batches: the reference the batch path is compared with (tests, benchmarks)."""
+    token = _one_by_one.set(True)
+    try:
+        yield
+    finally:
+        _one_by_one.reset(token)
 
 
 @contextmanager
@@ -41,12 +53,15 @@ def on_report_stored(session: Session, event: ReportStored) -> None:
 
 
 def on_reports_stored(session: Session, event: ReportsStored) -> None:
-    """A batch: the bank lookup is built once, then each report is linked in order."""
+    """A batch, linked set-based (:func:`link_reports`) with one bank lookup."""
     if _paused.get() or not event.report_ids:
         return
     banks = matching_bank_lookup(session)
-    for report_id in event.report_ids:
-        link_report(session, report_id, LINKER, banks=banks)
+    if _one_by_one.get():
+        for report_id in event.report_ids:
+            link_report(session, report_id, LINKER, banks=banks)
+        return
+    link_reports(session, event.report_ids, LINKER, banks=banks)
 
 
 def on_media_matched(session: Session, event: MediaMatched) -> None:

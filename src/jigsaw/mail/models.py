@@ -33,6 +33,10 @@ class OutboxMail(Base):
     recipients: Mapped[list[str]] = mapped_column(EncryptedJSON("mail_outbox.recipients"))
     subject: Mapped[str] = mapped_column(EncryptedText("mail_outbox.subject"))
     body: Mapped[str] = mapped_column(EncryptedText("mail_outbox.body"))
+    # An HTML alternative of the body, and extra headers (List-Unsubscribe…): both optional, both
+    # encrypted (an unsubscribe link identifies its subscriber).
+    html: Mapped[str | None] = mapped_column(EncryptedText("mail_outbox.html"))
+    headers: Mapped[dict[str, str] | None] = mapped_column(EncryptedJSON("mail_outbox.headers"))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=MailStatus.QUEUED)

@@ -19,6 +19,7 @@ outbox for someone to see (``jigsaw mail outbox``).
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -126,15 +127,24 @@ def _claim(session: Session, mail_id: int, now: datetime) -> OutboxMail | None:
     return session.scalar(select(OutboxMail).where(OutboxMail.id == mail_id).execution_options(populate_existing=True))
 
 
+# RFC 5322's own line limit: a List-Unsubscribe URL must reach the client whole, not folded or
+# RFC 2047-encoded (the default policy folds at 78 and encodes a long unbreakable value).
+_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def _message(mail: OutboxMail, sender: str, now: datetime) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(mail.recipients)
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at or now)
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    for name, value in (mail.headers or {}).items():
+        message[name] = value
     message.set_content(mail.body)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")  # multipart/alternative: text first, then HTML
     return message
 
 

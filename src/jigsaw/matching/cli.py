@@ -154,6 +154,19 @@ def bank_snapshot() -> None:
     console.print(f"Saved {service.indexed_entries()} indexed entries to {folder} in {seconds:.1f} s")
 
 
+@bank_app.command("warm")
+def bank_warm() -> None:
+    """Compile the PDQ search kernels now (a one-off minute on a fresh install, cached on disk
+    afterwards) and open the banks' indexes, so the first lookup answers at full speed.
+
+    ``jigsaw serve`` does this before it listens; run it in an install or image build step to
+    take the one-off compile out of the first start.
+    """
+    platform = open_platform()
+    seconds = platform.find(MatchingService).warm()
+    console.print(f"Matcher ready in {seconds:.1f} s")
+
+
 def _write_report(report: ScanReport, out: Path) -> None:
     data = report.to_json_dict()
     if out.suffix.lower() == ".csv":

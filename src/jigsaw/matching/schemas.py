@@ -27,7 +27,8 @@ class MatchRequest(BaseModel):
     hashes: list[HashQuery] = Field(max_length=MAX_BATCH)
     banks: list[str] | None = None
     threshold: int | None = Field(default=None, ge=0, le=128,
-                                  description="PDQ distance; default: each bank's own")
+                                  description="PDQ distance, at most the banks' own (a wider one "
+                                              "is refused); default: each bank's own")
 
 
 class BankCreate(BaseModel):
@@ -49,6 +50,8 @@ class HashesOut(_Out):
     sha1: str | None = None
     sha256: str | None = None
     video_md5: str | None = Field(default=None, description="Videos: the MD5 of the file, as HMA names it.")
+    error: str | None = Field(default=None, description="Why the file got no perceptual hash (refused as too "
+                                                        "large, or not decodable); its exact hashes still stand.")
 
 
 # -- /m -------------------------------------------------------------------------------------
@@ -77,15 +80,16 @@ class BankMatch(_Out):
     distance: int
     uk_category: str | None
     vics_category: int | None
-    series: str | None
-    victim_identified: bool | None
-    tags: list[str]
+    series: str | None = Field(description="Shown to the centre only (null for partners).")
+    victim_identified: bool | None = Field(description="Shown to the centre only (null for partners).")
+    tags: list[str] = Field(description="Shown to the centre only (empty for partners).")
 
 
 class HashResult(_Out):
     signal_type: str
     value: str
-    matches: list[BankMatch]
+    matches: list[BankMatch] = Field(description="The nearest matches, at most 20.")
+    truncated: bool = Field(description="Whether more entries matched than are listed.")
 
 
 class MatchResults(_Out):

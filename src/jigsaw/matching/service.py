@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
+from jigsaw.errors import InvalidInput
 from jigsaw.matching import snapshots
 from jigsaw.matching.media_index import StoredMediaPdq
 from jigsaw.matching.storage import Bank, BankEntry, BankEntryRemoval, UnknownBank, entries_by_id
@@ -34,7 +36,7 @@ from jigsaw.signals import signal_type
 from jigsaw.signals.exact_index import ExactIndex
 from jigsaw.signals.fileformat import IndexFormatError
 from jigsaw.signals.index import row_index_cls
-from jigsaw.signals.pdq.index import PdqIndex
+from jigsaw.signals.pdq.index import PdqIndex, warm_up
 
 # Ids are assigned by sequences; on PostgreSQL a lower id can commit after a higher one.
 # Re-reading this many ids below the high-water mark catches such late commits.
@@ -42,6 +44,13 @@ _LOOKBACK = 10_000
 _SNAPSHOT_AFTER = 100_000  # changes applied before the matcher saves a new snapshot by itself
 
 log = logging.getLogger(__name__)
+
+
+class ThresholdTooHigh(InvalidInput, ValueError):
+    """A caller asked for a wider PDQ distance than the banks it searches allow.
+
+    Two complementary hashes are within 128 bits of every PDQ, so a wide threshold from a
+    caller would list a whole bank; callers get at most each bank's own threshold."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,15 @@ class MatchingService:
         self._since_snapshot = 0
         self.pulled_entries = 0  # entries read from the database so far (diagnostics, tests)
         self.media_pdq = StoredMediaPdq()  # stored media's PDQs (near duplicates, re-matching)
+
+    def warm(self) -> float:
+        """Ready the first lookup before anyone asks: compile (or load from numba's cache) the
+        PDQ search kernels and open the snapshot with what changed after it. The server calls
+        this before it listens; returns the seconds it took."""
+        started = time.perf_counter()
+        warm_up()
+        self.refresh()
+        return time.perf_counter() - started
 
     # -- keeping in step -----------------------------------------------------------------
     def refresh(self) -> int:
@@ -265,14 +283,25 @@ class MatchingService:
             raise UnknownBank(f"unknown bank(s): {', '.join(sorted(unknown))}")
         return [(i, s) for i, s in chosen if s.name in names]
 
+    def check_threshold(self, threshold: int | None, banks: Iterable[str] | None = None) -> None:
+        """Refuse a caller's PDQ ``threshold`` wider than every bank it would search allows."""
+        if threshold is None:
+            return
+        with self._lock:
+            own = [state.pdq_threshold for _, state in self._select(banks)]
+        if own and threshold > max(own):
+            raise ThresholdTooHigh(f"threshold {threshold} is wider than the banks allow "
+                                   f"(at most {max(own)}); leave it out to use each bank's own")
+
     def lookup_raw(
         self, stype: str, values: Sequence[str], *, banks: Iterable[str] | None = None,
-        threshold: int | None = None, refresh: bool = True,
+        threshold: int | None = None, refresh: bool = True, within_bank_threshold: bool = False,
     ) -> list[list[tuple[str, int, int]]]:
         """Per query: ``(bank name, entry id, distance)`` hits, without touching metadata.
 
         ``values`` must be valid hashes of ``stype`` (see :meth:`SignalType.normalise`; base64
-        digests are accepted, as in bank files)."""
+        digests are accepted, as in bank files). With ``within_bank_threshold`` (callers from
+        outside: the HTTP routes) no bank is searched wider than its own threshold."""
         st = signal_type(stype, among=SIGNAL_TYPES)
         rows = st.to_rows(st.normalise_all(values, allow_base64=True))
         if refresh:
@@ -284,6 +313,8 @@ class MatchingService:
                 if idx is None or len(idx) == 0:
                     continue
                 t = state.pdq_threshold if threshold is None else threshold
+                if within_bank_threshold:
+                    t = min(t, state.pdq_threshold)
                 lims, dist, ids = idx.search(rows, t if st.by_distance else 0)
                 for qi in range(len(values)):
                     for k in range(lims[qi], lims[qi + 1]):

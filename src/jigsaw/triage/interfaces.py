@@ -1,6 +1,6 @@
 """What other capabilities may use of triage: a report's triage as the API shows it, the band and
 due time of many reports at once (case work's queue), and the band and danger-now flag of reports
-(the duty alerts)."""
+(the duty alerts), and the explanations that dissemination packages quote."""
 
 from jigsaw.triage.queries import (
     DangerFacts,
@@ -8,10 +8,11 @@ from jigsaw.triage.queries import (
     api_triage,
     danger_facts,
     p0_rescored_since,
+    report_explanations,
     report_triage,
     triage_view,
 )
 from jigsaw.triage.schemas import TriageOut
 
 __all__ = ["DangerFacts", "ReportTriage", "TriageOut", "api_triage", "danger_facts", "p0_rescored_since",
-           "report_triage", "triage_view"]
+           "report_explanations", "report_triage", "triage_view"]

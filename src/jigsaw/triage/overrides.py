@@ -16,6 +16,8 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import Role
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import record
+from jigsaw.events import BandOverridden
+from jigsaw.platform import publish
 from jigsaw.triage.configs import active_config
 from jigsaw.triage.errors import TriageError
 from jigsaw.triage.model import Band
@@ -122,3 +124,5 @@ def _apply_override(session: Session, state: TriageState, override: TriageOverri
     state.band, state.band_rank, state.override_id = band.value, band.rank, override.id
     state.updated_at = datetime.now(UTC)
     session.flush()
+    # The case queue and the duty alert follow a person's band as they follow a score.
+    publish(session, BandOverridden(state.report_id, band.value))

@@ -283,3 +283,18 @@ def report_triage(session: Session, report_ids: Iterable[int], *, now: datetime 
         for rid, band, rank, due, escalated in rows:
             found[rid] = ReportTriage(rid, band, rank, due, due is not None and due < now, bool(escalated))
     return found
+
+
+def report_explanations(session: Session, report_ids: Iterable[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """The effective band and the current assessment's explanation of each assessed report, in one
+    query per 500 ids (a dissemination package quotes them; a batch reads a thousand at once)."""
+    ids = sorted(set(report_ids))
+    found: dict[int, tuple[str, dict[str, Any]]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(TriageState.report_id, TriageState.band, TriageAssessment.explanation)
+            .join(TriageAssessment, TriageAssessment.id == TriageState.assessment_id)
+            .where(TriageState.report_id.in_(ids[start:start + 500])))
+        for rid, band, explanation in rows:
+            found[rid] = (band, explanation or {})
+    return found

@@ -13,7 +13,13 @@ from jigsaw import __version__
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
 from jigsaw.http.deps import TransactionMiddleware, db_session, platform_of, staff_principal
-from jigsaw.http.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware, keep_uploads_in_memory
+from jigsaw.http.params import numbers_in_range
+from jigsaw.http.security import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    StorableTextMiddleware,
+    keep_uploads_in_memory,
+)
 from jigsaw.http.templating import build_templates, render
 from jigsaw.platform import Platform
 from jigsaw.web.api_docs import router as api_docs_router
@@ -32,10 +38,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
                     "Authenticate with `Authorization: Bearer <token>`.",
         docs_url=None,  # jigsaw.web.api_docs renders the reference without a CDN or inline script
         redoc_url=None,
+        dependencies=[Depends(numbers_in_range)],  # every route's integer path and query parameters
     )
     app.state.platform = platform
     keep_uploads_in_memory()
     app.add_middleware(TransactionMiddleware)
+    app.add_middleware(StorableTextMiddleware)  # inside the body limit: it reads whole JSON and form bodies
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=platform.settings.cookie_secure)
 

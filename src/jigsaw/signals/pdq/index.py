@@ -446,14 +446,73 @@ class PdqIndex:
             seg = _Segment(
                 words=arrays[p + "words"], ids=arrays[p + "ids"], ids_base=int(sm["ids_base"]),
                 alive=np.array(arrays[p + "alive"]),  # writable copy: n/8 bytes
-                widths=np.asarray(arrays[p + "widths"], dtype=np.int64),
+                # a few bytes, copied so the kernels see one array type whatever the file
+                widths=np.array(arrays[p + "widths"], dtype=np.int64),
                 coarse=arrays[p + "coarse"], dirs=arrays[p + "dirs"],
                 postings=_posting_bytes_view(arrays[p + "postings"]),
                 n_alive=int(sm["n_alive"]),
             )
+            if not seg.words.flags.writeable:
+                # A flat segment's (empty) tables are read as plain arrays: freeze them like the
+                # mapped ones, so a search compiles to the signature warm_up() prepared.
+                seg.coarse, seg.dirs, seg.postings = (_frozen(a, True) if a.flags.writeable else a
+                                                      for a in (seg.coarse, seg.dirs, seg.postings))
             _check_segment(seg)
             idx._segments.append(seg)
         return idx
+
+
+_WARMED: list[float] = []
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) every kernel signature a search uses, so the
+    first real lookup answers at full speed. Returns the seconds it took; later calls in the same
+    process return at once.
+
+    The signatures: a search over a tail (flat), over in-memory segments (writable arrays) and
+    over memory-mapped ones (read-only arrays, as :meth:`PdqIndex.load` gives), with uint8, uint16
+    and uint32 directories, on one thread and on all of them, plus the build and removal kernels.
+    On a fresh install this costs a one-off compile (about a minute on a 2-core machine); numba
+    caches the result beside the package, so every later process loads it in about a second.
+    The hashes are random numbers made here; nothing is read or written but numba's cache.
+    """
+    if _WARMED:
+        return 0.0
+    import time
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    hashes = rng.integers(0, 256, (600, HASH_BYTES), dtype=np.uint8)
+    raw_queries = np.concatenate([hashes[:70], rng.integers(0, 256, (2, HASH_BYTES), dtype=np.uint8)])
+    queries = _as_hash_rows(raw_queries)
+    idx = PdqIndex(tail_max=1 << 20)
+    idx.add(hashes[:40], np.arange(40))
+    idx.search(raw_queries[:1])  # the tail
+    built = _Segment.build(_as_hash_rows(hashes), np.arange(len(hashes)), flat_max=0)
+    flat = _Segment.build(_as_hash_rows(hashes[:50]), np.arange(50), flat_max=1 << 20)
+    built.remove(np.asarray([1], dtype=np.int64))
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        for readonly in (False, True):
+            for seg in (built, flat):
+                variant = _Segment(
+                    words=_frozen(seg.words, readonly), ids=seg.ids, ids_base=seg.ids_base,
+                    alive=seg.alive.copy(), widths=seg.widths, coarse=_frozen(seg.coarse, readonly),
+                    dirs=_frozen(seg.dirs.astype(dtype), readonly),
+                    postings=_frozen(seg.postings, readonly), n_alive=seg.n_alive)
+                for parallel in (False, True):
+                    variant.search(queries if parallel else queries[:1], DEFAULT_THRESHOLD, parallel)
+                if dtype is np.uint8:
+                    variant.ids = _frozen(seg.ids, readonly)
+                    variant.remove(np.asarray([2], dtype=np.int64))
+    _WARMED.append(time.perf_counter() - started)
+    return _WARMED[0]
+
+
+def _frozen(array: np.ndarray, readonly: bool) -> np.ndarray:
+    out = np.array(array)
+    out.setflags(write=not readonly)
+    return out
 
 
 def _posting_bytes_view(postings: np.ndarray) -> np.ndarray:

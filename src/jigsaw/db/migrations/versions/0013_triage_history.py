@@ -8,8 +8,8 @@ writes every explanation whole again: no assessment's meaning changes either way
 every explanation back before and after). The delta rules are copied here, frozen, so later
 changes to the application cannot change what this revision does.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

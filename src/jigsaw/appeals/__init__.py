@@ -1,0 +1,1 @@
+"""Most Wanted: appeals for missing offenders, their public pages, anonymous sightings and email alerts."""

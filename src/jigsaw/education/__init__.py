@@ -1,0 +1,1 @@
+"""Education programme records: deliverers, sessions and surveys, and the reach the annual review reports."""
