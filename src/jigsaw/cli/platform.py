@@ -144,6 +144,7 @@ def serve(
         console.print("Cookies are not marked Secure (loopback or JIGSAW_COOKIE_SECURE=0): serve over HTTPS "
                       "to anyone else.")
     # The first partner lookup must not pay numba's compile (seconds; a minute on a fresh install).
+    console.print("Preparing the hash matcher (about a minute the first time after installing)…")
     seconds = platform.find(MatchingService).warm()
     console.print(f"Matcher ready in {seconds:.1f} s")
     console.print(f"Jigsaw on http://{host}:{port}/  (report form /report, staff /login, API /api/docs)")
