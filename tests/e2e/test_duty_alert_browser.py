@@ -47,7 +47,8 @@ def test_duty_alert_banner_mail_escalation_and_acknowledgement(
             with session_scope(platform.engine) as session:
                 report = submit_report(session, draft, Actor("test")).report
                 report_id, reference = report.id, report.reference
-            assert run_due_work(platform).delivery.sent == 1
+            # The server is shared: mail other browser tests queued may go out in the same round.
+            assert run_due_work(platform).delivery.sent >= 1
             assert run_due_work(platform, now=raised + timedelta(minutes=16)).escalated == 1
         duty = inbox.to("duty.e2e@centre.example")
         assert len(duty) == 1 and reference in duty[0].text and SUMMARY not in duty[0].text
