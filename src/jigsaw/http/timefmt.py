@@ -6,7 +6,7 @@ is a trap twice a year.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -25,23 +25,21 @@ def london(value: datetime | str | None, style: str = "minute", *, empty: str = 
 
     Dates alone (``style="date"``) carry no zone. ``None`` gives ``empty``.
     """
-    if value is None or value == "":
-        return empty
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        raise ValueError("naive datetimes have no zone to convert from; store aware UTC times")
-    local = moment.astimezone(LONDON)
-    text = local.strftime(FORMATS[style])
-    return text if style == "date" else f"{text} {local.tzname()}"
+    return _written(value, LONDON, style, empty)
 
 
 def utc(value: datetime | str | None, style: str = "minute", *, empty: str = "—") -> str:
     """``value`` in UTC, e.g. ``23 Jul 2026 20:35 UTC``: for records that leave the centre, such
     as a package's evidence, where the recipient may be in any time zone."""
+    return _written(value, UTC, style, empty)
+
+
+def _written(value: datetime | str | None, zone: tzinfo, style: str, empty: str) -> str:
     if value is None or value == "":
         return empty
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         raise ValueError("naive datetimes have no zone to convert from; store aware UTC times")
-    text = moment.astimezone(UTC).strftime(FORMATS[style])
-    return text if style == "date" else f"{text} UTC"
+    local = moment.astimezone(zone)
+    text = local.strftime(FORMATS[style])
+    return text if style == "date" else f"{text} {local.tzname()}"

@@ -169,15 +169,16 @@ def step_url(step: StepId | None, *, changing: bool = False) -> str:
 
 # --- the "report sent" cookie: shows the reference after the draft is gone ---------------
 
-def _done_signature(request: Request, payload: str) -> str:
+def _signature(request: Request, purpose: str, payload: str) -> str:
+    """An HMAC of ``payload`` under the session key, bound to what the value is for."""
     key = platform_of(request).session_key
-    return hmac.new(key, f"report-done|{payload}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{purpose}|{payload}".encode(), hashlib.sha256).hexdigest()
 
 
 def _done_cookie_value(request: Request, reference: str, audience: Audience | None, now: datetime) -> str:
     """The reference and who reported it (so the page keeps their wording), signed and timed."""
     payload = f"{reference}|{audience.value if audience else ''}|{int((now + DONE_LIFETIME).timestamp())}"
-    return f"{payload}|{_done_signature(request, payload)}"
+    return f"{payload}|{_signature(request, 'report-done', payload)}"
 
 
 def _done_from_cookie(request: Request, now: datetime) -> tuple[str, Audience | None] | None:
@@ -187,7 +188,7 @@ def _done_from_cookie(request: Request, now: datetime) -> tuple[str, Audience | 
     reference, audience, expires, signature = parts
     if not (reference and expires.isdigit() and signature):
         return None
-    if not hmac.compare_digest(_done_signature(request, "|".join(parts[:3])), signature):
+    if not hmac.compare_digest(_signature(request, "report-done", "|".join(parts[:3])), signature):
         return None
     if int(expires) <= now.timestamp():
         return None
@@ -196,16 +197,12 @@ def _done_from_cookie(request: Request, now: datetime) -> tuple[str, Audience | 
 
 # --- the Report Abuse button: a platform's signed link, remembered until the form starts --
 
-def _button_signature(request: Request, payload: str) -> str:
-    return hmac.new(platform_of(request).session_key, f"report-button|{payload}".encode(), hashlib.sha256).hexdigest()
-
-
 def _button_cookie_value(request: Request, entry: ButtonEntry, now: datetime) -> str:
     """The platform and account a trusted link gave, signed and timed; the cookie never holds a draft."""
     fields = [str(entry.org_id), entry.platform, entry.account or ""]
     encoded = ".".join(base64.urlsafe_b64encode(f.encode()).decode() for f in fields)
     payload = f"{encoded}|{int((now + BUTTON_LIFETIME).timestamp())}"
-    return f"{payload}|{_button_signature(request, payload)}"
+    return f"{payload}|{_signature(request, 'report-button', payload)}"
 
 
 def button_from_cookie(request: Request, now: datetime) -> ButtonEntry | None:
@@ -213,7 +210,8 @@ def button_from_cookie(request: Request, now: datetime) -> ButtonEntry | None:
     if len(parts) != 3 or not parts[1].isdigit():
         return None
     payload = "|".join(parts[:2])
-    if not hmac.compare_digest(_button_signature(request, payload), parts[2]) or int(parts[1]) <= now.timestamp():
+    if int(parts[1]) <= now.timestamp() or not hmac.compare_digest(
+            _signature(request, "report-button", payload), parts[2]):
         return None
     try:
         org_id, platform, account = (base64.urlsafe_b64decode(f).decode() for f in parts[0].split("."))
