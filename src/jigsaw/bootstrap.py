@@ -33,6 +33,7 @@ CAPABILITIES: tuple[str, ...] = (
     "alerts",
     "routing",
     "dissemination",
+    "outcomes",
     "appeals",
     "education",
 )
