@@ -90,6 +90,9 @@ class Capability:
     - ``open``: builds per-platform state (caches, indexes) when a platform opens.
     - ``banners``: what must stay in front of a signed-in user on every staff page
       (``banners(session, principal)``), e.g. an unacknowledged duty alert.
+    - ``unlogged_paths``: path prefixes whose access-log lines are dropped (the public report
+      form: the line alone would say that an address reported abuse); ``anonymous_paths``: path
+      prefixes whose lines are kept with the client address blanked (anonymous tips).
     - ``due_work``: periodic work (``due_work(platform, now)`` → counts of what it did), run by the
       same loop that escalates duty alerts and delivers mail (``jigsaw serve``, ``jigsaw alerts check``),
       before the mail it queues is delivered.
@@ -104,6 +107,8 @@ class Capability:
     landing: Mapping[str, str] = field(default_factory=dict)
     json_prefixes: tuple[str, ...] = ()
     bad_request_prefixes: tuple[str, ...] = ()
+    unlogged_paths: tuple[str, ...] = ()
+    anonymous_paths: tuple[str, ...] = ()
     report_panels: tuple[ReportPanel, ...] = ()
     cli: Callable[[typer.Typer], None] | None = None
     tables: tuple[str, ...] = ()

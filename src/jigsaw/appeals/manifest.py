@@ -6,14 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 from jigsaw.accounts.roles import Role
-from jigsaw.appeals import anonymity, banners, public, routes, service
+from jigsaw.appeals import banners, public, routes, service
 from jigsaw.capability import Capability, NavItem
 from jigsaw.platform import Platform
-
-
-def _open(platform: Platform) -> None:
-    del platform
-    anonymity.install()
 
 
 def _due_work(platform: Platform, now: datetime) -> dict[str, int]:
@@ -29,7 +24,7 @@ CAPABILITY = Capability(
     nav=(NavItem("Most Wanted", "/appeals", frozenset({Role.ANALYST, Role.SUPERVISOR}), order=40),),
     json_prefixes=("/api/v1/appeals",),
     tables=("jigsaw.appeals.models",),
-    open=_open,
+    anonymous_paths=("/most-wanted",),  # sightings and their follow-up: no address in the access log
     due_work=_due_work,
     banners=banners.review_banners,
 )

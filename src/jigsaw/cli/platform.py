@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pyotp
 import typer
 from rich.console import Console
@@ -106,16 +104,6 @@ def _print_demo_logins(creds: dict[str, dict[str, str]]) -> None:
     console.print("Codes change every 30 seconds: run [bold]jigsaw demo --codes[/bold] for fresh ones.")
 
 
-class NoPublicAccessLog(logging.Filter):
-    """Drops the access-log lines of the public report form: they would record, in clear, the
-    address of someone reporting abuse (the rate limit keys on a keyed hash of it instead)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args if isinstance(record.args, tuple) else ()
-        path = str(args[2]) if len(args) > 2 else ""
-        return not (path == "/report" or path.startswith(("/report/", "/report?")))
-
-
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -160,7 +148,6 @@ def serve(
     elif checkpoint_dir(platform) is not None:
         audit_checkpoints.start()
     try:
-        logging.getLogger("uvicorn.access").addFilter(NoPublicAccessLog())
         uvicorn.run(create_app(platform=platform), host=host, port=port, proxy_headers=False, log_level="info")
     finally:
         due_work.stop()

@@ -15,5 +15,6 @@ CAPABILITY = Capability(
     static=Path(__file__).parent / "static",
     template_filters={"incident_label": pages.incident_label},
     json_prefixes=("/api/",),
+    unlogged_paths=("/report",),  # the report form: an access-log line would say an address reported abuse
     tables=("jigsaw.intake.models",),
 )

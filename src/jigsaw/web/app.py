@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from jigsaw import __version__
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings
+from jigsaw.http import access_log
 from jigsaw.http.deps import TransactionMiddleware, db_session, platform_of, staff_principal
 from jigsaw.http.params import numbers_in_range
 from jigsaw.http.security import (
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.templates = build_templates(platform.capabilities)
     app.state.json_prefixes = tuple(p for cap in platform.capabilities for p in cap.json_prefixes)
     app.state.bad_request_prefixes = tuple(p for cap in platform.capabilities for p in cap.bad_request_prefixes)
+    access_log.install(unlogged=(p for cap in platform.capabilities for p in cap.unlogged_paths),
+                       anonymous=(p for cap in platform.capabilities for p in cap.anonymous_paths))
     app.include_router(api_docs_router)
     for cap in platform.capabilities:
         if cap.static is not None:
