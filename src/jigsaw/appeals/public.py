@@ -5,7 +5,7 @@ Every page is complete without JavaScript and sets no cookie. The list and appea
 cacheable for a short while (``Cache-Control: public, max-age=60`` with an ETag), so a surge of
 visitors after an alert is served from caches; a located appeal drops off within that minute.
 The sighting and follow-up routes never read the client's address, not even for a rate limit
-(their limit is one for everyone), and the access log drops it (:mod:`jigsaw.appeals.anonymity`).
+(their limit is one for everyone), and the access log drops it (:mod:`jigsaw.http.access_log`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Following Crime Stoppers' practice, nothing about the tipster is asked for or kept: no name, no
 contact details, no IP address (the route never reads the client's address, and the access log
-drops it, see :mod:`jigsaw.appeals.anonymity`), no cookie. The tipster gets a reference and a
+drops it, see :mod:`jigsaw.http.access_log`), no cookie. The tipster gets a reference and a
 passphrase (kept only as an Argon2 hash) to come back with more, or to see that the tip has been
 passed on. Records say "the tipster".
 """
