@@ -57,6 +57,19 @@ class ReportPanel:
 
 
 @dataclass(frozen=True)
+class PackagePanel:
+    """A section another capability adds to a dissemination package's page: the centre's
+    (``/packages/{id}``) and the recipient's (``/inbox/packages/{id}``).
+
+    ``context(session, principal, package_id)`` returns the template's variables; it decides
+    what the principal may see and do there (the recipient records, the centre reads).
+    """
+
+    template: str
+    context: Callable[[Any, Any, int], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class Banner:
     """A notice drawn above the content of every staff page while something needs a person now.
 
@@ -86,7 +99,8 @@ class Capability:
     - ``landing``: the page each role lands on after signing in.
     - ``tables``: the modules that define its tables, so the migrations see every table.
     - ``static``: a folder served at ``/static/<name>/`` (scripts and styles of its pages).
-    - ``report_panels``: sections drawn on the analyst's report page.
+    - ``report_panels``: sections drawn on the analyst's report page; ``package_panels``: sections
+      drawn on a dissemination package's page (the centre's and the recipient's).
     - ``open``: builds per-platform state (caches, indexes) when a platform opens.
     - ``banners``: what must stay in front of a signed-in user on every staff page
       (``banners(session, principal)``), e.g. an unacknowledged duty alert.
@@ -110,6 +124,7 @@ class Capability:
     unlogged_paths: tuple[str, ...] = ()
     anonymous_paths: tuple[str, ...] = ()
     report_panels: tuple[ReportPanel, ...] = ()
+    package_panels: tuple[PackagePanel, ...] = ()
     cli: Callable[[typer.Typer], None] | None = None
     tables: tuple[str, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()

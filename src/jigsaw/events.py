@@ -60,6 +60,25 @@ class BandOverridden:
     band: str
 
 
+@dataclass(frozen=True)
+class ContactConvictionRecorded:
+    """A force recorded a conviction for a contact offence against a suspect (subject): it becomes
+    part of the subject's history, so triage's floor for prior contact offending applies."""
+
+    subject_id: int
+    outcome_id: int
+    package_reference: str
+    force: str
+
+
+@dataclass(frozen=True)
+class ContactConvictionWithdrawn:
+    """A contact-offence conviction record was withdrawn (mis-keyed): what it added is taken back."""
+
+    subject_id: int
+    outcome_id: int
+
+
 E = TypeVar("E")
 Handler = Callable[[Session, Any], None]
 

@@ -1,5 +1,6 @@
-"""What other capabilities may use of case work: which case each report is in, a case by its reference, and
-the communications-data requests recorded on cases."""
+"""What other capabilities may use of case work: which case each report is in, a case by its reference,
+the communications-data requests recorded on cases, and the hook by which outcomes tell a case closing
+"with the outcome" what was recorded."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jigsaw.casework.hooks import OutcomeSummary
 from jigsaw.casework.lifecycle import OPEN_STATUSES, ActionKind, CaseStatus
 from jigsaw.casework.models import Case, CaseAction, CaseReport
 
@@ -84,5 +86,5 @@ def comms_data_requests(session: Session, case_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-__all__ = ["CaseRef", "CaseStatus", "CommsDataRequest", "case_by_reference", "cases_for_reports",
+__all__ = ["CaseRef", "CaseStatus", "CommsDataRequest", "OutcomeSummary", "case_by_reference", "cases_for_reports",
            "comms_data_requests"]

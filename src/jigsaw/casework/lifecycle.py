@@ -30,6 +30,7 @@ class CloseReason(StrEnum):
     DUPLICATE = "duplicate"  # of another case
     NOT_IN_REMIT = "not_in_remit"
     REFERRED_TO_ANOTHER_AGENCY = "referred_to_another_agency"
+    OUTCOME_RECORDED = "outcome_recorded"  # the force recorded what came of the case's package
 
 
 class ActionKind(StrEnum):
@@ -62,6 +63,7 @@ CLOSE_REASON_LABELS = {
     CloseReason.DISSEMINATED: "Disseminated", CloseReason.NO_FURTHER_ACTION: "No further action",
     CloseReason.DUPLICATE: "Duplicate of another case", CloseReason.NOT_IN_REMIT: "Not in remit",
     CloseReason.REFERRED_TO_ANOTHER_AGENCY: "Referred to another agency",
+    CloseReason.OUTCOME_RECORDED: "Outcome recorded by the force",
 }
 
 # The moves a person may make with "change status". Closing has its own step (it needs a

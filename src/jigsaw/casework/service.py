@@ -30,6 +30,7 @@ from jigsaw.casework.entries import (
     validate_comms_update,
     validate_entry,
 )
+from jigsaw.casework.hooks import OutcomeSummary
 from jigsaw.casework.lifecycle import (
     OPEN_STATUSES,
     ActionKind,
@@ -43,6 +44,7 @@ from jigsaw.casework.lifecycle import (
 from jigsaw.casework.models import Case, CaseAction, CaseReport
 from jigsaw.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from jigsaw.intake.interfaces import Report, Subject
+from jigsaw.platform import platform_for
 from jigsaw.triage.interfaces import report_triage
 
 READ_PURPOSE = "working a case"
@@ -264,10 +266,25 @@ def close(session: Session, principal: Principal, case_id: int, reason: str | No
         else:
             if other.id == case.id:
                 problems["duplicate_of"] = "a case is not a duplicate of itself"
+    if not problems and why is CloseReason.OUTCOME_RECORDED:
+        lines = _recorded_outcomes(session, case)
+        if not lines:
+            problems["reason"] = "no outcome is recorded yet on the packages of this case's reports"
+        explanation = explanation or "; ".join(lines)[:2000]
     if problems:
         raise CaseInputError(problems)
     _close(session, principal, case, why, explanation, other)
     return case
+
+
+def _recorded_outcomes(session: Session, case: Case) -> list[str]:
+    """What forces recorded on the packages of the case's reports, through the hook outcomes registers."""
+    try:
+        summary = platform_for(session).find(OutcomeSummary)
+    except LookupError:
+        return []
+    report_ids = list(session.scalars(select(CaseReport.report_id).where(CaseReport.case_id == case.id)))
+    return summary.summarise(session, report_ids)
 
 
 def _close(session: Session, principal: Principal, case: Case, why: CloseReason, explanation: str,

@@ -73,6 +73,8 @@ class Package(Base):
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stale_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the recipient first recorded an outcome (outcomes tells us): the package is acted on, not stale.
+    first_outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Content.
     summary: Mapped[str] = mapped_column(EncryptedText("packages.summary"))
     evidence: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("packages.evidence"), default=dict)

@@ -19,9 +19,9 @@ from jigsaw.casework.interfaces import case_by_reference
 from jigsaw.dissemination import exports, service
 from jigsaw.dissemination.evidence import for_recipient
 from jigsaw.dissemination.grading import ASSESSMENT_LABELS, HANDLING_LABELS, SOURCE_LABELS
-from jigsaw.dissemination.lifecycle import STATUS_LABELS, PackageStatus
+from jigsaw.dissemination.lifecycle import SENT, STATUS_LABELS, PackageStatus
 from jigsaw.errors import Conflict, InvalidInput, NotAllowed
-from jigsaw.http.deps import authorize, db_session, require_csrf
+from jigsaw.http.deps import authorize, db_session, platform_of, require_csrf
 from jigsaw.http.flash import flash
 from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.templating import render
@@ -132,7 +132,20 @@ def package_page(package_id: int, request: Request, principal: Principal = Depen
         "evidence": view.package.evidence or {}, "recipients": routing.recipients(session),
         "report_links": service.report_links(session, view.report_ids),
         "editable": PackageStatus(view.package.status) in {PackageStatus.DRAFT, PackageStatus.RETURNED},
-        **_vocab()})
+        **_panels(request, session, principal, view), **_vocab()})
+
+
+def _panels(request: Request, session: Session, principal: Principal, view: service.PackageView) -> dict[str, Any]:
+    """The sections other capabilities add to a sent package's page (outcomes), with their variables."""
+    if view.package.status not in {s.value for s in SENT}:
+        return {"panels": []}
+    context: dict[str, Any] = {}
+    panels: list[str] = []
+    for cap in platform_of(request).capabilities:
+        for panel in cap.package_panels:
+            context.update(panel.context(session, principal, view.package.id))
+            panels.append(panel.template)
+    return {**context, "panels": panels}
 
 
 def _action(request: Request, package_id: int, csrf_token: str, done: str, call: Any) -> Response:
@@ -321,7 +334,8 @@ def inbox_package_page(package_id: int, request: Request, principal: Principal =
     view = service.read_package(session, principal, package_id, purpose=INBOX_PURPOSE)
     return render(request, "dissemination/inbox_package.html", {
         "principal": principal, "csrf_token": request.state.csrf_token, "v": view, "p": view.package,
-        "evidence": for_recipient(view.package.evidence or {}), **_vocab()})
+        "evidence": for_recipient(view.package.evidence or {}), **_panels(request, session, principal, view),
+        **_vocab()})
 
 
 def _inbox_action(request: Request, package_id: int, csrf_token: str, done: str, call: Any) -> Response:

@@ -902,7 +902,7 @@ def read_package(session: Session, principal: Principal, package_id: int, *, pur
     if recipient_side:
         # The recipient sees its own thread and the package's history, never who at the centre read it.
         events = [e for e in events if e.kind in ("dispatched", "acknowledged", "accepted", "rejected",
-                                                  "marking_lowered")]
+                                                  "marking_lowered", "first_outcome")]
     record(session, principal.actor, AuditAction.CONSULTATION, "package", package.id,
            purpose=purpose or (RECIPIENT_PURPOSE if recipient_side else READ_PURPOSE),
            detail={"reference": package.reference, "recipient_side": recipient_side})
@@ -945,7 +945,7 @@ def list_packages(session: Session, principal: Principal, *, statuses: Iterable[
     query = select(Package.id, Package.reference, Package.status, Package.band, Package.recipient_org_id,
                    Organisation.name, Package.created_at, User.display_name, Package.dispatched_at,
                    Package.action_by, Package.ack_due_at, Package.acknowledged_at, Package.escalated_at,
-                   Package.batch_id, Package.classification, Package.tlp) \
+                   Package.batch_id, Package.classification, Package.tlp, Package.first_outcome_at) \
         .outerjoin(Organisation, Organisation.id == Package.recipient_org_id) \
         .join(User, User.id == Package.created_by_id)
     if is_centre_staff(principal):
@@ -964,7 +964,8 @@ def list_packages(session: Session, principal: Principal, *, statuses: Iterable[
     rows = session.execute(query.order_by(Package.id.desc()).limit(limit)).all()
     awaiting = {s.value for s in AWAITING_ACTION}
     return [PackageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12] is not None,
-                       r[2] in awaiting and r[9] is not None and r[9] < now, r[13], r[14], r[15]) for r in rows]
+                       r[2] in awaiting and r[9] is not None and r[9] < now and r[16] is None, r[13], r[14], r[15])
+            for r in rows]
 
 
 def counts_by_status(session: Session, principal: Principal) -> dict[str, int]:
@@ -1022,7 +1023,7 @@ def supervisors(session: Session) -> list[User]:
 def escalate_due(session: Session, settings: Settings, *, now: datetime | None = None) -> DueDone:
     """Escalate at the centre every package not acknowledged by its deadline (P0 an hour, P1 a
     working day): each active supervisor is mailed once; and flag packages past their action-by date
-    with no outcome. Safe to run from several processes (each package is claimed by an update)."""
+    with no outcome recorded. Safe to run from several processes (each package is claimed by an update)."""
     now = now or _now()
     system = Actor("system:dissemination")
     escalated = 0
@@ -1054,7 +1055,7 @@ def escalate_due(session: Session, settings: Settings, *, now: datetime | None =
         escalated += 1
     stale_rows = list(session.scalars(select(Package).where(
         Package.status.in_([s.value for s in AWAITING_ACTION]), Package.action_by <= now,
-        Package.stale_flagged_at.is_(None)).order_by(Package.id).limit(500)))
+        Package.stale_flagged_at.is_(None), Package.first_outcome_at.is_(None)).order_by(Package.id).limit(500)))
     for package in stale_rows:
         package.stale_flagged_at = now
         _event(session, None, package, "past_action_by", None, {"action_by": package.action_by.isoformat()
@@ -1072,7 +1073,8 @@ def attention(session: Session, principal: Principal, *, now: datetime | None = 
         escalated = session.scalar(select(func.count()).select_from(Package).where(
             Package.status == PackageStatus.DISPATCHED.value, Package.escalated_at.is_not(None))) or 0
         stale = session.scalar(select(func.count()).select_from(Package).where(
-            Package.status.in_([s.value for s in AWAITING_ACTION]), Package.action_by < now)) or 0
+            Package.status.in_([s.value for s in AWAITING_ACTION]), Package.action_by < now,
+            Package.first_outcome_at.is_(None))) or 0
         waiting = session.scalar(select(func.count()).select_from(Package).where(
             Package.status == PackageStatus.SUBMITTED.value)) or 0
         newer = aliased(Package)

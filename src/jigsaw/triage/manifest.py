@@ -6,9 +6,16 @@ from pathlib import Path
 
 from jigsaw.accounts.roles import Role
 from jigsaw.capability import Capability, NavItem, ReportPanel, Subscription
-from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import (
+    ContactConvictionRecorded,
+    ContactConvictionWithdrawn,
+    MediaMatched,
+    ReportsStored,
+    ReportStored,
+    SubjectInformationAdded,
+)
 from jigsaw.platform import Platform
-from jigsaw.triage import assess, cli, routes
+from jigsaw.triage import assess, cli, records, routes
 from jigsaw.triage.configs import ParsedConfigs
 
 
@@ -30,6 +37,9 @@ CAPABILITY = Capability(
         Subscription(ReportsStored, assess.on_reports_stored),
         Subscription(MediaMatched, assess.on_media_matched),
         Subscription(SubjectInformationAdded, assess.on_subject_information_added),
+        # A force's recorded contact-offence conviction joins the subject's history.
+        Subscription(ContactConvictionRecorded, records.on_contact_conviction_recorded),
+        Subscription(ContactConvictionWithdrawn, records.on_contact_conviction_withdrawn),
     ),
     # Scores read network membership and bank series, so linking reacts first.
     after=("linking", "matching"),

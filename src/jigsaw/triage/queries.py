@@ -6,7 +6,7 @@ purpose.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from jigsaw.intake.interfaces import Report, Subject
+from jigsaw.platform import platform_for
 from jigsaw.triage import history
 from jigsaw.triage.model import Band
 from jigsaw.triage.models import OverrideStatus, TriageAssessment, TriageItemRecord, TriageOverride, TriageState
@@ -239,15 +240,26 @@ def _status_case(status: OverrideStatus) -> Any:
 
 
 
-def band_outcomes(session: Session) -> list[dict[str, Any]] | None:
-    """Bands against outcomes (child safeguarded, arrest, no further action), for local validation.
+@dataclass(frozen=True)
+class BandOutcomes:
+    """Bands against outcomes, computed by the capability that records outcomes (composed after
+    triage, so it registers this on the platform when it opens rather than being imported).
 
-    No capability records outcomes yet, so this returns None and the monitoring page says no
-    outcomes are recorded. Once one does, join its outcome rows to ``triage_assessments`` (the
-    band *at dissemination*, not the current one, to avoid hindsight) and return one row per
-    band: ``{"band", "cases", "<outcome>": count}``.
+    ``rows(session)`` returns one row per band at dissemination, or None when nothing is recorded.
     """
-    return None
+
+    rows: Callable[[Session], list[dict[str, Any]] | None]
+
+
+def band_outcomes(session: Session) -> list[dict[str, Any]] | None:
+    """Bands against outcomes (child safeguarded, arrest, no further action), for local validation:
+    each band *at dissemination* (never the current one, to avoid hindsight) with what forces
+    recorded and how long they took to first act. None while no outcome is recorded (the page says so)."""
+    try:
+        source = platform_for(session).find(BandOutcomes)
+    except LookupError:
+        return None
+    return source.rows(session)
 
 
 def _pairs(rows: Iterable[Any]) -> dict[Any, Any]:
