@@ -85,7 +85,8 @@ def test_home_office_outcome_types() -> None:
     assert set(refused(body("charge", offence="x", charge_count=1, home_office_outcome=23))) == {"home_office_outcome"}
     assert "charged or summonsed" in refused(body("charge", offence="x", charge_count=1,
                                                    home_office_outcome=3))["home_office_outcome"]
-    assert "cannot be outcome type 1" in refused(body("no_further_action", home_office_outcome=1))["home_office_outcome"]
+    nfa = refused(body("no_further_action", home_office_outcome=1))
+    assert "cannot be outcome type 1" in nfa["home_office_outcome"]
     assert refused(body("home_office_outcome")) == {"home_office_outcome": "is required for a Home Office outcome"}
     assert refused(body("arrest", home_office_outcome=1)) == {"home_office_outcome": "does not apply to an arrest"}
     # Type 0 is shown but never counted.
@@ -106,7 +107,8 @@ def test_the_warrant_lifecycle() -> None:
         assert _warrant(stage, current).warrant_stage is WarrantStage(stage)
     invalid = [(None, "granted"), (None, "executed"), (WarrantStage.PLANNED, "executed"),
                (WarrantStage.APPLIED, "executed"), (WarrantStage.REFUSED, "executed"),
-               (WarrantStage.EXECUTED, "applied"), (WarrantStage.NO_TRACE, "executed"), (WarrantStage.GRANTED, "granted")]
+               (WarrantStage.EXECUTED, "applied"), (WarrantStage.NO_TRACE, "executed"),
+               (WarrantStage.GRANTED, "granted")]
     for current, stage in invalid:
         with pytest.raises(rules.OutcomeInputError) as caught:
             _warrant(stage, current)

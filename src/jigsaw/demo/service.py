@@ -33,6 +33,7 @@ from jigsaw.appeals.tips import submit_sighting
 from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
+from jigsaw.demo import outcomes as demo_outcomes
 from jigsaw.demo import story as plot
 from jigsaw.dissemination import service as dissemination
 from jigsaw.education import service as education
@@ -107,6 +108,7 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _work_cases(session, the_story, orgs)
         _acknowledge_all_but_the_latest_danger(session)
         _disseminate(session, the_story, orgs)
+        _record_outcomes(session, the_story, orgs)
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
     return DemoResult(created, path, already and created == 0)
@@ -263,7 +265,7 @@ def _disseminate(session: Session, the_story: plot.Story, orgs: dict[str, Organi
             dissemination.return_to_author(session, supervisor, package.id, plan.comment or "Please revise.")
         if plan.status in ("submitted", "returned"):
             continue
-        dissemination.approve(session, supervisor, package.id)
+        dissemination.approve(session, supervisor, package.id, now=demo_outcomes.sent_at(plan.report_key))
         if plan.status == "acknowledged":
             dissemination.acknowledge(session, liaison, package.id)
         elif plan.status == "accepted":
@@ -275,6 +277,15 @@ def _disseminate(session: Session, the_story: plot.Story, orgs: dict[str, Organi
             dissemination.accept(session, liaison, package.id, plan.comment)
         elif plan.status == "rejected":
             dissemination.reject(session, liaison, package.id, plan.comment or "Not our area.")
+
+
+def _record_outcomes(session: Session, the_story: plot.Story, orgs: dict[str, Organisation]) -> None:
+    """What the demo force did with the packages it kept, and the network the centre saw dismantled."""
+    by_key = {item.key: item for item in the_story.reports}
+    demo_outcomes.record_demo_outcomes(
+        session, {key: _report_id(session, by_key[key], orgs) if key in by_key else None
+                  for key in demo_outcomes.SENT_DAYS_AGO},
+        _principal(session, "liaison@demo.example"), _principal(session, "analyst@demo.example"))
 
 
 def _acknowledge_all_but_the_latest_danger(session: Session) -> None:
