@@ -21,6 +21,7 @@ CAPABILITY = Capability(
     name="outcomes",
     routers=(routes.router, routes.api_router),
     templates=Path(__file__).parent / "templates",
+    static=Path(__file__).parent / "static",
     json_prefixes=("/api/v1/packages", "/api/v1/networks/subject", "/api/v1/network-disruptions"),
     package_panels=(PackagePanel("outcomes/panel.html", routes.package_panel),),
     tables=("jigsaw.outcomes.models",),

@@ -1,0 +1,99 @@
+"""Outcomes in the browser, with JavaScript off: the force's liaison officer opens a package sent to
+Kent, records a warrant executed, an arrest and two children safeguarded (in two categories); the
+centre's analyst sees them on the package page, read-only. Headless Chromium, the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+
+from jigsaw.accounts.models import Organisation
+from jigsaw.accounts.roles import OrgKind, Role
+from jigsaw.audit.service import Actor
+from jigsaw.db.engine import session_scope
+from jigsaw.intake.domain import IdentifierDraft, ReportDraft, SubjectDraft
+from jigsaw.intake.service import submit_report
+from jigsaw.outcomes.models import Outcome
+from jigsaw.routing import service as routing
+from tests.dissemination.conftest import SAMPLE, dispatched_package
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_analyst_browser import sign_in
+from tests.factories import make_org, make_staff, next_code
+
+pytestmark = pytest.mark.browser
+
+
+def _kent(live_server: LiveServer) -> int:
+    with session_scope(live_server.platform.engine) as session:
+        kent = session.scalar(select(Organisation.id).where(Organisation.name == "Kent Police"))
+        if kent is None:  # another browser test may have seeded the recipients already
+            routing.seed_recipients(session, Actor("e2e"))
+            with SAMPLE.open(encoding="utf-8") as lines:
+                routing.load_directory(session, Actor("e2e"), lines)
+            routing.set_contact(session, Actor("e2e"), "Kent Police", email="referrals@kent.police.test")
+            kent = session.scalar(select(Organisation.id).where(Organisation.name == "Kent Police"))
+    assert kent is not None
+    return kent
+
+
+def _record(page: Page, kind: str, reference: str, when: str, **fields: str) -> None:
+    form = page.locator(f"#form-{kind}")
+    page.locator("#outcome-forms details").filter(has=form).locator("summary").click()
+    form.get_by_label("Your reference").fill(reference)
+    form.get_by_label("When").fill(when)
+    for label, value in fields.items():
+        target = form.get_by_label(label.replace("_", " "), exact=False)
+        if target.evaluate("e => e.tagName") == "SELECT":
+            target.select_option(value)
+        else:
+            target.fill(value)
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_role("status").first).to_contain_text(reference)
+
+
+def test_a_force_records_an_arrest_and_two_children_and_the_centre_sees_them(
+        live_server: LiveServer, new_context: Callable[..., BrowserContext], shoot: Callable[..., Path]) -> None:
+    platform = live_server.platform
+    centre = make_org(platform, "National centre (outcomes e2e)", OrgKind.CENTRE)
+    analyst = make_staff(platform, "analyst.outcomes@centre.example", Role.ANALYST, centre)
+    supervisor = make_staff(platform, "supervisor.outcomes@centre.example", Role.SUPERVISOR, centre)
+    liaison = make_staff(platform, "liaison.outcomes@kent.police.test", Role.FORCE_LIAISON, _kent(live_server))
+    suspect = SubjectDraft(role="suspect", identifiers=(
+        IdentifierDraft(type="email", value="quietoak@mail.chatspace.test"),
+        IdentifierDraft(type="postal_address", value="3 Castle Street, Rochester, ME1 1AB")))
+    draft = ReportDraft(source="platform", incident_type="image_request", platform="ChatSpace",
+                        summary="Account asked two children for images.", subjects=(suspect,))
+    with session_scope(platform.engine) as session:
+        report_id = submit_report(session, draft, Actor("e2e")).report.id
+    package_id = dispatched_package(platform, [report_id], liaison.organisation_id, analyst, supervisor)
+
+    page = new_context(javascript=False, phone=False).new_page()
+    sign_in(page, live_server, liaison.email, liaison.password, next_code(platform, liaison))
+    page.goto(f"{live_server.url}/inbox/packages/{package_id}")
+    expect(page.locator("#no-outcomes")).to_be_visible()
+    _record(page, "warrant", "KENT/OP/1", "2026-11-20T06:00", Stage="applied")
+    _record(page, "warrant", "KENT/OP/2", "2026-11-20T09:00", Stage="granted")
+    _record(page, "warrant", "KENT/OP/3", "2026-11-21T06:05", Stage="executed")
+    _record(page, "arrest", "KENT/OP/4", "2026-11-21T06:20")
+    _record(page, "child_safeguarded", "KENT/OP/5", "2026-11-21T07:00", How="removed_from_harm")
+    _record(page, "child_safeguarded", "KENT/OP/6", "2026-11-21T07:00", How="protective_measure")
+    rows = page.locator("#outcomes-list tbody tr")
+    expect(rows).to_have_count(6)
+    expect(page.locator("#warrants")).to_contain_text("executed")
+    expect(page.locator("#outcomes-list")).to_contain_text("Removed from harm")
+    expect(page.locator("#outcomes-list")).to_contain_text("Protective measure")
+    shoot(page, "outcomes-force")
+    with session_scope(platform.engine) as session:
+        kinds = sorted(session.scalars(select(Outcome.kind).where(Outcome.package_id == package_id)))
+    assert kinds == ["arrest", "child_safeguarded", "child_safeguarded", "warrant", "warrant", "warrant"]
+
+    centre_page = new_context(javascript=False, phone=False).new_page()
+    sign_in(centre_page, live_server, analyst.email, analyst.password, next_code(platform, analyst))
+    centre_page.goto(f"{live_server.url}/packages/{package_id}")
+    expect(centre_page.locator("#outcomes-list tbody tr")).to_have_count(6)
+    expect(centre_page.locator("#outcome-forms")).to_have_count(0)
+    shoot(centre_page, "outcomes-centre")
