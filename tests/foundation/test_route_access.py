@@ -26,6 +26,7 @@ from jigsaw.http.personal_data import returns_personal_data
 from jigsaw.linking import queries
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.rules import LinkingConfig
+from jigsaw.outcomes.models import Outcome
 from jigsaw.platform import Platform
 from jigsaw.routing import service as routing
 from tests.dissemination.conftest import dispatched_package
@@ -214,6 +215,7 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
     report_id = int(values["report_id"])
     others = dispatched_package(platform, [report_id], theirs, analyst, supervisor)
     ours = dispatched_package(platform, [report_id], mine, analyst, supervisor)
+    their_outcome = _their_outcome(platform, theirs, others)
     open_to_forces = [(path, route) for path, route in api_routes(client.app.routes)  # type: ignore[attr-defined]
                       if (req := requirement(route)) is not None and Role.FORCE_LIAISON in req.roles
                       and OrgKind.UK_FORCE in req.org_kinds
@@ -221,16 +223,18 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
     assert {"/inbox", "/inbox/packages/{package_id}", "/api/v1/packages", "/api/v1/packages/{package_id}",
             "/api/v1/packages/{package_id}/acknowledge", "/api/v1/packages/{package_id}/stix"} \
         <= {path for path, _ in open_to_forces}
-    assert all("{" not in path or (path.count("{") == 1 and "{package_id}" in path) for path, _ in open_to_forces)
+    assert all("{" not in path or (re.sub(r"\{(package_id|outcome_id)\}", "", path).count("{") == 0
+               and "{package_id}" in path) for path, _ in open_to_forces)
     login(client, platform, liaison)
     csrf = csrf_from(client.get("/inbox").text)
-    bodies = {"reason": "not ours", "text": "hello", "comment": "c"}
+    bodies = {"reason": "not ours", "text": "hello", "comment": "c", "reference": "OURS/1", "kind": "arrest",
+              "occurred_at": "2026-11-01T10:00:00Z"}
     with session_scope(platform.engine) as session:
         before = session.execute(select(Package.status, Package.acknowledged_at).where(Package.id == others)).one()
         their_reference = session.scalar(select(Package.reference).where(Package.id == others))
     for path, route in open_to_forces:
         for method in route.methods:
-            url = path.replace("{package_id}", str(others))
+            url = path.replace("{package_id}", str(others)).replace("{outcome_id}", str(their_outcome))
             if method == "GET":
                 response = client.get(url, follow_redirects=False)
             else:
@@ -246,6 +250,8 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
     with session_scope(platform.engine) as session:
         assert session.execute(select(Package.status, Package.acknowledged_at)
                                .where(Package.id == others)).one() == before
+        assert session.scalars(select(Outcome.reference).where(Outcome.package_id == others,
+                                                               Outcome.withdrawn_at.is_(None))).all() == ["THEIRS/1"]
     # The samples are real: the same routes answer for the force's own package.
     assert client.get(f"/api/v1/packages/{ours}").status_code == 200
     assert client.get(f"/inbox/packages/{ours}").status_code == 200
@@ -254,6 +260,19 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
     for url in (f"/api/v1/cases/{values['case_id']}", f"/api/v1/reports/{report_id}", f"/reports/{report_id}",
                 "/queue", "/api/v1/search?q=x&purpose=route+walk", f"/packages/{ours}"):
         assert client.get(url, follow_redirects=False).status_code in (401, 403), url
+
+
+def _their_outcome(platform: Platform, force: int, package_id: int) -> int:
+    """An arrest the other force recorded on its own package (its liaison officer's)."""
+    from jigsaw.accounts.principal import Principal
+    from jigsaw.outcomes.service import record_outcome
+
+    officer = make_staff(platform, f"liaison@{force}.their.example", Role.FORCE_LIAISON, force)
+    principal = Principal(organisation_id=force, organisation_kind=OrgKind.UK_FORCE, user_id=officer.id,
+                          role=Role.FORCE_LIAISON, label=officer.email)
+    with session_scope(platform.engine) as session:
+        return record_outcome(session, principal, package_id, {"reference": "THEIRS/1", "kind": "arrest",
+                                                               "occurred_at": "2026-11-01T10:00:00Z"}).outcome.id
 
 
 def _fields(route: APIRoute) -> set[str]:
