@@ -166,8 +166,8 @@ class CheckedOutcome:
 # --- parsing values as a form (strings) or JSON (typed) sends them ---------------------------------
 
 
-class _Bad(ValueError):
-    pass
+class _Bad(InvalidInput, ValueError):
+    """One value that cannot be read; :func:`check` gathers these into one :class:`OutcomeInputError`."""
 
 
 def _blank(value: Any) -> bool:
