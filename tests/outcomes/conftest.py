@@ -1,5 +1,6 @@
 """Outcomes fixtures: the dissemination world (a centre, Kent and the Met) and a package about one
-report (a suspect in Kent, a child victim) dispatched to Kent."""
+report (a suspect in Kent, a child victim) dispatched to Kent, on SQLite (the PostgreSQL test makes
+its own)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from jigsaw.platform import Platform
 from tests.dissemination.conftest import World, address, dispatched_package, make_world, principal_of, suspect
 from tests.factories import post_report, report_body
 
-__all__ = ["Sent", "World", "principal_of"]
+__all__ = ["Sent", "World", "make_world", "principal_of"]
 
 
 @dataclass
@@ -58,16 +59,6 @@ def record(platform: Platform, account: Any, package_id: int, **body: Any) -> se
         session.flush()
         session.expunge(done.outcome)
         return done
-
-
-@pytest.fixture
-def world(platform: Platform) -> World:
-    return make_world(platform)
-
-
-@pytest.fixture
-def sent(client: TestClient, platform: Platform, world: World) -> Sent:
-    return send_to_kent(client, platform, world)
 
 
 @pytest.fixture
