@@ -66,6 +66,11 @@ def next_status(current: str, proposed: str) -> OperationStatus:
     return to
 
 
+def next_statuses(current: str) -> list[str]:
+    """The statuses the operation may move to next (the board offers them)."""
+    return sorted(s.value for s in _NEXT[OperationStatus(current)])
+
+
 def check_operation(name: str, starts_at: datetime | None, ends_at: datetime | None,
                     objectives: str) -> dict[str, str]:
     """What is wrong with an operation's details, by field (empty when nothing is)."""

@@ -88,6 +88,14 @@ def get_operation(session: Session, principal: Principal, operation_id: int) -> 
     raise OperationNotFound("No such operation.")
 
 
+def read_operation(session: Session, principal: Principal, operation_id: int, *,
+                   purpose: str = "reading an operation's details") -> Operation:
+    """The operation with its objectives (encrypted: they may name people), audited as a consultation."""
+    operation = get_operation(session, principal, operation_id)
+    _audit(session, principal, AuditAction.CONSULTATION, operation, {"op": "details"}, purpose=purpose)
+    return operation
+
+
 def scope_of(principal: Principal) -> int | None:
     """The one force whose rows ``principal`` may see, or None for the centre (every row)."""
     return None if is_centre_staff(principal) else principal.organisation_id
