@@ -30,16 +30,18 @@ def _operation(platform: Platform, world: World, batch: Batch, *, ends_at: datet
 
 
 def _seed(platform: Platform, world: World, batch: Batch) -> None:
-    (k1, s1), (k2, s2), (k3, _s3) = batch.kent
+    (k1, s1), (k2, s2), _ = batch.kent
     (m1, t1), (_m2, _t2) = batch.met
     kent, met = world.kent_id, world.met_id
     # Kent: one warrant applied, granted and executed; another applied then refused.
     outcome(platform, k1, kent, "warrant", subject_id=s1, warrant_stage="applied", occurred_at=START)
-    outcome(platform, k1, kent, "warrant", subject_id=s1, warrant_stage="granted", occurred_at=START + timedelta(hours=1))
+    outcome(platform, k1, kent, "warrant", subject_id=s1, warrant_stage="granted",
+            occurred_at=START + timedelta(hours=1))
     outcome(platform, k1, kent, "warrant", subject_id=s1, warrant_stage="executed",
             occurred_at=START + timedelta(hours=2), devices_seized=7)
     outcome(platform, k2, kent, "warrant", subject_id=s2, warrant_stage="applied", occurred_at=START)
-    outcome(platform, k2, kent, "warrant", subject_id=s2, warrant_stage="refused", occurred_at=START + timedelta(hours=3))
+    outcome(platform, k2, kent, "warrant", subject_id=s2, warrant_stage="refused",
+            occurred_at=START + timedelta(hours=3))
     outcome(platform, k1, kent, "arrest", subject_id=s1)
     outcome(platform, k1, kent, "child_safeguarded", subject_id=s1, category="removed_from_harm", count=2)
     outcome(platform, k1, kent, "child_safeguarded", subject_id=s1, category="protective_measure")
@@ -49,9 +51,9 @@ def _seed(platform: Platform, world: World, batch: Batch) -> None:
             occurred_at=START + timedelta(hours=5), withdrawn_at=datetime.now(UTC))
     # Met: a warrant granted (still open), a voluntary interview.
     outcome(platform, m1, met, "warrant", subject_id=t1, warrant_stage="applied", occurred_at=START)
-    outcome(platform, m1, met, "warrant", subject_id=t1, warrant_stage="granted", occurred_at=START + timedelta(hours=4))
+    outcome(platform, m1, met, "warrant", subject_id=t1, warrant_stage="granted",
+            occurred_at=START + timedelta(hours=4))
     outcome(platform, m1, met, "voluntary_interview", subject_id=t1, count=1)
-    _ = k3
 
 
 def test_totals_by_force_from_outcomes_and_withdrawn_ones_never_count(platform: Platform, world: World,

@@ -16,7 +16,7 @@ from jigsaw.operations.rules import OperationRefused
 from jigsaw.outcomes.interfaces import Outcome
 from jigsaw.platform import Platform
 from tests.dissemination.conftest import principal_of
-from tests.operations.conftest import END, START, Batch, World, approved_batch, outcome
+from tests.operations.conftest import END, START, Batch, World, outcome
 
 
 def test_sitrep_freezes_and_later_records_are_logged_as_revisions(platform: Platform, world: World,
@@ -34,7 +34,7 @@ def test_sitrep_freezes_and_later_records_are_logged_as_revisions(platform: Plat
     outcome(platform, k1, kent, "arrest", subject_id=s1, occurred_at=before, recorded_at=before)
     doubtful = outcome(platform, k2, kent, "arrest", subject_id=s2, occurred_at=before, recorded_at=before)
     # After the cut-off: an arrest made before it but recorded late, and one made after it.
-    late = outcome(platform, k2, kent, "voluntary_interview", subject_id=s2, occurred_at=before)
+    outcome(platform, k2, kent, "voluntary_interview", subject_id=s2, occurred_at=before)
     outcome(platform, k1, kent, "arrest", subject_id=s1, occurred_at=datetime.now(UTC))
     with session_scope(platform.engine) as session:
         sitrep = service.freeze_sitrep(session, analyst, op_id, cutoff_at=cutoff)
@@ -69,7 +69,6 @@ def test_sitrep_freezes_and_later_records_are_logged_as_revisions(platform: Plat
     with session_scope(platform.engine) as session:
         mine = service.read_sitrep(session, principal_of(platform, world.met), op_id, 1)
         assert [r[0] for r in mine.rows] == [str(world.met_id)] and mine.revisions == []
-    _ = late
 
 
 def test_operation_from_an_approved_batch(client: TestClient, platform: Platform, world: World,
@@ -98,4 +97,3 @@ def test_a_batch_not_yet_approved_is_refused(client: TestClient, platform: Platf
         service.create_from_batch(session, principal_of(platform, world.analyst), bid, name="Early",
                                   starts_at=START, ends_at=END)
     assert refused.value.fields == {"batch_id": "the batch has not been approved as a set yet"}
-    _ = approved_batch

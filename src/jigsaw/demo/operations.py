@@ -100,7 +100,8 @@ def load_operation(session: Session, *, now: datetime | None = None) -> int | No
     session.execute(update(OperationTarget).where(OperationTarget.operation_id == op.id).values(added_at=planned))
     op.created_at = planned
     operations.set_status(session, lead, op.id, "live")
-    recipients = dict(session.execute(select(Package.id, Package.recipient_org_id).where(Package.id.in_(sent))).all())
+    recipients: dict[int, int] = {pid: org for pid, org in session.execute(
+        select(Package.id, Package.recipient_org_id).where(Package.id.in_(sent))) if org is not None}
     cutoff = start + timedelta(hours=24)
     early = cutoff - timedelta(hours=1)
     # The first Met package: warrant executed, an arrest, devices seized, two children protected.

@@ -87,7 +87,7 @@ async def create_form(request: Request, principal: Principal = Depends(centre_pa
     require_csrf(request, str(form.get("csrf_token", "")))
     v = {k: str(form.get(k, "")) for k in ("name", "starts_at", "ends_at", "objectives", "lead_id")}
     try:
-        forces = [int(x) for x in form.getlist("force_ids") if str(x).isdigit()]
+        forces = [int(str(x)) for x in form.getlist("force_ids") if str(x).isdigit()]
         op = service.create_operation(session, principal, name=v["name"], starts_at=_when(v["starts_at"], "starts_at"),
                                       ends_at=_when(v["ends_at"], "ends_at"), objectives=v["objectives"],
                                       lead_id=_int(v["lead_id"], "lead_id"), force_ids=forces)
@@ -112,7 +112,8 @@ async def from_batch_form(request: Request, principal: Principal = Depends(centr
     except REFUSED as exc:
         return _back(request, "/operations", f"Not done: {exc}", "error")
     skipped = f"; {len(added.skipped)} package(s) not dispatched were left out" if added.skipped else ""
-    return _back(request, f"/operations/{op.id}", f"Operation {op.name}: {added.added} target(s) from the batch{skipped}.")
+    return _back(request, f"/operations/{op.id}",
+                 f"Operation {op.name}: {added.added} target(s) from the batch{skipped}.")
 
 
 @router.get("/operations/{operation_id}", response_class=HTMLResponse)
@@ -147,7 +148,7 @@ async def forces_form(operation_id: int, request: Request, principal: Principal 
     url = f"/operations/{operation_id}"
     try:
         added = service.add_forces(session, principal, operation_id,
-                                   [int(x) for x in form.getlist("org_ids") if str(x).isdigit()])
+                                   [int(str(x)) for x in form.getlist("org_ids") if str(x).isdigit()])
     except REFUSED as exc:
         return _back(request, url, f"Not done: {exc}", "error")
     return _back(request, url, f"{len(added)} force(s) added.")

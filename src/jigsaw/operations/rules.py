@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from jigsaw.errors import Conflict, InvalidInput
-from jigsaw.outcomes.kinds import CATEGORY_LABELS, WARRANT_OPEN, ChildCategory, WarrantStage
+from jigsaw.outcomes.interfaces import CATEGORY_LABELS, WARRANT_OPEN, ChildCategory, WarrantStage
 
 MAX_NAME = 120
 MAX_OBJECTIVES = 8_000

@@ -368,7 +368,8 @@ class Figures:
 
 
 def figures(session: Session, operation: Operation, *, org_id: int | None = None, as_at: datetime | None = None,
-            known_at: datetime | None = None, now: datetime | None = None, overdue_limit: int = OVERDUE_SHOWN) -> Figures:
+            known_at: datetime | None = None, now: datetime | None = None,
+            overdue_limit: int = OVERDUE_SHOWN) -> Figures:
     """The board's figures by force (``org_id``: that force's only), in five grouped queries.
 
     ``as_at`` and ``known_at`` freeze them (see :func:`_standing`); overdue is judged at ``now``
@@ -382,8 +383,8 @@ def figures(session: Session, operation: Operation, *, org_id: int | None = None
         targets_where.append(OperationTarget.org_id == org_id)
     past_due = _past_due(operation, now)
 
-    forces = select(OperationForce.org_id, Organisation.name).join(Organisation, Organisation.id == OperationForce.org_id) \
-        .where(OperationForce.operation_id == operation.id)
+    forces = select(OperationForce.org_id, Organisation.name) \
+        .join(Organisation, Organisation.id == OperationForce.org_id).where(OperationForce.operation_id == operation.id)
     if org_id is not None:
         forces = forces.where(OperationForce.org_id == org_id)
     rows = {oid: ForceFigures(oid, name) for oid, name in session.execute(forces.order_by(Organisation.name))}
