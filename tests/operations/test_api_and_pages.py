@@ -105,6 +105,8 @@ def test_the_board_page_for_the_centre_and_a_force_and_the_sitrep_csv(client: Te
     assert "No figure has been revised since the cut-off." in sitrep.text
     csv_text = client.get(f"{url}/sitreps/1/sitrep.csv").text
     assert csv_text.splitlines()[1].startswith("force,targets,warrants")
+    pdf = client.get(f"{url}/sitreps/1/sitrep.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     # Kent's liaison officer sees Kent's row and not the Met's.
     as_user(client, platform, world.kent)
     own = client.get(url)

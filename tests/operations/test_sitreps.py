@@ -3,6 +3,7 @@ figure are logged against it ("revised since sitrep 1: arrests 1 → 2"). Operat
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,6 +61,10 @@ def test_sitrep_freezes_and_later_records_are_logged_as_revisions(platform: Plat
         assert board.figures.total.arrests == 2  # now: one before the cut-off, one after
         view = service.read_sitrep(session, analyst, op_id, 1)
         assert view.rows[-1][2]["arrests"] == 2  # the frozen figure itself never changes
+        raw = service.sitrep_pdf(view, unicode=False, compress=False)
+        pages = len(re.findall(rb"/Type /Page\b", raw))
+        assert raw.count(b"(OFFICIAL-SENSITIVE LOCSEN - TLP:AMBER)") == 2 * pages  # banner top and bottom
+        assert b"revised since sitrep 1: arrests 2 " in raw
         csv_text = service.sitrep_csv(view)
         assert "arrests" in csv_text.splitlines()[1] and "revised since the cut-off" in csv_text
         count = len(list(session.scalars(select(SitrepRevision))))

@@ -173,13 +173,16 @@ def api_freeze(operation_id: int, body: SitrepIn | None = None, principal: Princ
 
 
 @api_router.get("/{operation_id}/sitreps/{number}", response_model=SitrepOut,
-                summary="A sitrep as frozen, with the revisions logged since; format=csv for a spreadsheet",
-                responses={200: {"content": {"text/csv": {}}}})
-def api_sitrep(operation_id: int, number: int, format: str = Query("json", pattern="^(json|csv)$"),
+                summary="A sitrep as frozen, with the revisions logged since; format=csv or pdf to download",
+                responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}})
+def api_sitrep(operation_id: int, number: int, format: str = Query("json", pattern="^(json|csv|pdf)$"),
                x_purpose: str | None = _X_PURPOSE, principal: Principal = Depends(shared_api),
                session: Session = Depends(db_session)) -> Any:
     purpose = stated_purpose(x_purpose, required=False, default=service.SITREP_PURPOSE + " (API)")
     view = service.read_sitrep(session, principal, operation_id, number, purpose=purpose)
+    if format == "pdf":
+        return Response(service.sitrep_pdf(view), media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{view.operation.reference}-sitrep-{number}.pdf"'})
     if format == "csv":
         return Response(service.sitrep_csv(view), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{view.operation.reference}-sitrep-{number}.csv"'})

@@ -219,3 +219,11 @@ def sitrep_csv(operation_id: int, number: int, principal: Principal = Depends(sh
     view = service.read_sitrep(session, principal, operation_id, number, purpose=service.SITREP_PURPOSE + " (CSV)")
     return Response(service.sitrep_csv(view), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{view.operation.reference}-sitrep-{number}.csv"'})
+
+
+@router.get("/operations/{operation_id}/sitreps/{number}/sitrep.pdf")
+def sitrep_pdf(operation_id: int, number: int, principal: Principal = Depends(shared_pages),
+               session: Session = Depends(db_session)) -> Response:
+    view = service.read_sitrep(session, principal, operation_id, number, purpose=service.SITREP_PURPOSE + " (PDF)")
+    return Response(service.sitrep_pdf(view), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{view.operation.reference}-sitrep-{number}.pdf"'})

@@ -33,6 +33,7 @@ from jigsaw.audit.service import Actor, record
 from jigsaw.db.base import table_of
 from jigsaw.dissemination import interfaces as dissemination
 from jigsaw.errors import NotAllowed, NotFound
+from jigsaw.markings import Classification, Descriptor, Marking, Tlp
 from jigsaw.operations import rules
 from jigsaw.operations.models import Operation, OperationForce, OperationTarget, Sitrep, SitrepRevision
 from jigsaw.operations.rules import TOTAL_KEY, ForceFigures, OperationRefused, OperationStatus
@@ -702,6 +703,25 @@ def sitrep_csv(view: SitrepView) -> str:
 def _safe(cell: str) -> str:
     """A cell a spreadsheet will not run as a formula."""
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+SITREP_MARKING = Marking(Classification.OFFICIAL_SENSITIVE, Descriptor.LOCSEN, Tlp.AMBER)
+"""A sitrep is operational: OFFICIAL-SENSITIVE LOCSEN, need-to-know within the forces taking part."""
+
+
+def sitrep_pdf(view: SitrepView, *, unicode: bool | None = None, compress: bool = True) -> bytes:
+    """The sitrep as a PDF: the frozen table by force, then the revisions logged since."""
+    s, op = view.sitrep, view.operation
+    header = ["Force", *(rules.FIGURE_LABELS[k] for k in rules.FIGURE_LABELS)]
+    return dissemination.pdf_table(
+        title=f"Operation {op.name}: sitrep {s.number}", banner=SITREP_MARKING.banner,
+        reference=f"{op.reference} sitrep {s.number}",
+        lines=[f"Figures frozen at {s.cutoff_at:%Y-%m-%d %H:%M} UTC: what had happened by the cut-off, as the "
+               "forces had recorded it by then.", f"Window: {op.starts_at:%Y-%m-%d %H:%M} to "
+               f"{op.ends_at:%Y-%m-%d %H:%M} UTC."],
+        header=header, rows=[[name, *(values.get(k, 0) for k in rules.FIGURE_LABELS)] for _, name, values in view.rows],
+        notes=[f"{r.force}: {r.line} (noticed {r.detected_at:%Y-%m-%d %H:%M} UTC)" for r in view.revisions]
+        or ["No figure has been revised since the cut-off."], unicode=unicode, compress=compress)
 
 
 def sitrep_dict(view: SitrepView) -> dict[str, Any]:
