@@ -22,6 +22,7 @@ CAPABILITY = Capability(
     name="operations",
     routers=(pages.router, api.api_router),
     templates=Path(__file__).parent / "templates",
+    static=Path(__file__).parent / "static",
     nav=(NavItem("Operations", "/operations", frozenset({Role.ANALYST, Role.SUPERVISOR, Role.FORCE_LIAISON}),
                  order=35),),
     json_prefixes=("/api/v1/operations",),
