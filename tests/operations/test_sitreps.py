@@ -54,6 +54,8 @@ def test_sitrep_freezes_and_later_records_are_logged_as_revisions(platform: Plat
     # A frozen arrest is withdrawn: the frozen figure drops, and the log keeps each step.
     with session_scope(platform.engine) as session:
         session.execute(update(Outcome).where(Outcome.id == doubtful).values(withdrawn_at=datetime.now(UTC)))
+    with session_scope(platform.engine) as session:  # the periodic loop notices it (Kent's row and the total)
+        assert service.revise_open_operations(session) == 2
     with session_scope(platform.engine) as session:
         board = service.board(session, analyst, op_id)
         assert {r.line for r in board.revisions if r.row == "total"} == {

@@ -508,7 +508,9 @@ def board(session: Session, principal: Principal, operation_id: int, *, purpose:
     Revisions of the latest sitrep are brought up to date first, so the board says what changed."""
     operation = get_operation(session, principal, operation_id)
     now = now or _now()
-    log_revisions(session, operation, now=now)
+    latest = session.scalar(select(func.max(Sitrep.number)).where(Sitrep.operation_id == operation.id))
+    if latest is not None:  # the board shows the latest sitrep's revisions; the periodic loop logs them all
+        log_revisions(session, operation, now=now, numbers=[latest])
     scope = scope_of(principal)
     counted = figures(session, operation, org_id=scope, now=now)
     sitreps = list(session.scalars(select(Sitrep).where(Sitrep.operation_id == operation.id)
@@ -606,13 +608,17 @@ def freeze_sitrep(session: Session, principal: Principal, operation_id: int, *,
     return sitrep
 
 
-def log_revisions(session: Session, operation: Operation, *, now: datetime | None = None) -> list[SitrepRevision]:
-    """Compare each sitrep's frozen figures with what the record says now of the same cut-off
+def log_revisions(session: Session, operation: Operation, *, now: datetime | None = None,
+                  numbers: Iterable[int] | None = None) -> list[SitrepRevision]:
+    """Compare each sitrep's (or those ``numbers``) frozen figures with what the record says now of the same cut-off
     (outcomes recorded since about what happened before it, or withdrawn since), and log each
     figure that moved since it was frozen or last revised. Idempotent: nothing new, nothing logged."""
     now = now or _now()
     logged: list[SitrepRevision] = []
-    for sitrep in session.scalars(select(Sitrep).where(Sitrep.operation_id == operation.id).order_by(Sitrep.number)):
+    query = select(Sitrep).where(Sitrep.operation_id == operation.id).order_by(Sitrep.number)
+    if numbers is not None:
+        query = query.where(Sitrep.number.in_(sorted(set(numbers))))
+    for sitrep in session.scalars(query):
         current = figures(session, operation, as_at=sitrep.cutoff_at, now=sitrep.cutoff_at, overdue_limit=0)
         now_rows = _frozen_rows(current)["rows"]
         last: dict[tuple[str, str], int] = {}
@@ -667,7 +673,7 @@ def read_sitrep(session: Session, principal: Principal, operation_id: int, numbe
     sitrep = session.scalar(select(Sitrep).where(Sitrep.operation_id == operation.id, Sitrep.number == number))
     if sitrep is None:
         raise NotFound("No such sitrep.")
-    log_revisions(session, operation)
+    log_revisions(session, operation, numbers=[number])
     scope = scope_of(principal)
     frozen = sitrep.figures.get("rows", {})
     names = sitrep.figures.get("names", {})
