@@ -236,8 +236,7 @@ def add_targets(session: Session, principal: Principal, operation_id: int, specs
             OperationTarget.operation_id == operation.id,
             OperationTarget.package_id.in_(sorted({s.package_id for s in specs})))):
         existing.setdefault(pid, set()).add(sid)
-    explicit = _check_forces(session, [s.org_id for s in specs if s.org_id is not None], "org_id")
-    assert explicit is not None
+    _check_forces(session, [s.org_id for s in specs if s.org_id is not None], "org_id")
     result = TargetsAdded()
     rows: list[dict[str, Any]] = []
     now = _now()
