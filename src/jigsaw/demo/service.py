@@ -34,6 +34,7 @@ from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import story as plot
+from jigsaw.demo.operations import load_operation
 from jigsaw.dissemination import service as dissemination
 from jigsaw.education import service as education
 from jigsaw.intake.domain import Channel, EntryRoute, ReportDraft
@@ -109,6 +110,7 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _disseminate(session, the_story, orgs)
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
+        load_operation(session)
     return DemoResult(created, path, already and created == 0)
 
 
