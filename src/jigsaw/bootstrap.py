@@ -34,6 +34,7 @@ CAPABILITIES: tuple[str, ...] = (
     "routing",
     "dissemination",
     "outcomes",
+    "operations",
     "appeals",
     "education",
 )

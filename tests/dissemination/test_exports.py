@@ -127,12 +127,16 @@ def test_exports_through_the_api_for_the_centre_and_the_force(sqlite_client: Tes
     force = client.get(f"/api/v1/packages/{pid}/stix")
     assert force.status_code == 200 and "Kent Police" in force.text and "JIG-" not in force.text
     assert client.get(f"/inbox/packages/{pid}/export.pdf").content.startswith(b"%PDF")
+    api_pdf = client.get(f"/api/v1/packages/{pid}/pdf")
+    assert api_pdf.status_code == 200 and api_pdf.content.startswith(b"%PDF")
+    assert api_pdf.headers["cache-control"] == "no-store"
     printed = client.get(f"/inbox/packages/{pid}/print")
     assert printed.status_code == 200
     assert printed.text.count("OFFICIAL-SENSITIVE PERSONAL<") >= 2  # no TLP given: a UK force needs none
     assert 'class="classification top"' in printed.text and 'class="classification bottom"' in printed.text
     as_user(client, platform, world.met)
     assert client.get(f"/api/v1/packages/{pid}/stix").status_code == 404
+    assert client.get(f"/api/v1/packages/{pid}/pdf").status_code == 404
     assert client.get(f"/inbox/packages/{pid}/export.pdf").status_code == 404
     assert client.get(f"/inbox/packages/{pid}/print").status_code == 404
 

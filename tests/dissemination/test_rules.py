@@ -203,6 +203,17 @@ def test_dates_follow_the_band() -> None:
     assert lifecycle.add_working_day(before) == datetime(2026, 3, 30, 8, 30, tzinfo=UTC)  # Monday 09:30 BST
 
 
+def test_the_centres_working_day_skips_bank_holidays_in_england_and_wales() -> None:
+    christmas_eve = datetime(2026, 12, 24, 15, 0, tzinfo=UTC)  # Thursday; 25th Friday, 28th Boxing Day observed
+    off = lifecycle.centre_holidays(christmas_eve.date())
+    assert {date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1)} <= off
+    assert date(2026, 11, 30) not in off  # St Andrew's Day is a holiday in Scotland, not at the centre
+    assert lifecycle.acknowledge_by("P1", christmas_eve, off) == datetime(2026, 12, 29, 15, 0, tzinfo=UTC)
+    good_friday = datetime(2027, 3, 25, 12, 0, tzinfo=UTC)  # Thursday before Easter 2027
+    assert lifecycle.acknowledge_by("P1", good_friday, lifecycle.centre_holidays(good_friday.date())) == \
+        datetime(2027, 3, 30, 11, 0, tzinfo=UTC)  # Tuesday 12:00 BST, after Good Friday and Easter Monday
+
+
 def test_the_evidence_summary_counts_and_withholds() -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     summary = ev.build(

@@ -30,7 +30,7 @@ from jigsaw.outcomes.models import Outcome
 from jigsaw.platform import Platform
 from jigsaw.routing import service as routing
 from tests.dissemination.conftest import dispatched_package
-from tests.factories import ACTOR, csrf_from, login, make_org, make_staff
+from tests.factories import ACTOR, StaffAccount, csrf_from, login, make_org, make_staff
 from tests.linking import scenario
 
 PUBLIC_PREFIXES = ("/report", "/most-wanted", "/login", "/static", "/openapi.json", "/api/docs",
@@ -223,8 +223,11 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
     assert {"/inbox", "/inbox/packages/{package_id}", "/api/v1/packages", "/api/v1/packages/{package_id}",
             "/api/v1/packages/{package_id}/acknowledge", "/api/v1/packages/{package_id}/stix"} \
         <= {path for path, _ in open_to_forces}
-    assert all("{" not in path or (re.sub(r"\{(package_id|outcome_id)\}", "", path).count("{") == 0
-               and "{package_id}" in path) for path, _ in open_to_forces)
+    # Paths name a package (and one of its outcomes), or an operation (and one of its sitreps): another force's.
+    assert all(set(re.findall(r"\{[^}]+\}", path)) in (set(), {"{package_id}"}, {"{package_id}", "{outcome_id}"},
+                                                       {"{operation_id}"}, {"{operation_id}", "{number}"})
+               for path, _ in open_to_forces)
+    their_operation, their_op_reference = _operation_of(platform, analyst, others)
     login(client, platform, liaison)
     csrf = csrf_from(client.get("/inbox").text)
     bodies = {"reason": "not ours", "text": "hello", "comment": "c", "reference": "OURS/1", "kind": "arrest",
@@ -234,18 +237,20 @@ def test_a_force_liaison_sees_only_what_was_sent_to_its_own_force(client: TestCl
         their_reference = session.scalar(select(Package.reference).where(Package.id == others))
     for path, route in open_to_forces:
         for method in route.methods:
-            url = path.replace("{package_id}", str(others)).replace("{outcome_id}", str(their_outcome))
+            url = path.replace("{package_id}", str(others)).replace("{outcome_id}", str(their_outcome)) \
+                .replace("{operation_id}", str(their_operation)).replace("{number}", "1")
             if method == "GET":
                 response = client.get(url, follow_redirects=False)
             else:
                 response = client.post(url, data={**bodies, "csrf_token": csrf}, follow_redirects=False) \
                     if not path.startswith("/api/") else \
                     client.post(url, json={k: v for k, v in bodies.items() if k in _fields(route)})
-            if "{package_id}" in path:
+            if "{" in path:
                 assert response.status_code in (403, 404), f"{method} {url} -> {response.status_code}"
             else:
                 assert response.status_code == 200, f"{method} {url} -> {response.status_code}"
                 assert their_reference not in response.text, f"{method} {url} lists it"
+                assert their_op_reference not in response.text, f"{method} {url} lists their operation"
                 assert f"/packages/{others}\"" not in response.text, f"{method} {url} links it"
     with session_scope(platform.engine) as session:
         assert session.execute(select(Package.status, Package.acknowledged_at)
@@ -273,6 +278,23 @@ def _their_outcome(platform: Platform, force: int, package_id: int) -> int:
     with session_scope(platform.engine) as session:
         return record_outcome(session, principal, package_id, {"reference": "THEIRS/1", "kind": "arrest",
                                                                "occurred_at": "2026-11-01T10:00:00Z"}).outcome.id
+
+
+def _operation_of(platform: Platform, analyst: StaffAccount, package_id: int) -> tuple[int, str]:
+    """An operation with ``package_id`` as its one target (so its force takes part) and a sitrep."""
+    from datetime import UTC, datetime, timedelta
+
+    from jigsaw.operations import service as operations
+    from tests.dissemination.conftest import principal_of
+
+    who = principal_of(platform, analyst)
+    with session_scope(platform.engine) as session:
+        start = datetime.now(UTC) - timedelta(days=1)
+        op = operations.create_operation(session, who, name="Their operation", starts_at=start,
+                                         ends_at=start + timedelta(days=2))
+        operations.add_targets(session, who, op.id, [operations.TargetSpec(package_id)])
+        operations.freeze_sitrep(session, who, op.id)
+        return op.id, op.reference
 
 
 def _fields(route: APIRoute) -> set[str]:

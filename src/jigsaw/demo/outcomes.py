@@ -1,14 +1,13 @@
-"""The demo's outcomes: what the demo force did with the packages it kept, and the network the
-centre recorded as dismantled.
+"""The demo's outcomes beyond Operation Kestrel's raids: what the demo force recorded afterwards on
+the packages it kept, and the network the centre recorded as dismantled.
 
-The Northwind package (accepted) was sent twelve days ago: a warrant applied for, granted and
-executed, the uploader arrested (a sports coach: a position of trust), six devices seized, a child
-in the images identified and two children in the household protected by bail conditions, then
-charged (Home Office outcome 1); the centre records his network dismantled. The chat-platform
-package (acknowledged) was sent six days ago: a voluntary interview, two devices, the child
-referred to children's services, and no further action with its outcome type not yet assigned
-(type 0: shown, never counted). Everything is recorded through the outcomes service, as the
-force's liaison officer and the centre's analyst would, under the force's own references.
+Kestrel (:mod:`jigsaw.demo.operations`) executes the warrant at the Northwind uploader's address,
+arrests him and protects the two children in his household; this adds his charge (Home Office
+outcome 1) a day later and the centre's finding that his network is dismantled. The chat-platform
+package, sent six days ago, gets a voluntary interview, two devices seized and examined, and no
+further action with its outcome type not yet assigned (type 0: shown, never counted). Everything here
+goes through the outcomes service, as the force's liaison officer and the centre's analyst would,
+under the force's own references, after the operation's records (so the packages are marked acted on).
 """
 
 from __future__ import annotations
@@ -39,31 +38,16 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("images-1", "DMP/OCA/0412/W1", "warrant", 11, {"warrant_stage": "applied"}),
-    Step("images-1", "DMP/OCA/0412/W2", "warrant", 10.5, {"warrant_stage": "granted"}),
-    Step("images-1", "DMP/OCA/0412/W3", "warrant", 9, {"warrant_stage": "executed"}),
-    Step("images-1", "DMP/OCA/0412/A1", "arrest", 9, {"position_of_trust": True, "registered_sex_offender": False,
-                                                      "note": "Youth football coach; club safeguarding lead told."}),
-    Step("images-1", "DMP/OCA/0412/D1", "devices", 9, {"devices_seized": 6, "devices_examined": 4}),
-    Step("images-1", "DMP/OCA/0412/S1", "child_safeguarded", 9,
-         {"category": "protective_measure", "count": 2, "age_band": "8-11",
-          "note": "Children in the household: bail conditions, no unsupervised contact."}),
-    Step("images-1", "DMP/OCA/0412/S2", "child_safeguarded", 5,
-         {"category": "identified_from_imagery", "count": 1, "age_band": "12-15",
-          "note": "Identified from the Northwind images with the victim identification team."}),
-    Step("images-1", "DMP/OCA/0412/C1", "charge", 2,
+    Step("images-1", "DMP/OCA/0412/C1", "charge", 1,
          {"offence": "Making indecent photographs of a child (Protection of Children Act 1978 s.1)",
           "charge_count": 3, "home_office_outcome": 1}),
     Step("everyday-7", "DMP/OCA/0431/V1", "voluntary_interview", 4, {"note": "Attended with a solicitor."}),
     Step("everyday-7", "DMP/OCA/0431/D1", "devices", 4, {"devices_seized": 2, "devices_examined": 2}),
-    Step("everyday-7", "DMP/OCA/0431/S1", "child_safeguarded", 4,
-         {"category": "removed_from_harm", "count": 1, "age_band": "12-15",
-          "note": "Strategy discussion with children's services; moved to a relative's care."}),
     Step("everyday-7", "DMP/OCA/0431/N1", "no_further_action", 1,
          {"home_office_outcome": 0, "note": "Awaiting the outcome type from the crime registrar."}),
 )
 
-DISMANTLED = ("images-1", 2, "The uploader behind nightjar_share and the NCMEC referral's account was charged; "
+DISMANTLED = ("images-1", 1, "The uploader behind nightjar_share and the NCMEC referral's account was charged; "
               "PixelPlay closed both accounts and no new uploads of the Northwind images have been seen since.")
 
 

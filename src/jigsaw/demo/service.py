@@ -35,6 +35,7 @@ from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import outcomes as demo_outcomes
 from jigsaw.demo import story as plot
+from jigsaw.demo.operations import load_operation
 from jigsaw.dissemination import service as dissemination
 from jigsaw.education import service as education
 from jigsaw.intake.domain import Channel, EntryRoute, ReportDraft
@@ -108,9 +109,10 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _work_cases(session, the_story, orgs)
         _acknowledge_all_but_the_latest_danger(session)
         _disseminate(session, the_story, orgs)
-        _record_outcomes(session, the_story, orgs)
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
+        load_operation(session)
+        _record_outcomes(session, the_story, orgs)
     return DemoResult(created, path, already and created == 0)
 
 
@@ -280,7 +282,7 @@ def _disseminate(session: Session, the_story: plot.Story, orgs: dict[str, Organi
 
 
 def _record_outcomes(session: Session, the_story: plot.Story, orgs: dict[str, Organisation]) -> None:
-    """What the demo force did with the packages it kept, and the network the centre saw dismantled."""
+    """What the demo force recorded after Operation Kestrel, and the network the centre saw dismantled."""
     by_key = {item.key: item for item in the_story.reports}
     demo_outcomes.record_demo_outcomes(
         session, {key: _report_id(session, by_key[key], orgs) if key in by_key else None

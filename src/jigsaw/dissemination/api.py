@@ -246,6 +246,15 @@ def api_stix(package_id: int, principal: Principal = Depends(shared_api),
                     headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.stix.json"'})
 
 
+@api_router.get("/packages/{package_id}/pdf", openapi_extra=PERSONAL_DATA,
+                summary="The package as a PDF with its markings on every page (the printed referral)",
+                responses={200: {"content": {"application/pdf": {}}}})
+def api_pdf(package_id: int, principal: Principal = Depends(shared_api),
+            session: Session = Depends(db_session)) -> Response:
+    return exports.pdf_response(
+        service.read_package(session, principal, package_id, purpose=_purpose(principal) + " (PDF export)"))
+
+
 # --- batches --------------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ export holds what its page shows (the centre's own references removed).
 
 from __future__ import annotations
 
+from fastapi import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -77,3 +78,10 @@ def printable(view: PackageView) -> pdf.PrintablePackage:
 
 def pdf_bytes(view: PackageView) -> bytes:
     return pdf.render(printable(view))
+
+
+def pdf_response(view: PackageView) -> Response:
+    """The package's PDF as a download that no cache keeps (pages and the API answer the same)."""
+    return Response(pdf_bytes(view), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.pdf"',
+                             "Cache-Control": "no-store"})

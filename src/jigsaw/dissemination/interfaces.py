@@ -1,11 +1,25 @@
-"""What other capabilities may use of dissemination: the packages a report is in, and for outcomes, a
-sent package as its recipient may see it and the note that the package was acted on (the package
+"""What other capabilities may use of dissemination: the packages a report is in; read-only facts
+about packages and approved batches (an operation's targets are dispatched packages); the PDF table
+with marking banners that a package's PDF is printed with (an operation's sitrep); and for outcomes,
+a sent package as its recipient may see it and the note that the package was acted on (the package
 table itself is read by outcome figures: its band at dissemination and when it was sent)."""
 
 from jigsaw.dissemination.acted import SentPackage, mark_acted_on, sent_package
+from jigsaw.dissemination.briefs import (
+    BatchBrief,
+    PackageBrief,
+    batch_brief,
+    batch_id_by_reference,
+    package_briefs,
+    package_id_by_reference,
+    package_references,
+)
 from jigsaw.dissemination.lifecycle import AWAITING_ACTION, STATUS_LABELS, PackageStatus
 from jigsaw.dissemination.models import Package
+from jigsaw.dissemination.pdf import render_table as pdf_table
 from jigsaw.dissemination.service import PackageNotFound, packages_for_reports
 
-__all__ = ["AWAITING_ACTION", "STATUS_LABELS", "Package", "PackageNotFound", "PackageStatus", "SentPackage",
-           "mark_acted_on", "packages_for_reports", "sent_package"]
+__all__ = ["AWAITING_ACTION", "STATUS_LABELS", "BatchBrief", "Package", "PackageBrief", "PackageNotFound",
+           "PackageStatus", "SentPackage", "batch_brief", "batch_id_by_reference", "mark_acted_on",
+           "package_briefs", "package_id_by_reference", "package_references", "packages_for_reports", "pdf_table",
+           "sent_package"]

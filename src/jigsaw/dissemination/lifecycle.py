@@ -23,6 +23,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import holidays as bank_holidays
+
 from jigsaw.errors import Conflict, NotAllowed
 
 LONDON = ZoneInfo("Europe/London")
@@ -134,6 +136,14 @@ def review_by(band: str, sent_at: datetime) -> datetime:
 
 
 WORKDAY_START = time(9, 0)
+
+
+def centre_holidays(around: date) -> frozenset[date]:
+    """Bank holidays in England and Wales, where the centre's working day is kept, from the year
+    before ``around`` to the year after (an acknowledgement clock never runs longer than that).
+    Substitute days are included: Boxing Day on a Saturday is observed on the Monday."""
+    years = range(around.year - 1, around.year + 2)
+    return frozenset(bank_holidays.country_holidays("GB", subdiv="ENG", years=years))
 
 
 def _is_working_day(day: date, holidays: frozenset[date]) -> bool:

@@ -234,17 +234,11 @@ def message_form(package_id: int, request: Request, text: str = Form(""), csrf_t
                    lambda: service.post_message(session, principal, package_id, text))
 
 
-def _pdf(view: service.PackageView) -> Response:
-    return Response(exports.pdf_bytes(view), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.pdf"',
-                             "Cache-Control": "no-store"})
-
-
 @router.get("/packages/{package_id}/export.pdf", openapi_extra=PERSONAL_DATA)
 def pdf_export(package_id: int, principal: Principal = Depends(centre_pages),
                session: Session = Depends(db_session)) -> Response:
     """The package as a PDF, the marking at the top and bottom of every page (made in memory)."""
-    return _pdf(service.read_package(session, principal, package_id, purpose=PAGE_PURPOSE + " (PDF)"))
+    return exports.pdf_response(service.read_package(session, principal, package_id, purpose=PAGE_PURPOSE + " (PDF)"))
 
 
 @router.get("/packages/{package_id}/print", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)
@@ -380,7 +374,7 @@ def inbox_message_form(package_id: int, request: Request, text: str = Form(""), 
 @router.get("/inbox/packages/{package_id}/export.pdf", openapi_extra=PERSONAL_DATA)
 def inbox_pdf_export(package_id: int, principal: Principal = Depends(inbox_pages),
                      session: Session = Depends(db_session)) -> Response:
-    return _pdf(service.read_package(session, principal, package_id, purpose=INBOX_PURPOSE + " (PDF)"))
+    return exports.pdf_response(service.read_package(session, principal, package_id, purpose=INBOX_PURPOSE + " (PDF)"))
 
 
 @router.get("/inbox/packages/{package_id}/print", response_class=HTMLResponse, openapi_extra=PERSONAL_DATA)

@@ -151,3 +151,43 @@ def render(p: PrintablePackage, *, unicode: bool | None = None, compress: bool =
     if not lines:
         line("None recorded.")
     return bytes(doc.output())
+
+
+def render_table(*, title: str, banner: str, reference: str, lines: Sequence[str], header: Sequence[str],
+                 rows: Sequence[Sequence[object]], notes: Sequence[str] = (), unicode: bool | None = None,
+                 compress: bool = True) -> bytes:
+    """A landscape PDF of one table (a sitrep's figures by force) under a title and a few lines, with
+    the marking banner at the top and bottom of every page, as a package's PDF has; ``notes`` follow
+    the table (revisions since it was frozen). Made in memory, never written to disk."""
+    unicode = UNICODE_FONT.exists() and UNICODE_BOLD.exists() if unicode is None else unicode
+    family = "DejaVu" if unicode else "Helvetica"
+    c = lambda text: _clean(str(text), unicode)  # noqa: E731
+    doc = _Doc(c(banner), c(reference), family)
+    if unicode:
+        doc.add_font("DejaVu", "", str(UNICODE_FONT))
+        doc.add_font("DejaVu", "B", str(UNICODE_BOLD))
+    doc.set_compression(compress)
+    doc.set_title(title)
+    doc.set_author("Jigsaw")
+    doc.set_auto_page_break(True, margin=22)
+    doc.add_page(orientation="L")
+    width = doc.w - doc.l_margin - doc.r_margin
+    doc.set_font(family, "B", 14)
+    doc.multi_cell(width, 8, c(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    doc.set_font(family, "", 9)
+    for text in lines:
+        doc.multi_cell(width, 5, c(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    doc.ln(2)
+    doc.set_font(family, "", 6.5)
+    with doc.table(col_widths=(4, *([1] * (len(header) - 1))), text_align="CENTER", first_row_as_headings=True,
+                   line_height=3.6) as table:
+        for values in (header, *rows):
+            out = table.row()
+            for value in values:
+                out.cell(c(value))
+    if notes:
+        doc.ln(3)
+        doc.set_font(family, "", 9)
+        for text in notes:
+            doc.multi_cell(width, 5, c(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(doc.output())

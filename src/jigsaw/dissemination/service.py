@@ -39,6 +39,7 @@ from jigsaw.dissemination.lifecycle import (
     acknowledge_by,
     action_by,
     available,
+    centre_holidays,
     check_four_eyes,
     make_reference,
     review_by,
@@ -581,7 +582,7 @@ def _dispatch(session: Session, principal: Principal, package: Package, comment:
     package.approved_by_id, package.approved_at = principal.user_id, now
     package.status, package.dispatched_at = PackageStatus.DISPATCHED.value, now
     package.action_by, package.review_by = action_by(package.band, now), review_by(package.band, now)
-    package.ack_due_at = acknowledge_by(package.band, now)
+    package.ack_due_at = acknowledge_by(package.band, now, centre_holidays(now.date()))
     _event(session, principal, package, "approved", comment, {"approved_by": principal.user_id}, at=now)
     _event(session, principal, package, "dispatched", None,
            {"recipient_org_id": info.org_id, "recipient": info.name, "action_by": package.action_by.isoformat()},
