@@ -83,6 +83,11 @@ def _rule_out(rule: CountingRule) -> RuleOut:
                    breakdown=list(rule.breakdown), months_add_up=rule.additive_months, text=rule.text)
 
 
+def thousands(value: object) -> str:
+    """A count as the centre prints it: 1,038 (template filter ``thousands``)."""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 # --- API ---------------------------------------------------------------------------------------
 
 
