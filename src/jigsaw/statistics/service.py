@@ -178,13 +178,29 @@ class Tally:
         return Figure(self.name, self.total, rule.id, rule.label, dict(self.breakdown))
 
 
+_BUCKETS: dict[tuple[int, Period], ColumnElement[int]] = {}
+
+
+def _bucket(src: _Source, period: Period) -> ColumnElement[int]:
+    """A record's month as an index into ``period.months()``: the first month whose end it is
+    before. Built once per date column and period (figures share columns; building a ten-year
+    CASE of 120 comparisons costs more than running it), keyed by the column's identity."""
+    cache_key = (id(src.when), period)
+    found = _BUCKETS.get(cache_key)
+    if found is None:
+        ends, _, _ = _bounds(src, period)
+        whens = [(src.when < end, i) for i, end in enumerate(ends[:-1])] or [(src.when < ends[0], 0)]
+        found = case(*whens, else_=len(ends) - 1)
+        if len(_BUCKETS) > 256:
+            _BUCKETS.clear()
+        _BUCKETS[cache_key] = found
+    return found
+
+
 def tally(session: Session, name: str, period: Period) -> Tally:
     """The figure ``name`` for ``period``, from one query grouped by month and breakdown key."""
     src = source(name)
-    ends, _, _ = _bounds(src, period)
-    # A month's index: the first month whose end the record is before (a one-month period has one).
-    whens = [(src.when < end, i) for i, end in enumerate(ends[:-1])] or [(src.when < ends[0], 0)]
-    bucket = case(*whens, else_=len(ends) - 1)
+    bucket = _bucket(src, period)
     key = src.key if src.key is not None else literal("")
     weight = func.coalesce(func.sum(src.weight), 0) if src.weight is not None else func.count()
     rows = session.execute(
