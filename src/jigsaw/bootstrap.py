@@ -37,6 +37,7 @@ CAPABILITIES: tuple[str, ...] = (
     "operations",
     "appeals",
     "education",
+    "statistics",
 )
 
 
