@@ -158,16 +158,22 @@ def connect_cluster(address: str, *, timeout: float | None = None) -> DaskCluste
     Raises :class:`ClusterUnavailable` naming the address and the reason; nothing has been
     written by then (callers connect before resolving the organisation).
     """
+    import dask
     from distributed import Client
 
     timeout = SCHEDULER_TIMEOUT_S if timeout is None else timeout
+    # Results straight from the workers unless the operator configured otherwise: through the
+    # scheduler they cross the network twice and cost the scheduler CPU (BENCHMARKS.md). A worker
+    # this host cannot reach is gathered through the scheduler after all (distributed falls back).
+    direct = dask.config.get("distributed.client.direct-to-workers")
     address = address.strip()
     try:
         asyncio.run(_probe(address, timeout))
     except (TimeoutError, OSError, ValueError, TypeError) as exc:
         raise ClusterUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        client = Client(address, timeout=timeout, set_as_default=False,
+                        direct_to_workers=True if direct is None else direct)
     except (TimeoutError, OSError, ValueError) as exc:
         raise ClusterUnavailable(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
     try:
