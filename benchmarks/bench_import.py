@@ -128,6 +128,23 @@ class _PoolWorkersCpu:
         return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
+def _pg_backends_cpu(engine: Any) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL backends connected to the benchmark's database, by pid.
+
+    The server's shared processes (WAL writer, checkpointer, autovacuum) serve every database
+    on the server and are not counted.
+    """
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        out = {}
+        for pid in pids:
+            with suppress(psutil.Error):
+                out[pid] = _seconds(psutil.Process(pid).cpu_times())
+    return out
+
+
 def _cluster_cpu(cluster: dispatch.DaskCluster) -> tuple[float, float]:
     """(workers, scheduler) CPU seconds so far, as each Dask process reports its own."""
     workers = sum(_seconds(t) for t in cluster.client.run(os.times).values())
@@ -151,6 +168,7 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
                                         cluster=cluster)
         pool_cpu = None if cluster else _PoolWorkersCpu(exclude or set())
         cluster0 = _cluster_cpu(cluster) if cluster else (0.0, 0.0)
+        pg0 = _pg_backends_cpu(platform.engine) if pg else {}
         parent0, _ = _cpu()
         started = time.perf_counter()
         docs = list(read_path(batch, (".xml",)))
@@ -159,6 +177,7 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
             summary = service.import_cybertip(platform.engine, docs, options)
         elapsed = time.perf_counter() - started
         parent1, _ = _cpu()
+        pg_cpu = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in _pg_backends_cpu(platform.engine).items()) if pg else 0.0
         if cluster:
             cluster1 = _cluster_cpu(cluster)
             workers_cpu, scheduler_cpu = cluster1[0] - cluster0[0], cluster1[1] - cluster0[1]
@@ -186,6 +205,7 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
             "parent_cpu_ms_per_report": round(parent_ms, 3), "writer_cpu_ms_per_report": round(writer_ms, 3),
             "parent_other_cpu_ms_per_report": round(parent_ms - writer_ms, 3),
             "workers_cpu_ms_per_report": round(workers_ms, 3), "scheduler_cpu_ms_per_report": round(scheduler_ms, 3),
+            "postgresql_backends_cpu_ms_per_report": round(pg_cpu / reports * 1000, 3),
             "cpu_bound_reports_per_second": round(min(cores * 1000 / total_ms, 1000 / parent_ms)),
             "reimport_seconds": round(reimport, 2), "reimport_reports_per_second": round(reports / reimport),
             "load_average_1m": round(os.getloadavg()[0], 2),
