@@ -36,6 +36,7 @@ CAPABILITIES: tuple[str, ...] = (
     "outcomes",
     "appeals",
     "education",
+    "statistics",
 )
 
 
