@@ -37,6 +37,7 @@ CAPABILITIES: tuple[str, ...] = (
     "appeals",
     "education",
     "statistics",
+    "publications",
 )
 
 
