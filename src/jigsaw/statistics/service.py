@@ -181,7 +181,9 @@ def tally(session: Session, name: str, period: Period) -> Tally:
     """The figure ``name`` for ``period``, from one query grouped by month and breakdown key."""
     src = source(name)
     ends, _, _ = _bounds(src, period)
-    bucket = case(*[(src.when < end, i) for i, end in enumerate(ends[:-1])], else_=len(ends) - 1)
+    # A month's index: the first month whose end the record is before (a one-month period has one).
+    whens = [(src.when < end, i) for i, end in enumerate(ends[:-1])] or [(src.when < ends[0], 0)]
+    bucket = case(*whens, else_=len(ends) - 1)
     key = src.key if src.key is not None else literal("")
     weight = func.coalesce(func.sum(src.weight), 0) if src.weight is not None else func.count()
     rows = session.execute(
