@@ -77,12 +77,12 @@ class MarkedDoc(FPDF):
         self.multi_cell(self.width, 7, self.c(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.family, "", 10)
 
-    def line(self, text: str, *, bold: bool = False) -> None:
+    def para(self, text: str, *, bold: bool = False) -> None:
         self.set_font(self.family, "B" if bold else "", 10)
         self.multi_cell(self.width, 5, self.c(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.family, "", 10)
 
-    def table(self, header: list[str], rows: list[list[str]]) -> None:
+    def grid(self, header: list[str], rows: list[list[str]]) -> None:
         """A simple grid; the first column takes what the others leave."""
         n = len(header)
         rest = min(28.0, (self.width * 0.55) / max(n - 1, 1))

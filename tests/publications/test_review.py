@@ -55,7 +55,8 @@ def test_the_staff_review_counts_the_year_against_the_one_before(platform: Platf
     by = {t.key: t.table for t in r.tables}
     assert by["reporter"].cells[-1] == (REFERRALS_2025, INFORMATIONAL_2025, 30)
     platforms = dict(zip(by["platform"].rows, by["platform"].cells, strict=False))
-    assert platforms["Snapchat"] == (12, 5, 17) and platforms["Roblox"] == (7, 3, 10) and platforms["Discord"] == (0, 3, 3)
+    assert platforms["Snapchat"] == (12, 5, 17) and platforms["Roblox"] == (7, 3, 10)
+    assert platforms["Discord"] == (0, 3, 3)
     countries = dict(zip(by["country"].rows, by["country"].cells, strict=False))
     assert countries == {"US": (7, 8, 15), "GB": (12, 3, 15)}
     assert r.marking.banner.startswith("OFFICIAL-SENSITIVE")

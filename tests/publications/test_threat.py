@@ -66,9 +66,8 @@ def test_figures_are_counted_from_the_record_and_frozen_on_approval(sqlite_platf
                             sections={"summary": "Grooming remains the most reported threat."})
         tid = ta.id
         service.submit(s, _principal(people.analyst), tid)
-    with session_scope(sqlite_platform.engine) as s:
-        with pytest.raises(NotAllowed, match="supervisor"):
-            service.approve(s, _principal(people.analyst2), tid)
+    with session_scope(sqlite_platform.engine) as s, pytest.raises(NotAllowed, match="supervisor"):
+        service.approve(s, _principal(people.analyst2), tid)
     with session_scope(sqlite_platform.engine) as s:
         ta = service.approve(s, _principal(people.supervisor), tid)
         assert ta.status == "approved" and ta.figures is not None and ta.frozen_at is not None
@@ -145,6 +144,6 @@ def test_drafted_in_the_pages_approved_by_api_and_exported_marked(client: TestCl
     listed = client.get("/api/v1/threat-assessments", headers=own).json()
     assert [a["id"] for a in listed] == [tid] and "sections" not in listed[0]
     bad = client.post("/api/v1/threat-assessments", headers=own, json={"start": "2025-04-01", "end": "2025-01-01"})
-    assert bad.status_code == 422 and "from" in bad.text or "period" in bad.text
+    assert bad.status_code == 422 and "from" in bad.text
     auditor = bearer(personal_token(sqlite_platform, people.auditor)[1])
     assert client.get("/api/v1/threat-assessments", headers=auditor).status_code == 403

@@ -33,6 +33,7 @@ from jigsaw.appeals.tips import submit_sighting
 from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
+from jigsaw.demo import publications as demo_publications
 from jigsaw.demo import story as plot
 from jigsaw.dissemination import service as dissemination
 from jigsaw.education import service as education
@@ -109,6 +110,8 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _disseminate(session, the_story, orgs)
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
+        demo_publications.approved_assessment(session, _principal(session, "analyst@demo.example"),
+                                              _principal(session, "supervisor@demo.example"))
     return DemoResult(created, path, already and created == 0)
 
 

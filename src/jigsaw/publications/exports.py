@@ -26,11 +26,11 @@ def _fmt(value: object) -> str:
 
 
 def _handling(doc: MarkedDoc, marking: Marking) -> None:
-    doc.line(f"Marking: {marking.banner}", bold=True)
+    doc.para(f"Marking: {marking.banner}", bold=True)
     if marking.tlp is not None:
-        doc.line(f"TLP:{marking.tlp.value.upper()}: {TLP_MEANING[marking.tlp]}.")
+        doc.para(f"TLP:{marking.tlp.value.upper()}: {TLP_MEANING[marking.tlp]}.")
     if marking.handling:
-        doc.line(f"Handling: {marking.handling}")
+        doc.para(f"Handling: {marking.handling}")
 
 
 def review_pdf(r: AnnualReview) -> bytes:
@@ -38,28 +38,28 @@ def review_pdf(r: AnnualReview) -> bytes:
     doc.set_title(r.reference)
     doc.add_page()
     doc.title_line(f"Annual review {r.period.name}")
-    doc.line(f"{r.period.label}: {r.period.start:%d %B %Y} to {r.period.end:%d %B %Y}. "
+    doc.para(f"{r.period.label}: {r.period.start:%d %B %Y} to {r.period.end:%d %B %Y}. "
              f"Counted from the record on {r.generated_at:%Y-%m-%d %H:%M} UTC.")
     _handling(doc, r.marking)
-    doc.line(r.caveat)
+    doc.para(r.caveat)
     doc.heading("Headline figures")
-    doc.table(["Figure (rule)", r.period.name or "", r.prior_period.name or "", "Change"],
+    doc.grid(["Figure (rule)", r.period.name or "", r.prior_period.name or "", "Change"],
               [[f"{f.label} ({f.rule_id})" + (" - a record" if f.is_record else ""), _fmt(f.value), _fmt(f.prior),
                 f.change] for f in r.headlines])
     doc.heading("From reports to outcomes")
-    doc.table(["Stage (rule)", r.period.name or ""], [[f"{f.label} ({f.rule_id})", _fmt(f.value)] for f in r.funnel])
+    doc.grid(["Stage (rule)", r.period.name or ""], [[f"{f.label} ({f.rule_id})", _fmt(f.value)] for f in r.funnel])
     doc.heading("Education (children and settings are separate figures, never added)")
-    doc.table(["Figure (rule)", r.period.name or "", r.prior_period.name or ""],
+    doc.grid(["Figure (rule)", r.period.name or "", r.prior_period.name or ""],
               [[f"{f.label} ({f.rule_id})", _fmt(f.value), _fmt(f.prior)] for f in r.reach])
     for t in r.tables:
         doc.heading(f"Reports by {t.title.lower()}")
         labels = [*t.table.rows, "Total"]
-        doc.table([t.title, *t.table.columns, "Total"],
+        doc.grid([t.title, *t.table.columns, "Total"],
                   [[label, *(_fmt(v) for v in row)] for label, row in zip(labels, t.table.cells, strict=True)])
     doc.heading("How each figure is counted")
     for rule_id, label, text in r.rules:
-        doc.line(f"{label} ({rule_id})", bold=True)
-        doc.line(text)
+        doc.para(f"{label} ({rule_id})", bold=True)
+        doc.para(text)
     return doc.bytes()
 
 
@@ -90,34 +90,34 @@ def threat_pdf(ta: ThreatAssessment, figures: Mapping[str, Any], marking: Markin
     doc.add_page()
     doc.title_line(ta.title)
     status = threat.STATUS_LABELS[threat.Status(ta.status)]
-    doc.line(f"{ref} · {status} · period {figures['period']['label']} compared with {figures['compare']['label']}")
-    doc.line(f"Drafted by {author or 'unknown'}" + (f"; approved by {approver} on {ta.approved_at:%Y-%m-%d}"
+    doc.para(f"{ref} · {status} · period {figures['period']['label']} compared with {figures['compare']['label']}")
+    doc.para(f"Drafted by {author or 'unknown'}" + (f"; approved by {approver} on {ta.approved_at:%Y-%m-%d}"
                                                     if approver and ta.approved_at else "; not approved"))
     if ta.frozen_at:
-        doc.line(f"Figures frozen at approval, {ta.frozen_at:%Y-%m-%d %H:%M} UTC.")
+        doc.para(f"Figures frozen at approval, {ta.frozen_at:%Y-%m-%d %H:%M} UTC.")
     _handling(doc, marking)
-    doc.line(f"Reports: {figures['reports']['now']:,} (before: {figures['reports']['before']:,}); referrals: "
+    doc.para(f"Reports: {figures['reports']['now']:,} (before: {figures['reports']['before']:,}); referrals: "
              f"{figures['referrals']['now']:,} (before: {figures['referrals']['before']:,}).")
     sections = ta.sections or {}
     tables = {"platforms": "platforms", "incident_types": "areas", "victims": "ages", "emerging": "emerging"}
     for key, title in threat.SECTIONS:
         doc.heading(title)
         if sections.get(key):
-            doc.line(sections[key])
+            doc.para(sections[key])
         rows = figures.get(tables.get(key, ""), [])
         if key in tables:
             if rows:
-                doc.table(["", "Now", "Before", "Change"],
+                doc.grid(["", "Now", "Before", "Change"],
                           [[str(t["label"]), _fmt(t["now"]), _fmt(t["before"]),
                             f"{t['change']:+,}" + (f" ({t['change_pct']:+.0f}%)" if t["change_pct"] is not None
                                                    else "")] for t in rows[:15]])
             else:
-                doc.line("Nothing to show" + (f" (a platform needs at least {figures['min_base']} reports before "
+                doc.para("Nothing to show" + (f" (a platform needs at least {figures['min_base']} reports before "
                                               "to count as emerging)." if key == "emerging" else "."))
     doc.heading("How the figures are counted")
     for rule_id, text in figures.get("rules", {}).items():
-        doc.line(rule_id, bold=True)
-        doc.line(text)
+        doc.para(rule_id, bold=True)
+        doc.para(text)
     return doc.bytes()
 
 

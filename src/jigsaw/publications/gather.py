@@ -69,8 +69,8 @@ def report_counts(session: Session, period: Period) -> ReportCounts:
         .outerjoin(Organisation, Organisation.id == Report.submitted_by_org_id)
         .where(Report.received_at >= start, Report.received_at < end)).all()
     out = ReportCounts()
-    for _rid, source, platform, incident, annotations, country, has_suspect, has_identifier in rows:
-        flags = [str(a) for a in (annotations or [])]
+    for _rid, source, platform, incident, marks, country, has_suspect, has_identifier in rows:
+        flags = [str(a) for a in (marks or [])]
         kind = review.classify(has_suspect=bool(has_suspect), has_identifier=bool(has_identifier),
                                flagged_informational="informational" in flags)
         out.total += 1

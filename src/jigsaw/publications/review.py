@@ -92,7 +92,7 @@ def headline(name: str, label: str, rule_id: str, value: int, prior: int | None,
     A record is a value above every earlier year's (a tie is not a record), and needs at least one
     earlier year to beat: a first year is not "the highest ever"."""
     change = None if prior is None else value - prior
-    pct = None if prior in (None, 0) or change is None else 100.0 * change / prior  # type: ignore[operator]
+    pct = None if prior is None or prior == 0 or change is None else 100.0 * change / prior
     best = max(earlier) if earlier else None
     is_record = best is not None and value > best
     return Headline(name, label, rule_id, value, prior, change, pct, is_record, best, dict(breakdown or {}))
