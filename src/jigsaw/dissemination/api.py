@@ -246,9 +246,12 @@ def api_stix(package_id: int, principal: Principal = Depends(shared_api),
                     headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.stix.json"'})
 
 
-@api_router.get("/packages/{package_id}/pdf", openapi_extra=PERSONAL_DATA,
-                summary="The package as a PDF with its markings on every page (the printed referral)",
-                responses={200: {"content": {"application/pdf": {}}}})
+class _PDFResponse(Response):
+    media_type = "application/pdf"
+
+
+@api_router.get("/packages/{package_id}/pdf", openapi_extra=PERSONAL_DATA, response_class=_PDFResponse,
+                summary="The package as a PDF with its markings on every page (the printed referral)")
 def api_pdf(package_id: int, principal: Principal = Depends(shared_api),
             session: Session = Depends(db_session)) -> Response:
     return exports.pdf_response(

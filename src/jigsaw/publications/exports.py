@@ -21,6 +21,14 @@ from jigsaw.publications.models import ThreatAssessment
 from jigsaw.publications.service import AnnualReview
 
 
+class PDFResponse(Response):
+    media_type = "application/pdf"
+
+
+class CSVResponse(Response):
+    media_type = "text/csv"
+
+
 def _fmt(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else ("" if value is None else str(value))
 
@@ -122,5 +130,6 @@ def threat_pdf(ta: ThreatAssessment, figures: Mapping[str, Any], marking: Markin
 
 
 def download(body: bytes | str, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type, headers={
+    kind = PDFResponse if media_type == "application/pdf" else CSVResponse
+    return kind(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
