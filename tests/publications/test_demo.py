@@ -25,3 +25,20 @@ def test_the_demo_has_an_approved_assessment_and_a_review(sqlite_platform: Platf
         year = financial_year_start(datetime.now(UTC).date())
         r = service.build_review(session, Period.financial_year(year), public=False)
         assert {f.name: f.value for f in r.headlines}["reports_received"] > 0
+
+
+def test_the_demo_history_fills_the_two_years_before_and_opens_no_case(sqlite_platform: Platform) -> None:
+    from jigsaw.casework.models import CaseReport
+    from jigsaw.demo.publications import HISTORY, HISTORY_MARK, load_history
+    from jigsaw.intake.interfaces import Report
+
+    with session_scope(sqlite_platform.engine) as session:
+        assert load_history(session) == sum(n for _, n in HISTORY)
+        assert load_history(session) == 0  # idempotent
+    with session_scope(sqlite_platform.engine) as session:
+        year = financial_year_start(datetime.now(UTC).date())
+        for back, count in HISTORY:
+            r = service.build_review(session, Period.financial_year(year - back), public=False)
+            assert {f.name: f.value for f in r.headlines}["reports_received"] == count
+        ids = select(Report.id).where(Report.reference.like(HISTORY_MARK + "%"))
+        assert session.scalar(select(CaseReport.case_id).where(CaseReport.report_id.in_(ids)).limit(1)) is None

@@ -110,6 +110,7 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _disseminate(session, the_story, orgs)
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
+        demo_publications.load_history(session)
         demo_publications.approved_assessment(session, _principal(session, "analyst@demo.example"),
                                               _principal(session, "supervisor@demo.example"))
     return DemoResult(created, path, already and created == 0)
