@@ -239,15 +239,15 @@ def api_review(fy: str, version: str = Query("staff"), principal: Principal = De
                                           purpose=PAGE_PURPOSE + " (API)"))
 
 
-@review_api.get("/{fy}/pdf", response_class=exports.PDFResponse, summary="The annual review as a PDF, its marking on every page",
-                )
+@review_api.get("/{fy}/pdf", response_class=exports.PDFResponse,
+                summary="The annual review as a PDF, its marking on every page")
 def api_review_pdf(fy: str, version: str = Query("staff"), principal: Principal = Depends(api),
                    session: Session = Depends(db_session)) -> Response:
     return _review_pdf(session, principal, fy, version)
 
 
-@review_api.get("/{fy}/csv", response_class=exports.CSVResponse, summary="The public version's tables as CSV (small numbers suppressed)",
-                responses={200: {"content": {"text/csv": {}}}})
+@review_api.get("/{fy}/csv", response_class=exports.CSVResponse,
+                summary="The public version's tables as CSV (small numbers suppressed)")
 def api_review_csv(fy: str, principal: Principal = Depends(api), session: Session = Depends(db_session)) -> Response:
     return _review_csv(session, principal, fy)
 
@@ -317,8 +317,8 @@ def api_return(assessment_id: int, body: ReturnIn, principal: Principal = Depend
     return summary(service.return_to_draft(session, principal, assessment_id, body.reason))
 
 
-@threat_api.get("/{assessment_id}/pdf", response_class=exports.PDFResponse, summary="The assessment as a PDF, its markings on every page (send X-Purpose)",
-                responses={200: {"content": {"application/pdf": {}}}})
+@threat_api.get("/{assessment_id}/pdf", response_class=exports.PDFResponse,
+                summary="The assessment as a PDF, its markings on every page (send X-Purpose)")
 def api_pdf(assessment_id: int, x_purpose: str | None = _X_PURPOSE, principal: Principal = Depends(api),
             session: Session = Depends(db_session)) -> Response:
     return _assessment_pdf(session, principal, assessment_id, stated_purpose(x_purpose, required=True))
