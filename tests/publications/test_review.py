@@ -49,6 +49,7 @@ def test_the_staff_review_counts_the_year_against_the_one_before(platform: Platf
     assert heads["reports_received"].is_record  # 30 beats 12, the only earlier year
     assert heads["arrests"].is_record and heads["charges"].is_record  # 5 beats the 0 of a year with data
     assert not heads["victims_identified"].is_record  # 0 ties 0: a tie is not a record
+    assert heads["victims_identified"].change == "no change"
     assert [f.name for f in r.reach] == ["children_reached", "settings_reached"]
     assert [f.name for f in r.funnel] == ["reports_received", "disseminations", "arrests", "charges", "convictions",
                                           "children_safeguarded"]

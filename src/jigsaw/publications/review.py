@@ -80,6 +80,8 @@ class Headline:
     def change_text(self) -> str:
         if self.change is None:
             return "no figure for the year before"
+        if self.change == 0:
+            return "no change"
         if self.change_pct is None:
             return f"{self.change:+,} (none the year before)"
         return f"{self.change:+,} ({self.change_pct:+.0f}%)"
