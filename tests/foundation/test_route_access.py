@@ -130,7 +130,7 @@ def _path_values(platform: Platform, package_id: int | None = None) -> dict[str,
     return {"case_id": str(case_id), "appeal_id": str(_sample_appeal(platform)),
             "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
             "subject_id": str(sc.ids["a1"]), "network_id": str(network_id), "series_id": str(series_id),
-            "fmt": "graphml", "package_id": str(package_id or 0)}
+            "fmt": "graphml", "package_id": str(package_id or 0), "figure": "arrests"}
 
 
 def _force(platform: Platform, name: str) -> int:

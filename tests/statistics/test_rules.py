@@ -3,6 +3,7 @@ outcome records, every month's count is the records London dates to it, and the 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -68,7 +69,7 @@ def test_any_period_parses_back_and_its_months_cover_it(start: date, span: int) 
     assert (period.start, period.end, period.days) == (start, end, span + 1)
     months = period.months()
     assert months[0] == start.replace(day=1) and months[-1] == end.replace(day=1)
-    assert all(b == next_month(a) for a, b in zip(months, months[1:], strict=False))
+    assert all(b == next_month(a) for a, b in itertools.pairwise(months))
 
 
 def test_the_longest_period() -> None:

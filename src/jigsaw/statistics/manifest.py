@@ -11,6 +11,7 @@ CAPABILITY = Capability(
     name="statistics",
     routers=(routes.router, routes.api_router),
     templates=Path(__file__).parent / "templates",
+    template_filters={"thousands": routes.thousands},
     nav=(NavItem("Statistics", "/statistics", routes.READERS, order=70),),
     json_prefixes=("/api/v1/statistics",),
 )

@@ -83,6 +83,11 @@ def _rule_out(rule: CountingRule) -> RuleOut:
                    breakdown=list(rule.breakdown), months_add_up=rule.additive_months, text=rule.text)
 
 
+def thousands(value: object) -> str:
+    """A count as the centre prints it: 1,038 (template filter ``thousands``)."""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 # --- API ---------------------------------------------------------------------------------------
 
 
@@ -133,7 +138,9 @@ def _quick_periods(today: date) -> list[tuple[str, Period]]:
 
 def _panel(t: service.Tally, period: Period) -> dict[str, Any]:
     rule = COUNTING_RULES[t.name]
-    months = [(month_label(m), n) for m, n in t.months]
+    # A year or less: "Apr" (each month once, the title names the period); longer: "Apr 25".
+    within_a_year = len(t.months) <= 12
+    months = [(month_label(m)[:3] if within_a_year else f"{month_label(m)[:3]} {m:%y}", n) for m, n in t.months]
     breakdown = [(_key_label(t.name, k), n) for k, n in t.breakdown.items()]
     return {
         "name": t.name, "rule": rule, "value": t.total, "breakdown": breakdown,

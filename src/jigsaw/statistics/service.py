@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from jigsaw.accounts.models import Organisation
@@ -35,6 +35,7 @@ from jigsaw.outcomes.interfaces import NOT_YET_ASSIGNED, NetworkDisruption, Netw
 from jigsaw.statistics.rules import COUNTING_RULES, Figure, Period, next_month, rule_for, zero_filled
 
 LONDON = ZoneInfo("Europe/London")
+_Expr = ColumnElement[Any] | InstrumentedAttribute[Any]
 MAX_RECORDS = 5_000
 """The most records one drill-down lists (a figure's rows are counted in full; the list says when it stops)."""
 
@@ -54,13 +55,13 @@ class _Source:
 
     entity: Any
     when: Any
-    weight: ColumnElement[Any] | None  # summed per record; None counts records
-    key: ColumnElement[Any] | None  # the breakdown; None for none
+    weight: _Expr | None  # summed per record; None counts records
+    key: _Expr | None  # the breakdown; None for none
     where: tuple[ColumnElement[bool], ...]
     kind: str  # what the drill-down calls a record
-    ref: ColumnElement[Any]  # its reference
+    ref: _Expr  # its reference
     href: Callable[[Any], str | None]  # the staff page of a record, from its row
-    link_id: ColumnElement[Any] | None = None  # the id the href is built from, if not the record's own
+    link_id: _Expr | None = None  # the id the href is built from, if not the record's own
     joins: tuple[tuple[Any, ColumnElement[bool]], ...] = ()
     dated: bool = False
     distinct_keys: bool = False  # count distinct keys (settings reached), not weights
@@ -73,7 +74,7 @@ def _live_outcomes(kind: OutcomeKind, *extra: ColumnElement[bool]) -> tuple[Colu
     return (Outcome.kind == kind.value, Outcome.withdrawn_at.is_(None), *extra)
 
 
-def _outcome_source(kind: OutcomeKind, *extra: ColumnElement[bool], key: ColumnElement[Any] | None = None,
+def _outcome_source(kind: OutcomeKind, *extra: ColumnElement[bool], key: _Expr | None = None,
                     joins: tuple[tuple[Any, ColumnElement[bool]], ...] = ()) -> _Source:
     return _Source(Outcome, Outcome.occurred_at, Outcome.count, key, _live_outcomes(kind, *extra), "outcome",
                    Outcome.reference, lambda pid: f"/packages/{pid}", link_id=Outcome.package_id, joins=joins)
@@ -177,13 +178,29 @@ class Tally:
         return Figure(self.name, self.total, rule.id, rule.label, dict(self.breakdown))
 
 
+_BUCKETS: dict[tuple[int, Period], ColumnElement[int]] = {}
+
+
+def _bucket(src: _Source, period: Period) -> ColumnElement[int]:
+    """A record's month as an index into ``period.months()``: the first month whose end it is
+    before. Built once per date column and period (figures share columns; building a ten-year
+    CASE of 120 comparisons costs more than running it), keyed by the column's identity."""
+    cache_key = (id(src.when), period)
+    found = _BUCKETS.get(cache_key)
+    if found is None:
+        ends, _, _ = _bounds(src, period)
+        whens = [(src.when < end, i) for i, end in enumerate(ends[:-1])] or [(src.when < ends[0], 0)]
+        found = case(*whens, else_=len(ends) - 1)
+        if len(_BUCKETS) > 256:
+            _BUCKETS.clear()
+        _BUCKETS[cache_key] = found
+    return found
+
+
 def tally(session: Session, name: str, period: Period) -> Tally:
     """The figure ``name`` for ``period``, from one query grouped by month and breakdown key."""
     src = source(name)
-    ends, _, _ = _bounds(src, period)
-    # A month's index: the first month whose end the record is before (a one-month period has one).
-    whens = [(src.when < end, i) for i, end in enumerate(ends[:-1])] or [(src.when < ends[0], 0)]
-    bucket = case(*whens, else_=len(ends) - 1)
+    bucket = _bucket(src, period)
     key = src.key if src.key is not None else literal("")
     weight = func.coalesce(func.sum(src.weight), 0) if src.weight is not None else func.count()
     rows = session.execute(
