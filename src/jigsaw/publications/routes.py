@@ -17,6 +17,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.errors import InvalidInput
 from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.flash import flash
+from jigsaw.http.personal_data import PERSONAL_DATA
 from jigsaw.http.purpose import stated_purpose
 from jigsaw.http.templating import render
 from jigsaw.markings import Classification, Descriptor, Tlp
@@ -138,7 +139,8 @@ async def create_form(request: Request, principal: Principal = Depends(pages),
     return _to(request, f"/publications/threat-assessments/{ta.id}", f"Draft {ta.reference} started.")
 
 
-@router.get("/publications/threat-assessments/{assessment_id}", response_class=HTMLResponse)
+@router.get("/publications/threat-assessments/{assessment_id}", response_class=HTMLResponse,
+            openapi_extra=PERSONAL_DATA)
 def assessment_page(assessment_id: int, request: Request, principal: Principal = Depends(pages),
                     session: Session = Depends(db_session)) -> Response:
     ta = service.read(session, principal, assessment_id, purpose=PAGE_PURPOSE)
@@ -206,7 +208,7 @@ def _assessment_pdf(session: Session, principal: Principal, assessment_id: int, 
     return exports.download(body, "application/pdf", f"{ta.reference}-v{ta.version}.pdf")
 
 
-@router.get("/publications/threat-assessments/{assessment_id}/export.pdf")
+@router.get("/publications/threat-assessments/{assessment_id}/export.pdf", openapi_extra=PERSONAL_DATA)
 def assessment_pdf_page(assessment_id: int, principal: Principal = Depends(pages),
                         session: Session = Depends(db_session)) -> Response:
     return _assessment_pdf(session, principal, assessment_id, PAGE_PURPOSE + " (PDF)")
@@ -280,7 +282,7 @@ def api_create(body: AssessmentIn, principal: Principal = Depends(api),
     return full(session, ta)
 
 
-@threat_api.get("/{assessment_id}", response_model=AssessmentOut,
+@threat_api.get("/{assessment_id}", response_model=AssessmentOut, openapi_extra=PERSONAL_DATA,
                 summary="One version with its text and figures (audited: send X-Purpose)")
 def api_read(assessment_id: int, x_purpose: str | None = _X_PURPOSE, principal: Principal = Depends(api),
              session: Session = Depends(db_session)) -> AssessmentOut:
@@ -317,7 +319,7 @@ def api_return(assessment_id: int, body: ReturnIn, principal: Principal = Depend
     return summary(service.return_to_draft(session, principal, assessment_id, body.reason))
 
 
-@threat_api.get("/{assessment_id}/pdf", response_class=exports.PDFResponse,
+@threat_api.get("/{assessment_id}/pdf", response_class=exports.PDFResponse, openapi_extra=PERSONAL_DATA,
                 summary="The assessment as a PDF, its markings on every page (send X-Purpose)")
 def api_pdf(assessment_id: int, x_purpose: str | None = _X_PURPOSE, principal: Principal = Depends(api),
             session: Session = Depends(db_session)) -> Response:
