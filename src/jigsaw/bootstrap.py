@@ -38,6 +38,7 @@ CAPABILITIES: tuple[str, ...] = (
     "appeals",
     "education",
     "statistics",
+    "publications",
 )
 
 

@@ -33,6 +33,7 @@ from jigsaw.appeals.tips import submit_sighting
 from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
+from jigsaw.demo import publications as demo_publications
 from jigsaw.demo import story as plot
 from jigsaw.demo.operations import load_operation
 from jigsaw.dissemination import service as dissemination
@@ -111,6 +112,9 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _publish_appeal(session, orgs, links or Links(DEMO_BASE_URL, secrets.token_bytes(32)))
         _record_education(session)
         load_operation(session)
+        demo_publications.load_history(session)
+        demo_publications.approved_assessment(session, _principal(session, "analyst@demo.example"),
+                                              _principal(session, "supervisor@demo.example"))
     return DemoResult(created, path, already and created == 0)
 
 
