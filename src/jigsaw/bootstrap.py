@@ -37,6 +37,8 @@ CAPABILITIES: tuple[str, ...] = (
     "operations",
     "appeals",
     "education",
+    "statistics",
+    "publications",
 )
 
 

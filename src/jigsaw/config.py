@@ -53,6 +53,9 @@ class Settings:
     # PostgreSQL limits on the app's connections (durations as PostgreSQL writes them).
     pg_lock_timeout: str = "10s"
     pg_idle_in_transaction_timeout: str = "60s"
+    # A Dask scheduler (tcp://HOST:8786) that parses and encodes imports: `jigsaw import`'s
+    # default for --scheduler, and where API uploads of a zip batch are parsed.
+    dask_scheduler: str | None = None
 
     @property
     def secrets_dir(self) -> Path:
@@ -192,6 +195,7 @@ def load_settings() -> Settings:
         audit_checkpoint_minutes=int(os.environ.get("JIGSAW_AUDIT_CHECKPOINT_MINUTES", "10")),
         pg_lock_timeout=os.environ.get("JIGSAW_PG_LOCK_TIMEOUT", "10s").strip(),
         pg_idle_in_transaction_timeout=os.environ.get("JIGSAW_PG_IDLE_IN_TRANSACTION_TIMEOUT", "60s").strip(),
+        dask_scheduler=os.environ.get("JIGSAW_DASK_SCHEDULER", "").strip() or None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from fastapi.routing import APIRoute
@@ -131,7 +132,8 @@ def _path_values(platform: Platform, package_id: int | None = None) -> dict[str,
     return {"case_id": str(case_id), "appeal_id": str(_sample_appeal(platform)),
             "report_id": str(sc.report_ids[next(iter(sc.report_ids))]),
             "subject_id": str(sc.ids["a1"]), "network_id": str(network_id), "series_id": str(series_id),
-            "fmt": "graphml", "package_id": str(package_id or 0)}
+            "fmt": "graphml", "package_id": str(package_id or 0), "figure": "arrests",
+            "assessment_id": str(_sample_assessment(platform))}
 
 
 def _force(platform: Platform, name: str) -> int:
@@ -140,6 +142,20 @@ def _force(platform: Platform, name: str) -> int:
     with session_scope(platform.engine) as session:
         routing.set_contact(session, ACTOR, name, email=f"spoc@{org_id}.police.test")
     return org_id
+
+
+def _sample_assessment(platform: Platform) -> int:
+    """A draft threat assessment, for the routes that read its written text."""
+    from jigsaw.accounts.principal import Principal
+    from jigsaw.publications.service import create
+
+    centre = make_org(platform, "Assessment centre")
+    author = make_staff(platform, "assessment.author@centre.example", Role.ANALYST, centre)
+    with session_scope(platform.engine) as session:
+        principal = Principal(organisation_id=centre, organisation_kind=OrgKind.CENTRE, user_id=author.id,
+                              role=Role.ANALYST, label=author.email)
+        return create(session, principal, start=date(2025, 4, 1), end=date(2026, 3, 31),
+                      sections={"summary": "Route walk."}).id
 
 
 def _sample_appeal(platform: Platform) -> int:

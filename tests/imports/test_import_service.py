@@ -15,7 +15,7 @@ from sqlalchemy import select
 from jigsaw.audit.models import AuditEvent
 from jigsaw.audit.service import verify
 from jigsaw.db.engine import session_scope
-from jigsaw.imports import service, synthetic
+from jigsaw.imports import dispatch, service, synthetic
 from jigsaw.imports.limits import Limits
 from jigsaw.imports.sources import BatchRefused, Document, read_path, read_zip
 from jigsaw.intake.models import MediaRecord, Report
@@ -177,9 +177,9 @@ def test_zip_bomb_and_traversal_are_refused(sqlite_platform: Platform) -> None:
 
 
 def test_parallel_workers_give_the_same_result(sqlite_platform: Platform) -> None:
-    docs = synthetic.documents(760001, service.PARALLEL_THRESHOLD + 10)
+    docs = synthetic.documents(760001, dispatch.PARALLEL_THRESHOLD + 10)
     summary = import_docs(sqlite_platform, docs, workers=2, batch_size=64)
-    assert summary.imported == service.PARALLEL_THRESHOLD + 10 and summary.errors == []
+    assert summary.imported == dispatch.PARALLEL_THRESHOLD + 10 and summary.errors == []
     with session_scope(sqlite_platform.engine) as session:
         assert verify(session).ok
 

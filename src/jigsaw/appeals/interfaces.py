@@ -1,5 +1,6 @@
 """What other capabilities may use of Most Wanted: the tips each force should receive (for
-dissemination's inbox), marking one passed on, and the counts the annual review may report."""
+dissemination's inbox), marking one passed on, and the counts the annual review may report
+(the appeal table, read-only, lets the centre's statistics count appeals located by date)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,4 @@ def appeal_counts(session: Session) -> dict[str, int]:
     return found
 
 
-__all__ = ["REGIONS", "TipRef", "appeal_counts", "mark_passed", "tips_for_force"]
+__all__ = ["REGIONS", "Appeal", "AppealStatus", "TipRef", "appeal_counts", "mark_passed", "tips_for_force"]

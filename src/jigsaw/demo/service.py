@@ -34,6 +34,7 @@ from jigsaw.audit.service import Actor
 from jigsaw.casework import service as casework
 from jigsaw.casework.interfaces import cases_for_reports
 from jigsaw.demo import outcomes as demo_outcomes
+from jigsaw.demo import publications as demo_publications
 from jigsaw.demo import story as plot
 from jigsaw.demo.operations import load_operation
 from jigsaw.dissemination import service as dissemination
@@ -113,6 +114,9 @@ def load_demo(session: Session, data_dir: Path, *, reports: int = 40, links: Lin
         _record_education(session)
         load_operation(session)
         _record_outcomes(session, the_story, orgs)
+        demo_publications.load_history(session)
+        demo_publications.approved_assessment(session, _principal(session, "analyst@demo.example"),
+                                              _principal(session, "supervisor@demo.example"))
     return DemoResult(created, path, already and created == 0)
 
 

@@ -246,7 +246,7 @@ def api_stix(package_id: int, principal: Principal = Depends(shared_api),
                     headers={"Content-Disposition": f'attachment; filename="{view.package.reference}.stix.json"'})
 
 
-@api_router.get("/packages/{package_id}/pdf", openapi_extra=PERSONAL_DATA,
+@api_router.get("/packages/{package_id}/pdf", openapi_extra=PERSONAL_DATA, response_class=Response,
                 summary="The package as a PDF with its markings on every page (the printed referral)",
                 responses={200: {"content": {"application/pdf": {}}}})
 def api_pdf(package_id: int, principal: Principal = Depends(shared_api),

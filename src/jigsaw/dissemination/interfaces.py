@@ -1,8 +1,8 @@
 """What other capabilities may use of dissemination: the packages a report is in; read-only facts
-about packages and approved batches (an operation's targets are dispatched packages); the PDF table
-with marking banners that a package's PDF is printed with (an operation's sitrep); and for outcomes,
-a sent package as its recipient may see it and the note that the package was acted on (the package
-table itself is read by outcome figures: its band at dissemination and when it was sent)."""
+about packages and approved batches (an operation's targets are dispatched packages); the package
+table itself, read-only, for the centre's statistics (dispatched packages are counted by date) and
+outcome figures (a package's band at dissemination and when it was sent); and for outcomes, a sent
+package as its recipient may see it and the note that the package was acted on."""
 
 from jigsaw.dissemination.acted import SentPackage, mark_acted_on, sent_package
 from jigsaw.dissemination.briefs import (
@@ -16,10 +16,9 @@ from jigsaw.dissemination.briefs import (
 )
 from jigsaw.dissemination.lifecycle import AWAITING_ACTION, STATUS_LABELS, PackageStatus
 from jigsaw.dissemination.models import Package
-from jigsaw.dissemination.pdf import render_table as pdf_table
 from jigsaw.dissemination.service import PackageNotFound, packages_for_reports
 
 __all__ = ["AWAITING_ACTION", "STATUS_LABELS", "BatchBrief", "Package", "PackageBrief", "PackageNotFound",
            "PackageStatus", "SentPackage", "batch_brief", "batch_id_by_reference", "mark_acted_on",
-           "package_briefs", "package_id_by_reference", "package_references", "packages_for_reports", "pdf_table",
+           "package_briefs", "package_id_by_reference", "package_references", "packages_for_reports",
            "sent_package"]

@@ -1,4 +1,4 @@
-"""A package as a PDF (fpdf2), the marking banner at the top and bottom of every page.
+"""A package as a PDF (fpdf2, through :mod:`jigsaw.pdfdoc`), the marking banner at the top and bottom of every page.
 
 The PDF is made in memory and answered; it is never written to disk. It carries what the package
 page shows a recipient: markings, dates, the summary and graded items, and the evidence summary
@@ -10,16 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from jigsaw.http.timefmt import utc
-
-UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-UNICODE_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+from jigsaw.pdfdoc import MarkedDoc
 
 
 @dataclass(frozen=True)
@@ -42,51 +38,13 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not yet"
 
 
-class _Doc(FPDF):
-    def __init__(self, banner: str, reference: str, family: str) -> None:
-        super().__init__(format="A4")
-        self.banner, self.reference, self.family = banner, reference, family
-
-    def header(self) -> None:
-        self.set_font(self.family, "B", 11)
-        self.set_text_color(160, 0, 0)
-        self.cell(0, 7, self.banner, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_text_color(0, 0, 0)
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-16)
-        self.set_font(self.family, "", 8)
-        self.cell(0, 4, f"{self.reference} · page {self.page_no()} of {{nb}}", align="C",
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font(self.family, "B", 11)
-        self.set_text_color(160, 0, 0)
-        self.cell(0, 7, self.banner, align="C")
-        self.set_text_color(0, 0, 0)
-
-
-def _clean(text: str, unicode: bool) -> str:
-    if unicode:
-        return text
-    for dash in ("\u00b7", "\u2014", "\u2013"):
-        text = text.replace(dash, "-")
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def render(p: PrintablePackage, *, unicode: bool | None = None, compress: bool = True) -> bytes:
     """The PDF's bytes. With ``unicode`` (the default where DejaVu Sans is installed) every script
     prints; otherwise the core Helvetica font is used and characters outside Latin-1 become ``?``."""
-    unicode = UNICODE_FONT.exists() and UNICODE_BOLD.exists() if unicode is None else unicode
-    family = "DejaVu" if unicode else "Helvetica"
-    c = lambda text: _clean(str(text), unicode)  # noqa: E731
-    doc = _Doc(c(p.banner), c(p.reference), family)
-    if unicode:
-        doc.add_font("DejaVu", "", str(UNICODE_FONT))
-        doc.add_font("DejaVu", "B", str(UNICODE_BOLD))
-    doc.set_compression(compress)
+    doc = MarkedDoc(p.banner, p.reference, unicode=unicode, compress=compress)
+    family = doc.family
+    c = doc.c
     doc.set_title(f"Intelligence package {p.reference}")
-    doc.set_author("Jigsaw")
-    doc.set_auto_page_break(True, margin=22)
     doc.add_page()
     width = doc.w - doc.l_margin - doc.r_margin
 
@@ -150,44 +108,4 @@ def render(p: PrintablePackage, *, unicode: bool | None = None, compress: bool =
         line(f"- {entry['title']}")
     if not lines:
         line("None recorded.")
-    return bytes(doc.output())
-
-
-def render_table(*, title: str, banner: str, reference: str, lines: Sequence[str], header: Sequence[str],
-                 rows: Sequence[Sequence[object]], notes: Sequence[str] = (), unicode: bool | None = None,
-                 compress: bool = True) -> bytes:
-    """A landscape PDF of one table (a sitrep's figures by force) under a title and a few lines, with
-    the marking banner at the top and bottom of every page, as a package's PDF has; ``notes`` follow
-    the table (revisions since it was frozen). Made in memory, never written to disk."""
-    unicode = UNICODE_FONT.exists() and UNICODE_BOLD.exists() if unicode is None else unicode
-    family = "DejaVu" if unicode else "Helvetica"
-    c = lambda text: _clean(str(text), unicode)  # noqa: E731
-    doc = _Doc(c(banner), c(reference), family)
-    if unicode:
-        doc.add_font("DejaVu", "", str(UNICODE_FONT))
-        doc.add_font("DejaVu", "B", str(UNICODE_BOLD))
-    doc.set_compression(compress)
-    doc.set_title(title)
-    doc.set_author("Jigsaw")
-    doc.set_auto_page_break(True, margin=22)
-    doc.add_page(orientation="L")
-    width = doc.w - doc.l_margin - doc.r_margin
-    doc.set_font(family, "B", 14)
-    doc.multi_cell(width, 8, c(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    doc.set_font(family, "", 9)
-    for text in lines:
-        doc.multi_cell(width, 5, c(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    doc.ln(2)
-    doc.set_font(family, "", 6.5)
-    with doc.table(col_widths=(4, *([1] * (len(header) - 1))), text_align="CENTER", first_row_as_headings=True,
-                   line_height=3.6) as table:
-        for values in (header, *rows):
-            out = table.row()
-            for value in values:
-                out.cell(c(value))
-    if notes:
-        doc.ln(3)
-        doc.set_font(family, "", 9)
-        for text in notes:
-            doc.multi_cell(width, 5, c(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(doc.output())

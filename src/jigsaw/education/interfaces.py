@@ -1,5 +1,6 @@
 """What other capabilities may use of the education programme: its reach between two dates, for
-the annual review (children reached and settings reached are separate figures, never summed)."""
+the annual review (children reached and settings reached are separate figures, never summed), and
+the session table, read-only, for the centre's month-by-month statistics."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from jigsaw.education.models import EducationSession
 from jigsaw.education.rules import AGE_BANDS
 from jigsaw.education.service import Reach, reach
 
@@ -22,4 +24,4 @@ def settings_reached(session: Session, start: date | None = None, end: date | No
     return reach(session, start, end).settings_reached
 
 
-__all__ = ["AGE_BANDS", "Reach", "children_reached", "reach", "settings_reached"]
+__all__ = ["AGE_BANDS", "EducationSession", "Reach", "children_reached", "reach", "settings_reached"]

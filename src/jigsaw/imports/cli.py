@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,9 +25,11 @@ from jigsaw.bootstrap import open_platform
 from jigsaw.db.engine import session_scope
 from jigsaw.imports import cybertip, service, vics
 from jigsaw.imports.csvmap import MappingError, load_mapping
+from jigsaw.imports.dispatch import ClusterUnavailable, DaskCluster, connect_cluster
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 from jigsaw.imports.sources import BatchRefused, Document, read_path
 from jigsaw.imports.summary import ImportSummary, Issue
+from jigsaw.platform import Platform
 
 import_app = typer.Typer(help="Import referrals in bulk: NCMEC CyberTipline XML, VICS case exports, CSV.",
                          no_args_is_help=True)
@@ -37,18 +40,34 @@ ORG_HELP = ("Name of the organisation the referrals came from (it must exist). D
             "created on first use ({default}).")
 JSON_HELP = "Print the machine-readable summary (JSON) instead of the progress bar and table."
 WORKERS_HELP = "Parsing processes (default: one per CPU; 1 parses in this process)."
+SCHEDULER_HELP = ("Parse and encode on the Dask cluster of this scheduler (tcp://HOST:8786) instead of local "
+                  "processes; the database writer stays in this process. Default: $JIGSAW_DASK_SCHEDULER.")
 
 
 def _run(fmt: str, org: str | None, as_json: bool, workers: int | None, count: int,
-         work: Callable[[Engine, service.ImportOptions], ImportSummary]) -> None:
+         work: Callable[[Engine, service.ImportOptions], ImportSummary], scheduler: str | None = None,
+         *, distributable: bool = True) -> None:
+    """Open the platform, connect to the cluster if one is named, then import (CSV is never distributed)."""
     platform = open_platform()
+    scheduler = (scheduler or platform.settings.dask_scheduler) if distributable else None
+    try:
+        # Connected and checked first: a bad address is refused before anything is written.
+        cluster = connect_cluster(scheduler) if scheduler else None
+    except ClusterUnavailable as exc:
+        _refuse(str(exc), as_json)
+    with cluster or nullcontext():
+        _run_with(platform, fmt, org, as_json, workers, count, work, cluster)
+
+
+def _run_with(platform: Platform, fmt: str, org: str | None, as_json: bool, workers: int | None, count: int,
+              work: Callable[[Engine, service.ImportOptions], ImportSummary], cluster: DaskCluster | None) -> None:
     try:
         with session_scope(platform.engine) as session:
             org_id, org_name = service.resolve_organisation(session, CLI_ACTOR, org, fmt)
     except service.ImportRefused as exc:
         _refuse(str(exc), as_json)
     base = service.ImportOptions(org_id, org_name, CLI_ACTOR, default_region=platform.settings.default_phone_region,
-                                 workers=workers)
+                                 workers=workers, cluster=cluster)
     try:
         if as_json:
             summary = work(platform.engine, base)
@@ -111,12 +130,13 @@ def import_cybertip(
     org: str | None = typer.Option(None, "--org", help=ORG_HELP.format(default="NCMEC")),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
     """Import NCMEC CyberTipline reports with their file details (README: batch layout)."""
     docs = _documents(path, (".xml",), DEFAULT_LIMITS)
     count = sum(1 for d in docs if isinstance(d, Document) and cybertip.sniff_root(d.data) != "fileDetails")
     _run("cybertip", org, as_json, workers, count,
-         lambda engine, options: service.import_cybertip(engine, docs, options))
+         lambda engine, options: service.import_cybertip(engine, docs, options), scheduler)
 
 
 @import_app.command("vics")
@@ -127,6 +147,7 @@ def import_vics(
     uk_map: str | None = typer.Option(None, "--uk-map", help="VICS→UK category pairs, e.g. '1=A,2=C' "
                                                               "(default: none; no public mapping exists)."),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
     """Import VICS case exports: one report per case, one media record per entry."""
     try:
@@ -135,7 +156,7 @@ def import_vics(
         raise typer.BadParameter(str(exc), param_hint="--uk-map") from None
     docs = _documents(path, (".json",), DEFAULT_LIMITS)
     _run("vics", org, as_json, workers, 0,
-         lambda engine, options: service.import_vics(engine, docs, options, mapping))
+         lambda engine, options: service.import_vics(engine, docs, options, mapping), scheduler)
 
 
 @import_app.command("csv")
@@ -154,7 +175,8 @@ def import_csv(
         raise typer.BadParameter(f"{path} is not a file")
     data = path.read_bytes()
     _run("csv", org, as_json, 1, 0,
-         lambda engine, options: service.import_csv(engine, path.name, data, parsed_mapping, options))
+         lambda engine, options: service.import_csv(engine, path.name, data, parsed_mapping, options),
+         distributable=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,12 +10,19 @@ The server holds a batch while it parses it, so HTTP imports have tighter bounds
 expanded one at a time (VICS documents are parsed and dropped as they are read; a CyberTipline
 batch is joined as a whole), and at most :data:`MAX_CONCURRENT_IMPORTS` run at once per
 process (more are answered 429 with ``Retry-After``).
+
+With ``JIGSAW_DASK_SCHEDULER`` set, a zip batch is parsed and encoded on that Dask cluster
+instead (the writer stays here, as on the CLI); a single document is still parsed in the
+server. A cluster that cannot be used answers 503 with ``Retry-After`` before anything is written.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
+from contextlib import nullcontext
+from dataclasses import replace
 from typing import BinaryIO
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
@@ -27,11 +34,13 @@ from jigsaw.accounts.roles import OrgKind, Scope
 from jigsaw.http.deps import authorize, db_session, platform_of
 from jigsaw.imports import service, vics
 from jigsaw.imports.csvmap import MappingError, load_mapping
+from jigsaw.imports.dispatch import ClusterUnavailable, DaskCluster, connect_cluster
 from jigsaw.imports.limits import HTTP_LIMITS
 from jigsaw.imports.schemas import ImportSummaryOut
 from jigsaw.imports.sources import ZIP_MAGIC, Document, read_zip
 from jigsaw.imports.summary import Issue
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 import_access = authorize(scopes={Scope.REPORTS_SUBMIT}, org_kinds=tuple(OrgKind))
 
@@ -132,11 +141,26 @@ def _run_import(request: Request, format: str, file: UploadFile, mapping: Upload
     else:
         zipped = upload.read(len(ZIP_MAGIC)) == ZIP_MAGIC
         upload.seek(0)
+        uk_categories = vics.parse_uk_map(uk_map) if format == "vics" else {}
         # A generator: members are expanded as the import asks for them.
         docs: Iterable[Document | Issue] = (read_zip(upload, name, FORMATS[format], HTTP_LIMITS) if zipped
                                             else [Document(name, upload.read())])
-        if format == "cybertip":
-            summary = service.import_cybertip(platform.engine, docs, options)
-        else:
-            summary = service.import_vics(platform.engine, docs, options, vics.parse_uk_map(uk_map))
+        with _cluster(platform.settings.dask_scheduler if zipped else None) as cluster:
+            options = replace(options, cluster=cluster)
+            if format == "cybertip":
+                summary = service.import_cybertip(platform.engine, docs, options)
+            else:
+                summary = service.import_vics(platform.engine, docs, options, uk_categories)
     return ImportSummaryOut.model_validate(summary.as_dict())
+
+
+def _cluster(scheduler: str | None) -> DaskCluster | nullcontext[None]:
+    """The configured parsing cluster, connected; 503 if it cannot be used (nothing written yet)."""
+    if not scheduler:
+        return nullcontext()
+    try:
+        return connect_cluster(scheduler)
+    except ClusterUnavailable as exc:
+        log.error("API import refused: %s", exc)  # the address is for the operator, not the partner's answer
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the import workers are unavailable; try again "
+                            "shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None

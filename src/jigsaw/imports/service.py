@@ -1,6 +1,7 @@
 """Running an import: parse documents in parallel, de-duplicate, write in batches, summarise.
 
-Parsing and validation (CPU-bound, pure) run in a process pool; the parent only writes.
+Parsing, validation and encoding (CPU-bound, pure) run in a process pool or on a Dask cluster
+(:mod:`jigsaw.imports.dispatch`, one code path for both); the importing process only writes.
 Writes go in batches, each one transaction. Before a batch is written its external ids are
 looked up for the organisation: an id already stored with the same document digest is a
 duplicate (nothing is written), with a different digest it is reported as *changed* (also
@@ -12,14 +13,10 @@ transaction, so each document is either fully stored or not at all.
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -35,6 +32,7 @@ from jigsaw.events import ReportsStored
 from jigsaw.imports import csvmap, cybertip, vics
 from jigsaw.imports.bulk import REPORTS, encode_report, write_encoded
 from jigsaw.imports.common import DocumentError
+from jigsaw.imports.dispatch import DaskCluster, WorkerPool, parallel_map
 from jigsaw.imports.limits import DEFAULT_LIMITS, Limits
 from jigsaw.imports.preparing import ReadyReport, prepare_for_import
 from jigsaw.imports.sources import Document
@@ -43,71 +41,16 @@ from jigsaw.intake.interfaces import PreparedReport, submit_report
 from jigsaw.platform import publish
 from jigsaw.security.fieldcrypt import FieldCipher, cipher_of
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 # Where a batch comes from when the operator names no organisation (created on first use).
 DEFAULT_ORGANISATIONS: dict[str, str] = {
     "cybertip": "NCMEC",
     "vics": "Project VIC (VICS import)",
     "csv": "CSV import",
 }
-PARALLEL_THRESHOLD = 200  # documents; below this a pool costs more than it saves
 # Cyclic-GC generation-0 threshold of the writing process while importing: writing allocates many
 # short-lived containers that die by reference counting, so the collector runs less often
 # (cycles are still collected). Measurements: BENCHMARKS.md, "Garbage-collector thresholds".
 _IMPORT_GC_THRESHOLD = 50_000
-
-
-def _worker_init(parent: int) -> None:
-    """Worker process setup: leave when the parent does; keep the collector off the inherited heap.
-
-    A worker whose parent was killed (``kill -9`` of ``jigsaw import``) would otherwise wait
-    for work forever. Workers keep the default collection threshold: raising it (as the
-    writing parent does) slows their parsing (BENCHMARKS.md, "Garbage-collector thresholds").
-    """
-    threading.Thread(target=_exit_with_parent, args=(parent, os.getppid()), daemon=True,
-                     name="exit-with-parent").start()
-    gc.freeze()
-
-
-def _exit_with_parent(parent: int, ppid: int, interval: float = 0.5) -> None:
-    """Exit this process as soon as the importing process (or the fork server between) is gone.
-
-    ``parent`` is the importing process; ``ppid`` the one that started this worker (the
-    importer itself, or the fork server, which exits when the importer does). Either gone,
-    and the worker's parent id changes to the reaper's.
-    """
-    while True:
-        time.sleep(interval)
-        if os.getppid() != ppid or not _alive(parent):
-            os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else (a reused id): the importer is gone
-        return False
-    return True
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """Workers that start clean: a fork server (or spawn), never a fork of the importer.
-
-    A forked worker inherits the importer's open database connections: killed mid-batch, the
-    importer's socket stayed open in its workers, so PostgreSQL kept its transaction (and the
-    audit chain's lock) open and intake froze. A fork server is a fresh interpreter that has
-    imported the parsers once (preloaded) and forks workers from itself, so they start fast
-    and hold nothing of the importer's.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
 
 
 class ImportRefused(InvalidInput, ValueError):
@@ -125,6 +68,8 @@ class ImportOptions:
     workers: int | None = None  # None: one per CPU; 1: no pool
     batch_size: int = 500
     orm: bool = False  # write through intake.service.submit_report, one report at a time
+    # Parse and encode on this Dask cluster instead of local processes (``workers`` then unused).
+    cluster: DaskCluster | None = field(default=None, compare=False)
     progress: Callable[[int], None] | None = field(default=None, compare=False)
 
 
@@ -145,44 +90,6 @@ def resolve_organisation(session: Session, actor: Actor, name: str | None, fmt: 
     if existing is None:
         existing = accounts.create_organisation(session, actor, default, OrgKind.PARTNER_AGENCY)
     return existing.id, existing.name
-
-
-# --- parallel map --------------------------------------------------------------------
-
-
-class WorkerPool:
-    """``map`` over worker processes when it pays, in order, streaming results as they finish.
-
-    One pool serves every pass of an import (CyberTip file details, then reports): starting
-    the processes twice cost more than parsing a few hundred documents. Below
-    ``PARALLEL_THRESHOLD`` items, or with one worker, it maps in this process.
-    """
-
-    def __init__(self, workers: int | None, items: int) -> None:
-        self.count = workers if workers is not None else (os.cpu_count() or 1)
-        self.pool: ProcessPoolExecutor | None = None
-        if self.count > 1 and items >= PARALLEL_THRESHOLD:
-            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_pool_context(),
-                                            initializer=_worker_init, initargs=(os.getpid(),))
-
-    def __enter__(self) -> WorkerPool:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-        if self.pool is None or len(items) < PARALLEL_THRESHOLD:
-            return map(fn, items)
-        chunk = max(16, min(256, len(items) // (self.count * 8) or 1))
-        return self.pool.map(fn, items, chunksize=chunk)
-
-
-def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None) -> Iterator[R]:
-    """One pass of :class:`WorkerPool`: the pool lives as long as the iteration."""
-    with WorkerPool(workers, len(items)) as pool:
-        yield from pool.map(fn, items)
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -421,7 +328,7 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
             unrouted.append(doc)
     by_report: dict[str, list[cybertip.FileDetails]] = {}
     cipher = cipher_of(engine)
-    with WorkerPool(options.workers, max(len(files), len(reports))) as pool:
+    with WorkerPool(options.workers, max(len(files), len(reports)), options.cluster) as pool:
         for parsed in pool.map(_file_task, [(d.name, d.data, options.limits) for d in unrouted]):
             if isinstance(parsed, Issue):
                 issues.append(parsed)
@@ -477,7 +384,7 @@ def import_vics(engine: Engine, source: Iterable[Document | Issue], options: Imp
     def task(d: Document) -> tuple[str, bytes, dict[int, str], Limits, str, bool, FieldCipher]:
         return (d.name, d.data, dict(uk_map or {}), options.limits, options.default_region, options.orm, cipher)
 
-    if options.workers == 1:
+    if options.workers == 1 and options.cluster is None:
         documents = 0
 
         def streamed() -> Iterator[list[ReadyReport | Issue]]:
@@ -498,7 +405,8 @@ def import_vics(engine: Engine, source: Iterable[Document | Issue], options: Imp
     docs: list[Document] = []
     for item in source:
         (issues if isinstance(item, Issue) else docs).append(item)  # type: ignore[arg-type]
-    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, [task(d) for d in docs], options.workers),
+    return run_import(engine, vics.FORMAT, options, parallel_map(_vics_task, [task(d) for d in docs], options.workers,
+                                                                  options.cluster),
                       documents=len(docs), pre_issues=issues)
 
 

@@ -38,6 +38,7 @@ from jigsaw.operations import rules
 from jigsaw.operations.models import Operation, OperationForce, OperationTarget, Sitrep, SitrepRevision
 from jigsaw.operations.rules import TOTAL_KEY, ForceFigures, OperationRefused, OperationStatus
 from jigsaw.outcomes.interfaces import Outcome, OutcomeKind
+from jigsaw.pdfdoc import table_document
 
 BOARD_PURPOSE = "coordinating an operation from its live board"
 SITREP_PURPOSE = "reading an operation's sitrep"
@@ -718,7 +719,7 @@ def sitrep_pdf(view: SitrepView, *, unicode: bool | None = None, compress: bool 
     """The sitrep as a PDF: the frozen table by force, then the revisions logged since."""
     s, op = view.sitrep, view.operation
     header = ["Force", *(rules.FIGURE_LABELS[k] for k in rules.FIGURE_LABELS)]
-    return dissemination.pdf_table(
+    return table_document(
         title=f"Operation {op.name}: sitrep {s.number}", banner=SITREP_MARKING.banner,
         reference=f"{op.reference} sitrep {s.number}",
         lines=[f"Figures frozen at {s.cutoff_at:%Y-%m-%d %H:%M} UTC: what had happened by the cut-off, as the "
