@@ -1,10 +1,12 @@
 """Outcomes in the browser, with JavaScript off: the force's liaison officer opens a package sent to
 Kent, records a warrant executed, an arrest and two children safeguarded (in two categories); the
-centre's analyst sees them on the package page, read-only. Headless Chromium, the real app."""
+centre's analyst sees them on the package page, read-only, on the board of the operation the package
+is a target of, and in the centre's statistics for the month. Headless Chromium, the real app."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,12 @@ from jigsaw.audit.service import Actor
 from jigsaw.db.engine import session_scope
 from jigsaw.intake.domain import IdentifierDraft, ReportDraft, SubjectDraft
 from jigsaw.intake.service import submit_report
+from jigsaw.operations import service as operations
+from jigsaw.outcomes.kinds import ChildCategory, WarrantStage
 from jigsaw.outcomes.models import Outcome
 from jigsaw.routing import service as routing
-from tests.dissemination.conftest import SAMPLE, dispatched_package
+from jigsaw.statistics.interfaces import Period, headline_figures
+from tests.dissemination.conftest import SAMPLE, dispatched_package, principal_of
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_analyst_browser import sign_in
 from tests.factories import make_org, make_staff, next_code
@@ -70,6 +75,13 @@ def test_a_force_records_an_arrest_and_two_children_and_the_centre_sees_them(
     with session_scope(platform.engine) as session:
         report_id = submit_report(session, draft, Actor("e2e")).report.id
     package_id = dispatched_package(platform, [report_id], liaison.organisation_id, analyst, supervisor)
+    with session_scope(platform.engine) as session:
+        operation = operations.create_operation(
+            session, principal_of(platform, analyst), name="Medway dawn", objectives="Warrants at referred addresses.",
+            starts_at=datetime(2026, 11, 20, tzinfo=UTC), ends_at=datetime(2026, 11, 22, tzinfo=UTC))
+        operations.add_targets(session, principal_of(platform, analyst), operation.id,
+                               [operations.TargetSpec(package_id, None)])
+        operation_id = operation.id
 
     page = new_context(javascript=False, phone=False).new_page()
     sign_in(page, live_server, liaison.email, liaison.password, next_code(platform, liaison))
@@ -97,3 +109,26 @@ def test_a_force_records_an_arrest_and_two_children_and_the_centre_sees_them(
     expect(centre_page.locator("#outcomes-list tbody tr")).to_have_count(6)
     expect(centre_page.locator("#outcome-forms")).to_have_count(0)
     shoot(centre_page, "outcomes-centre")
+
+    # The operation's board: Kent's row counts the arrest and both children, by category.
+    centre_page.goto(f"{live_server.url}/operations/{operation_id}")
+    cells = centre_page.locator("#board tbody tr").filter(has_text="Kent Police").locator("td")
+    stages, categories = len(WarrantStage), len(ChildCategory)
+    arrests_at = 2 + stages  # targets, warrants (all), one per stage, then arrests
+    children_at = arrests_at + 3  # after arrests, voluntary interviews and devices
+    expect(cells.nth(0)).to_have_text("1")
+    expect(cells.nth(arrests_at)).to_have_text("1")
+    expect(cells.nth(children_at)).to_have_text("2")
+    assert [cells.nth(children_at + 1 + i).inner_text() for i in range(categories)].count("1") == 2
+    shoot(centre_page, "outcomes-operation-board")
+
+    # The centre's statistics for November 2026: the figures the record gives, the force's included.
+    with session_scope(platform.engine) as session:
+        figures = headline_figures(session, Period.month(2026, 11))
+    assert figures["arrests"].value >= 1 and figures["children_safeguarded"].value >= 2
+    centre_page.goto(f"{live_server.url}/statistics?from=2026-11-01&to=2026-11-30")
+    expect(centre_page.locator("#value-arrests")).to_have_text(f"{figures['arrests'].value:,}")
+    expect(centre_page.locator("#value-children_safeguarded")).to_have_text(
+        f"{figures['children_safeguarded'].value:,}")
+    assert centre_page.locator("script").count() == 0 and centre_page.locator("svg").count() >= 1
+    shoot(centre_page, "outcomes-statistics")
