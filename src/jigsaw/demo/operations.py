@@ -14,7 +14,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from jigsaw.accounts.models import Organisation, User
@@ -38,8 +38,9 @@ def _principal(session: Session, email: str) -> Principal:
                      user_id=user.id, role=Role(user.role), label=user.email)
 
 
-def _more_packages(session: Session, analyst: Principal, supervisor: Principal) -> list[int]:
-    """One package each for Kent and Essex, from the first everyday reports no package is about yet."""
+def _more_packages(session: Session, analyst: Principal, supervisor: Principal, sent_at: datetime) -> list[int]:
+    """One package each for Kent and Essex, from the first everyday reports no package is about yet,
+    dispatched at ``sent_at`` (before the operation, so the forces' outcomes come after it)."""
     forces = [session.scalar(select(Organisation.id).where(Organisation.name == name)) for name in OTHER_FORCES]
     used = select(PackageReport.report_id)
     candidates = list(session.scalars(
@@ -56,7 +57,7 @@ def _more_packages(session: Session, analyst: Principal, supervisor: Principal) 
             route_reason="The subscriber's address is in the force area (demo).",
             handling="Not to be disclosed outside the receiving force without the centre's consent."))
         dissemination.submit(session, analyst, package.id)
-        dissemination.approve(session, supervisor, package.id)
+        dissemination.approve(session, supervisor, package.id, now=sent_at)
         made.append(package.id)
     return made
 
@@ -79,12 +80,12 @@ def load_operation(session: Session, *, now: datetime | None = None) -> int | No
     analyst = _principal(session, "analyst2@demo.example")
     supervisor = _principal(session, "supervisor2@demo.example")
     lead = _principal(session, "supervisor@demo.example")
-    extra = _more_packages(session, analyst, supervisor)
+    start = (now - timedelta(days=3)).replace(hour=5, minute=0, second=0, microsecond=0)
+    extra = _more_packages(session, analyst, supervisor, sent_at=start - timedelta(days=4))
     sent = list(session.scalars(select(Package.id).where(Package.status.in_(
         ["dispatched", "acknowledged", "accepted"])).order_by(Package.id)))
     if not sent:
         return None
-    start = (now - timedelta(days=3)).replace(hour=5, minute=0, second=0, microsecond=0)
     end = start + timedelta(hours=48)
     op = operations.create_operation(
         session, lead, name=OPERATION_NAME, starts_at=start, ends_at=end, lead_id=lead.user_id,
@@ -105,7 +106,13 @@ def load_operation(session: Session, *, now: datetime | None = None) -> int | No
     cutoff = start + timedelta(hours=24)
     early = cutoff - timedelta(hours=1)
     # The first Met package: warrant executed, an arrest, devices seized, two children protected.
-    first, *rest = [p for p in sent if p not in extra]
+    # Only packages the force already had when its warrants were applied (a day before the window).
+    dispatched = dict(session.execute(select(Package.id, Package.dispatched_at).where(Package.id.in_(sent))).all())
+    held = [p for p in sent if p not in extra and dispatched[p] is not None
+            and dispatched[p].replace(tzinfo=UTC) < start - timedelta(hours=30)]
+    if not held:
+        return op.id
+    first, *rest = held
     met = recipients[first]
     for stage, hours in (("applied", -30), ("granted", -20), ("executed", 2)):
         _record(session, first, met, "warrant", start + timedelta(hours=hours), recorded_at=start + timedelta(hours=3),
@@ -141,4 +148,15 @@ def load_operation(session: Session, *, now: datetime | None = None) -> int | No
                 subject_id=subjects.get(extra[0]))
         session.flush()
     operations.log_revisions(session, session.get(Operation, op.id) or op, now=now)
+    _mark_acted_on(session, sent)
     return op.id
+
+
+def _mark_acted_on(session: Session, package_ids: list[int]) -> None:
+    """What recording through the outcomes service does to a package: it is acted on from its first
+    outcome (no longer "past action-by with no outcome" at the centre)."""
+    first = session.execute(select(Outcome.package_id, func.min(Outcome.recorded_at))
+                            .where(Outcome.package_id.in_(package_ids)).group_by(Outcome.package_id)).all()
+    for package_id, at in first:
+        session.execute(update(Package).where(Package.id == package_id, Package.first_outcome_at.is_(None))
+                        .values(first_outcome_at=at))
