@@ -107,9 +107,9 @@ def load_operation(session: Session, *, now: datetime | None = None) -> int | No
     early = cutoff - timedelta(hours=1)
     # The first Met package: warrant executed, an arrest, devices seized, two children protected.
     # Only packages the force already had when its warrants were applied (a day before the window).
-    dispatched = dict(session.execute(select(Package.id, Package.dispatched_at).where(Package.id.in_(sent))).all())
-    held = [p for p in sent if p not in extra and dispatched[p] is not None
-            and dispatched[p].replace(tzinfo=UTC) < start - timedelta(hours=30)]
+    dispatched: dict[int, datetime] = {pid: at.replace(tzinfo=UTC) for pid, at in session.execute(
+        select(Package.id, Package.dispatched_at).where(Package.id.in_(sent))) if at is not None}
+    held = [p for p in sent if p not in extra and p in dispatched and dispatched[p] < start - timedelta(hours=30)]
     if not held:
         return op.id
     first, *rest = held
