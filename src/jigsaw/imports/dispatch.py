@@ -152,6 +152,25 @@ class DaskCluster(AbstractContextManager["DaskCluster"]):
         self.close()
 
 
+def _run_on_own_loop(coroutine: Any) -> None:
+    """Run ``coroutine`` to its end on an event loop of its own, on a thread of its own: the caller
+    may itself be inside a running loop (an async route, a test driving a browser), where
+    ``asyncio.run`` refuses to start."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the caller's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="jigsaw-dask-probe", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def connect_cluster(address: str, *, timeout: float | None = None) -> DaskCluster:
     """Connect to the scheduler at ``address`` and check it can run this import's tasks.
 
@@ -168,7 +187,7 @@ def connect_cluster(address: str, *, timeout: float | None = None) -> DaskCluste
     direct = dask.config.get("distributed.client.direct-to-workers")
     address = address.strip()
     try:
-        asyncio.run(_probe(address, timeout))
+        _run_on_own_loop(_probe(address, timeout))
     except (TimeoutError, OSError, ValueError, TypeError) as exc:
         raise ClusterUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
