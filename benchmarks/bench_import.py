@@ -22,6 +22,8 @@ second`` is what the CPU time allows on this machine's cores when nothing else r
 
     .venv/bin/python benchmarks/bench_import.py --reports 10000 --repeat 3
     .venv/bin/python benchmarks/bench_import.py --mode e2e --reports 300 --orm-sample 0
+    # old and new side by side, alternately, in one run (TREE: e.g. `git worktree add TREE main`)
+    .venv/bin/python benchmarks/bench_import.py --mode e2e --reports 20000 --orm-sample 0 --against TREE
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import nullcontext
@@ -126,23 +130,62 @@ def main() -> None:
                         help="e2e: set-based batch linking, each report in turn (before issue 14), or both "
                              "alternately in the same run")
     parser.add_argument("--pg", default=None, help="an empty PostgreSQL database URL instead of SQLite")
+    parser.add_argument("--against", type=Path, default=None, metavar="TREE",
+                        help="also run this benchmark from another checkout (e.g. a git worktree of main), "
+                             "alternately with this one, same arguments: old and new side by side in one run")
     args = parser.parse_args()
     runs = []
     kinds = ("per-report", "batch") if args.linking == "both" else (args.linking,)
     for number in range(args.repeat):
+        if args.against is not None:
+            if args.pg:
+                _reset_pg(args.pg)
+            runs.extend(_run_tree(args.against, args, number))
         for kind in kinds:
             if args.pg:
                 _reset_pg(args.pg)
             runs.append(run(args.reports, args.workers, args.orm_sample if number == 0 else 0, args.batch_size,
                             args.mode, kind, args.pg))
+            runs[-1]["tree"] = "this"
             print(json.dumps(runs[-1]), flush=True)
-    if args.repeat > 1:
-        keys = ("reports_per_second", "parent_cpu_ms_per_report", "workers_cpu_ms_per_report",
-                "cpu_bound_reports_per_second", "reimport_reports_per_second")
+    keys = ("reports_per_second", "parent_cpu_ms_per_report", "workers_cpu_ms_per_report",
+            "cpu_bound_reports_per_second", "reimport_reports_per_second")
+    medians = {}
+    for tree in dict.fromkeys(str(r["tree"]) for r in runs):
         for kind in kinds:
-            mine = [r for r in runs if r["linking"] == kind]
-            print(json.dumps({"linking": kind, **{f"median_{k}": statistics.median(float(str(r[k])) for r in mine)
-                                                  for k in keys}}))
+            mine = [r for r in runs if r["linking"] == kind and r["tree"] == tree]
+            if mine:
+                medians[(tree, kind)] = {k: statistics.median(float(str(r[k])) for r in mine) for k in keys}
+                print(json.dumps({"tree": tree, "linking": kind, "runs": len(mine),
+                                  **{f"median_{k}": v for k, v in medians[(tree, kind)].items()}}))
+    if args.against is not None and ("this", kinds[-1]) in medians:
+        old = next(v for (tree, _), v in medians.items() if tree != "this")
+        new = medians[("this", kinds[-1])]
+        print(json.dumps({"ratio_reports_per_second": round(new["reports_per_second"] / old["reports_per_second"], 2),
+                          "ratio_parent_cpu": round(old["parent_cpu_ms_per_report"]
+                                                    / new["parent_cpu_ms_per_report"], 2),
+                          "load_average_1m": round(os.getloadavg()[0], 2)}))
+
+
+def _run_tree(tree: Path, args: argparse.Namespace, number: int) -> list[dict[str, object]]:
+    """This benchmark from ``tree``'s own sources and script (its code as it was), one repeat."""
+    command = [sys.executable, str(tree / "benchmarks" / "bench_import.py"), "--reports", str(args.reports),
+               "--mode", args.mode, "--batch-size", str(args.batch_size),
+               "--orm-sample", str(args.orm_sample if number == 0 else 0)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.pg:
+        command += ["--pg", args.pg]
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    out = []
+    for line in done.stdout.splitlines():
+        if line.startswith("{") and '"reports_per_second"' in line:
+            result = json.loads(line)
+            result["tree"] = str(tree)
+            print(json.dumps(result), flush=True)
+            out.append(result)
+    return out
 
 
 if __name__ == "__main__":

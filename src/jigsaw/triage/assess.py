@@ -18,12 +18,14 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     Column,
     Connection,
     CursorResult,
+    Dialect,
     MetaData,
     Table,
-    Text,
+    TypeDecorator,
     and_,
     bindparam,
     insert,
@@ -215,9 +217,22 @@ _STATES = (select(_states_t.c.report_id, *_STATE.selected_columns)
            .where(_states_t.c.report_id.in_(bindparam("ids", expanding=True))))
 _EXPLANATIONS = select(_assessments_t.c.id, _assessments_t.c.explanation).where(
     _assessments_t.c.id.in_(bindparam("ids", expanding=True)))
-# The assessments table with the explanation as text: the batch path stores the JSON text it made.
+
+
+class _JSONText(TypeDecorator[str]):
+    """A JSON column written from JSON text the caller made (not serialised again): bound as is,
+    and cast to ``json`` on PostgreSQL like any JSON parameter."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+# The assessments table with the explanation as JSON text: the batch path stores the text it made.
 _RAW_ASSESSMENTS = Table(_assessments_t.name, MetaData(), *(
-    Column(c.name, Text() if c.name == "explanation" else c.type, primary_key=c.primary_key)
+    Column(c.name, _JSONText() if c.name == "explanation" else c.type, primary_key=c.primary_key)
     for c in _assessments_t.columns))
 _ASSESSMENT_COLUMNS = ("report_id", "assessed_at", "trigger", "config_version", "band", "score", "actionability",
                        "worst_band", "due_at", "explanation")

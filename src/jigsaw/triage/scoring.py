@@ -336,6 +336,7 @@ _HOLE_KIND = "\x00evidence"
 _HOLE = re.compile(r'\{"kind":"\\u0000evidence","label":"([^"]*)","href":null,"recorded_by":null,"recorded_at":null\}')
 _HOLES = re.compile(rf"{_HOLE.pattern}(?:,{_HOLE.pattern})*")
 _COMPACT = (",", ":")
+_string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str (ensure_ascii)
 MAX_TEMPLATES = 4096
 
 
@@ -348,6 +349,18 @@ class Scored:
     actionability: int
     worst_band: Band
     explanation: str  # json.dumps(assessment.explanation(), separators=(",", ":"))
+
+
+def _evidence_json(e: Evidence) -> str:
+    """``json.dumps(e.as_dict(), separators=(",", ":"))``, written out: it runs for every piece of
+    evidence of every report scored in a batch. Strings go through the json module's own encoder."""
+    at = e.recorded_at.isoformat() if e.recorded_at else None
+    return (f'{{"kind":{_string(e.kind)},"label":{_string(e.label)},"href":{_maybe(e.href)},'
+            f'"recorded_by":{_maybe(e.recorded_by)},"recorded_at":{_maybe(at)}}}')
+
+
+def _maybe(value: str | None) -> str:
+    return "null" if value is None else _string(value)
 
 
 class Scorer:
@@ -384,7 +397,7 @@ class Scorer:
         for fact, items in inputs.fact_evidence.items():
             text = texts.get(id(items))
             if text is None:
-                text = texts[id(items)] = ",".join(json.dumps(e.as_dict(), separators=_COMPACT) for e in items)
+                text = texts[id(items)] = ",".join(_evidence_json(e) for e in items)
             evidence[fact] = text
         out = [p if isinstance(p, str) else ",".join(t for t in (evidence[f] for f in p) if t) for p in parts]
         return Scored(head.band, head.score, head.actionability, head.worst_band, "".join(out))
