@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,6 +95,9 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
             "cpu_bound_reports_per_second": round(min(cores * 1000 / (parent_ms + workers_ms), 1000 / parent_ms)),
             "reimport_seconds": round(reimport, 2), "reimport_reports_per_second": round(reports / reimport),
             "load_average_1m": round(os.getloadavg()[0], 2),
+            # Peak resident memory so far (Linux: KiB): this process, and its largest finished child.
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_child_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         }
         if orm_sample:
             sample = synthetic.documents(2_000_000, orm_sample)

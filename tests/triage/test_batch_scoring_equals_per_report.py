@@ -31,7 +31,7 @@ from jigsaw.triage.inputs import gather
 from jigsaw.triage.models import TriageAssessment, TriageItemRecord, TriageState
 from jigsaw.triage.scoring import Scorer
 from tests.conftest import _copy_sqlite_template, make_settings
-from tests.linking.test_batch_equals_per_report import FIRST, SECOND, _bank, _batches
+from tests.linking.test_batch_equals_per_report import FIRST, _bank, _batches
 
 ANALYST = Principal(1, OrgKind.CENTRE, user_id=None, role=Role.ANALYST, label="analyst@centre.example")
 SUPERVISOR = Principal(1, OrgKind.CENTRE, user_id=None, role=Role.SUPERVISOR, label="supervisor@centre.example")
@@ -81,7 +81,8 @@ def _run(platform: Platform, mode: Callable[[], AbstractContextManager[Any]]) ->
         return {
             "linked": linked,
             "assessments": [(a.id, a.report_id, a.trigger, a.config_version, a.band, a.score, a.actionability,
-                             a.worst_band, _hours(a.due_at - first[a.report_id]), same_terms(a.explanation)) for a in assessments],
+                             a.worst_band, _hours(a.due_at - first[a.report_id]), same_terms(a.explanation))
+                            for a in assessments],
             "whole": {a.id: same_terms(queries.explanation_of(session, a)) for a in assessments},
             "states": {s.report_id: (s.assessment_id, s.model_band, s.band, s.band_rank, s.score, s.actionability,
                                      _hours(s.due_at - s.first_assessed_at), s.override_id, s.pending_override)
