@@ -239,6 +239,8 @@ _ASSESSMENT_COLUMNS = ("report_id", "assessed_at", "trigger", "config_version", 
 _STATE_COLUMNS = ("report_id", "assessment_id", "model_band", "band", "band_rank", "score", "actionability",
                   "due_at", "first_assessed_at", "updated_at", "override_id", "pending_override")
 _CHUNK = 900
+SCORE_CHUNK = 2000
+"""Reports scored together at most (read, scored and written as one set)."""
 _scorers: dict[int, Scorer] = {}
 
 
@@ -263,6 +265,11 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
         return 0
     now = now or datetime.now(UTC)
     config = config or active_config(session)
+    if len(ids) > SCORE_CHUNK:
+        # A batch can re-score tens of thousands of linked reports; in chunks, memory stays bounded
+        # (each holds its reports' inputs and previous explanations). No score reads another's.
+        return sum(score_reports(session, {r: triggers[r] for r in ids[start:start + SCORE_CHUNK]}, now=now,
+                                 config=config, scopes=scopes) for start in range(0, len(ids), SCORE_CHUNK))
     known = dict(scopes or {})
     missing = [r for r in ids if r not in known]
     if missing:
