@@ -149,7 +149,7 @@ def test_the_memoised_scorer_writes_the_explanation_assess_gives(two_platforms: 
             inputs = gather(session, report_id, now)
             full = assess.assess(config, inputs)
             scored = scorer.score(inputs)
-            assert json.loads(scored.explanation) == full.explanation()
+            assert json.loads(scored.explanation) == full.explanation() == scored.whole()
             assert (scored.band, scored.score, scored.actionability, scored.worst_band) == (
                 full.band, full.score, full.actionability, full.worst_band)
         assert 0 < len(scorer._templates) < len(ids) / 4  # reports share facts: few templates serve them

@@ -46,7 +46,7 @@ from jigsaw.triage.configs import active_config
 from jigsaw.triage.inputs import gather, gather_many
 from jigsaw.triage.model import Band, TriageConfig
 from jigsaw.triage.models import IN_FORCE, OverrideStatus, TriageAssessment, TriageOverride, TriageState
-from jigsaw.triage.scoring import PreviousDue, Scorer, assess, due_at
+from jigsaw.triage.scoring import PreviousDue, Scored, Scorer, assess, due_at
 
 # Scoring runs inside the transaction of every stored report, so its statements are built once,
 # on the tables (Core, no ORM unit of work), and it makes as few round trips as it can: one for
@@ -299,7 +299,7 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
         due = due_at(config, band, now, PreviousDue(Band(state[0]), state[1], state[2]) if state is not None else None)
         text = scored.explanation
         if state is not None:
-            text = _delta_text(text, state[7], previous)
+            text = _delta_text(scored, state[7], previous)
         rows.append((rid, now, triggers[rid][:64], config.version, scored.band.value, scored.score,
                      scored.actionability, scored.worst_band.value, due, text))
         moves.append((rid, {"model_band": scored.band.value, "band": band.value, "band_rank": band.rank,
@@ -339,14 +339,15 @@ def _stored_explanations(conn: Connection, assessment_ids: Iterable[int]) -> dic
     return out
 
 
-def _delta_text(text: str, previous_id: int, stored: Mapping[int, Any]) -> str:
-    """What :func:`_to_store` stores for an explanation (given as JSON text), as JSON text."""
+def _delta_text(scored: Scored, previous_id: int, stored: Mapping[int, Any]) -> str:
+    """What :func:`_to_store` stores for a scored explanation, as JSON text."""
+    text = scored.explanation
     previous = stored.get(previous_id) or {}
     keyframe_id = history.keyframe_of(previous, previous_id)
     keyframe = previous if keyframe_id == previous_id else stored.get(keyframe_id)
     if not keyframe:
         return text
-    kept = history.to_store(json.loads(text), keyframe, keyframe_id, new_size=len(text))
+    kept = history.to_store(scored.whole(), keyframe, keyframe_id, new_size=len(text))
     return text if not history.is_delta(kept) else json.dumps(kept, separators=(",", ":"))
 
 

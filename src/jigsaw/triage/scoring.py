@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -349,6 +349,9 @@ class Scored:
     actionability: int
     worst_band: Band
     explanation: str  # json.dumps(assessment.explanation(), separators=(",", ":"))
+    whole: Callable[[], dict[str, Any]] = field(default=dict, compare=False, repr=False)
+    """The explanation as data (``json.loads(explanation)``, made without parsing the text): for a
+    re-assessment's delta against its keyframe. Read only: parts are shared between reports."""
 
 
 def _evidence_json(e: Evidence) -> str:
@@ -361,6 +364,9 @@ def _evidence_json(e: Evidence) -> str:
 
 def _maybe(value: str | None) -> str:
     return "null" if value is None else _string(value)
+
+
+_Template = tuple[Scored, tuple[str | tuple[str, ...], ...], dict[str, Any]]  # head, text parts, skeleton
 
 
 class Scorer:
@@ -377,13 +383,14 @@ class Scorer:
 
     def __init__(self, config: TriageConfig) -> None:
         self.config = config
-        self._templates: dict[tuple[Any, ...], tuple[Scored, tuple[str | tuple[str, ...], ...]]] = {}
+        self._templates: dict[tuple[Any, ...], _Template] = {}
 
     def score(self, inputs: TriageInputs) -> Scored:
         if inputs.records:
             assessment = assess(self.config, inputs)
+            explanation = assessment.explanation()
             return Scored(assessment.band, assessment.score, assessment.actionability, assessment.worst_band,
-                          json.dumps(assessment.explanation(), separators=_COMPACT))
+                          json.dumps(explanation, separators=_COMPACT), lambda: explanation)
         key = (tuple((k, frozenset(v) if isinstance(v, set) else v) for k, v in inputs.facts.items()),
                tuple(inputs.fact_evidence))
         found = self._templates.get(key)
@@ -391,7 +398,7 @@ class Scorer:
             if len(self._templates) >= MAX_TEMPLATES:
                 self._templates.clear()
             found = self._templates[key] = self._template(inputs)
-        head, parts = found
+        head, parts, skeleton = found
         texts: dict[int, str] = {}
         evidence: dict[str, str] = {}
         for fact, items in inputs.fact_evidence.items():
@@ -400,9 +407,11 @@ class Scorer:
                 text = texts[id(items)] = ",".join(_evidence_json(e) for e in items)
             evidence[fact] = text
         out = [p if isinstance(p, str) else ",".join(t for t in (evidence[f] for f in p) if t) for p in parts]
-        return Scored(head.band, head.score, head.actionability, head.worst_band, "".join(out))
+        fact_evidence = inputs.fact_evidence
+        return Scored(head.band, head.score, head.actionability, head.worst_band, "".join(out),
+                      lambda: _filled(skeleton, fact_evidence))
 
-    def _template(self, inputs: TriageInputs) -> tuple[Scored, tuple[str | tuple[str, ...], ...]]:
+    def _template(self, inputs: TriageInputs) -> _Template:
         holes = {fact: (Evidence(_HOLE_KIND, fact),) for fact in inputs.fact_evidence}
         assessment = assess(self.config, TriageInputs(facts=inputs.facts, fact_evidence=holes))
         text = json.dumps(assessment.explanation(), separators=_COMPACT)
@@ -414,4 +423,32 @@ class Scorer:
             at = run.end()
         parts.append(text[at:])
         return (Scored(assessment.band, assessment.score, assessment.actionability, assessment.worst_band, ""),
-                tuple(parts))
+                tuple(parts), json.loads(text))
+
+
+def _filled(skeleton: dict[str, Any], fact_evidence: Mapping[str, tuple[Evidence, ...]]) -> dict[str, Any]:
+    """A template's explanation with this report's evidence in its holes (rules' and items'
+    evidence lists are the only places evidence goes); entries without holes are shared."""
+    dicts: dict[str, list[dict[str, Any]]] = {}
+
+    def evidence_of(fact: str) -> list[dict[str, Any]]:
+        found = dicts.get(fact)
+        if found is None:
+            found = dicts[fact] = [e.as_dict() for e in fact_evidence[fact]]
+        return found
+
+    out = dict(skeleton)
+    for key in ("rules", "items"):
+        entries = []
+        for entry in skeleton[key]:
+            if any(e["kind"] == _HOLE_KIND for e in entry["evidence"]):
+                evidence: list[dict[str, Any]] = []
+                for e in entry["evidence"]:
+                    if e["kind"] == _HOLE_KIND:
+                        evidence.extend(evidence_of(e["label"]))
+                    else:
+                        evidence.append(e)
+                entry = {**entry, "evidence": evidence}
+            entries.append(entry)
+        out[key] = entries
+    return out
