@@ -33,6 +33,8 @@ once in a process of its own, so the importer is only its client, as with ``jigs
     .venv/bin/python benchmarks/bench_import.py --reports 10000 --repeat 3
     .venv/bin/python benchmarks/bench_import.py --mode e2e --reports 300 --orm-sample 0
     .venv/bin/python benchmarks/bench_import.py --reports 10000 --orm-sample 0 --scheduler local --repeat 2
+    # old and new side by side, alternately, in one run (TREE: e.g. `git worktree add TREE main`)
+    .venv/bin/python benchmarks/bench_import.py --mode e2e --reports 20000 --orm-sample 0 --against TREE
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -209,6 +212,9 @@ def run(reports: int, workers: int | None, orm_sample: int, batch_size: int, mod
             "cpu_bound_reports_per_second": round(min(cores * 1000 / total_ms, 1000 / parent_ms)),
             "reimport_seconds": round(reimport, 2), "reimport_reports_per_second": round(reports / reimport),
             "load_average_1m": round(os.getloadavg()[0], 2),
+            # Peak resident memory so far (Linux: KiB): this process, and its largest finished child.
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_child_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         }
         if orm_sample:
             sample = synthetic.documents(2_000_000, orm_sample)
@@ -284,6 +290,9 @@ def main() -> None:
     parser.add_argument("--scheduler", default=None,
                         help="also import through a Dask cluster, side by side with the local pool: 'local' (a "
                              "LocalCluster of --workers processes, started here) or a scheduler address")
+    parser.add_argument("--against", type=Path, default=None, metavar="TREE",
+                        help="also run this benchmark from another checkout (e.g. a git worktree of main), "
+                             "alternately with this one, same arguments: old and new side by side in one run")
     args = parser.parse_args()
     runs = []
     kinds = ("per-report", "batch") if args.linking == "both" else (args.linking,)
@@ -296,6 +305,10 @@ def main() -> None:
                 list(warm.map(abs, range(dispatch.PARALLEL_THRESHOLD)))
         dispatches: list[dispatch.DaskCluster | None] = [None, cluster] if cluster else [None]
         for number in range(args.repeat):
+            if args.against is not None:
+                if args.pg:
+                    _reset_pg(args.pg)
+                runs.extend(_run_tree(args.against, args, number))
             for kind in kinds:
                 # alternate which goes first, so neither always meets the machine in the same state
                 for on in dispatches if number % 2 == 0 else dispatches[::-1]:
@@ -303,20 +316,47 @@ def main() -> None:
                         _reset_pg(args.pg)
                     runs.append(run(args.reports, args.workers, args.orm_sample if number == 0 else 0,
                                     args.batch_size, args.mode, kind, args.pg, on, own))
+                    runs[-1]["tree"] = "this"
                     print(json.dumps(runs[-1]), flush=True)
-    if args.repeat > 1:
-        keys = ("reports_per_second", "parent_cpu_ms_per_report", "writer_cpu_ms_per_report",
-                "workers_cpu_ms_per_report", "scheduler_cpu_ms_per_report", "cpu_bound_reports_per_second",
-                "reimport_reports_per_second")
-        groups: dict[tuple[str, str], list[dict[str, object]]] = {}
-        for r in runs:
-            groups.setdefault((str(r["linking"]), str(r["dispatch"])), []).append(r)
+    keys = ("reports_per_second", "parent_cpu_ms_per_report", "workers_cpu_ms_per_report",
+            "cpu_bound_reports_per_second", "reimport_reports_per_second")
+    groups: dict[tuple[str, str, str], list[dict[str, object]]] = {}
+    for r in runs:
+        groups.setdefault((str(r["tree"]), str(r["linking"]), str(r.get("dispatch", "pool"))), []).append(r)
+    medians = {}
+    for (tree, kind, where), mine in groups.items():
+        medians[(tree, kind, where)] = {k: statistics.median(float(str(r[k])) for r in mine if k in r) for k in keys
+                                        if any(k in r for r in mine)}
+        print(json.dumps({"tree": tree, "linking": kind, "dispatch": where, "runs": len(mine),
+                          **{f"median_{k}": v for k, v in medians[(tree, kind, where)].items()}}))
+    if args.against is not None and ("this", kinds[-1], "pool") in medians:
+        old = next(v for (tree, _, _), v in medians.items() if tree != "this")
+        new = medians[("this", kinds[-1], "pool")]
+        print(json.dumps({"ratio_reports_per_second": round(new["reports_per_second"] / old["reports_per_second"], 2),
+                          "ratio_parent_cpu": round(old["parent_cpu_ms_per_report"]
+                                                    / new["parent_cpu_ms_per_report"], 2),
+                          "load_average_1m": round(os.getloadavg()[0], 2)}))
 
-        def median(mine: list[dict[str, object]], k: str) -> float:
-            return statistics.median(float(str(r[k])) for r in mine)
 
-        for (kind, where), mine in groups.items():
-            print(json.dumps({"linking": kind, "dispatch": where, **{f"median_{k}": median(mine, k) for k in keys}}))
+def _run_tree(tree: Path, args: argparse.Namespace, number: int) -> list[dict[str, object]]:
+    """This benchmark from ``tree``'s own sources and script (its code as it was), one repeat."""
+    command = [sys.executable, str(tree / "benchmarks" / "bench_import.py"), "--reports", str(args.reports),
+               "--mode", args.mode, "--batch-size", str(args.batch_size),
+               "--orm-sample", str(args.orm_sample if number == 0 else 0)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.pg:
+        command += ["--pg", args.pg]
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    out = []
+    for line in done.stdout.splitlines():
+        if line.startswith("{") and '"reports_per_second"' in line:
+            result = json.loads(line)
+            result["tree"] = str(tree)
+            print(json.dumps(result), flush=True)
+            out.append(result)
+    return out
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from jigsaw.audit.chain import (
     verify_chain,
 )
 from jigsaw.audit.models import AuditEvent
+from jigsaw.db.bulk import connection, insert_rows
 from jigsaw.db.engine import begin_write
 from jigsaw.errors import InvalidInput, Unavailable
 from jigsaw.platform import platform_for
@@ -211,7 +212,10 @@ def append_many(on: Session | Connection, entries: Sequence[NewEntry]) -> list[A
         appended.append(AuditEntry(fields, occurred_at, prev_hash, digest))
         prev_hash = digest
     rows = [entry.row() for entry in appended]
-    on.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    if len(rows) == 1:
+        on.execute(_INSERT, rows[0])
+    else:  # a batch (an import appends thousands): one executemany without per-row SQLAlchemy work
+        insert_rows(connection(on), _TABLE, _COLUMNS, [tuple(row[c] for c in _COLUMNS) for row in rows])
     return appended
 
 
@@ -263,6 +267,7 @@ def _chain_key_id(on: Session | Connection) -> str | None:
 
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 _INSERT = insert(_TABLE)
+_COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
 _LAST = select(_TABLE.c.seq, _TABLE.c.entry_hash).order_by(_TABLE.c.seq.desc()).limit(1)
 _LAST_SWITCH_OVER = (select(_TABLE.c.detail).where(_TABLE.c.entity_id == SWITCH_OVER_ID,
                                                    _TABLE.c.entity_type == SWITCH_OVER_TYPE)

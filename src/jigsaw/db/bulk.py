@@ -12,11 +12,12 @@ and column names; values are always bound.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection
+from sqlalchemy import Connection, DateTime, Dialect, LargeBinary, Table
 from sqlalchemy.orm import Session
 
 CHUNK = 900
@@ -119,3 +120,90 @@ def bulk_insert(on: Executor, table: str, columns: Sequence[str], rows: Iterable
     """Positional ``rows`` (in ``columns`` order) inserted with :func:`bulk_execute`."""
     marks = ", ".join(["?"] * len(columns))
     return bulk_execute(on, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+
+
+# (position, processor, memoise): datetime values repeat across a batch (the write time,
+# capture times), and formatting them is most of what binding costs, so those are memoised.
+Processors = tuple[tuple[int, Callable[[Any], Any], bool], ...]
+
+
+@lru_cache(maxsize=64)
+def _sqlite_statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, Processors]:
+    """``INSERT … VALUES (?, …)`` for ``columns`` and the bind processors of the columns that have one.
+
+    The processors are the ones SQLAlchemy itself would apply to these column types
+    (datetime text, JSON, booleans, binary), so the stored values do not depend on the path.
+    """
+    quote = dialect.identifier_preparer.quote
+    # Names come from our own table definitions, quoted by the dialect; values are always bound.
+    names, marks = ", ".join(quote(c) for c in columns), ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    processors = []
+    for position, name in enumerate(columns):
+        column_type = table.c[name].type
+        if isinstance(column_type, LargeBinary) and dialect.dbapi is not None and dialect.dbapi.Binary is memoryview:
+            # sqlite3 binds bytes as a BLOB exactly as it binds the memoryview that
+            # LargeBinary's processor wraps them in; skipping the wrapper saves a call per value.
+            continue
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors.append((position, processor, isinstance(getattr(column_type, "impl_instance", column_type),
+                                                                DateTime)))
+    return sql, tuple(processors)
+
+
+def _bound(rows: Sequence[tuple[Any, ...]], processors: Processors) -> list[tuple[Any, ...]]:
+    """Rows with the column processors applied (the driver takes tuples only)."""
+    if not processors:
+        return list(rows)
+    memo: dict[Any, Any] = {}
+    out = []
+    for row in rows:
+        values = list(row)
+        for position, processor, memoise in processors:
+            value = values[position]
+            if memoise:
+                bound = memo.get(value, memo)
+                if bound is memo:
+                    bound = memo[value] = processor(value)
+                values[position] = bound
+            else:
+                values[position] = processor(value)
+        out.append(tuple(values))
+    return out
+
+
+def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    """One executemany of positional ``rows`` (``columns`` order) into ``table``."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        sql, processors = _sqlite_statement(conn.dialect, table, columns)
+        bulk_execute(conn, sql, _bound(rows, processors))
+    else:
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def insert_returning_ids(conn: Connection, table: Table, columns: tuple[str, ...],
+                          rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert ``rows`` and return their new ids in the same order.
+
+    SQLite cannot return ids of a multi-row insert in parameter order, and row-at-a-time
+    inserts are slow, so there the first row is inserted alone (which takes the database's
+    write lock for the rest of the transaction and yields max(id)+1) and the others get the
+    ids after it explicitly: no other writer can take them while the lock is held.
+    Elsewhere ``INSERT … RETURNING`` with ``sort_by_parameter_order`` does it in one go.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name == "sqlite":
+        sql, processors = _sqlite_statement(conn.dialect, table, columns)
+        first = conn.exec_driver_sql(f"{sql} RETURNING id", _bound(rows[:1], processors)[0]).scalar_one()
+        ids = list(range(first, first + len(rows)))
+        if len(rows) > 1:
+            insert_rows(conn, table, ("id", *columns), [(row_id, *row) for row_id, row in zip(ids[1:], rows[1:],
+                                                                                          strict=True)])
+        return ids
+    result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                          [dict(zip(columns, row, strict=True)) for row in rows])
+    return [row[0] for row in result]

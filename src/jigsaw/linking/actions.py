@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, NewEntry, append_many, record
-from jigsaw.db.bulk import chunks, execute, scalars
+from jigsaw.db.base import table_of
+from jigsaw.db.bulk import chunks, connection, execute, insert_rows, scalars
 from jigsaw.errors import Conflict
 from jigsaw.intake.interfaces import IdentifierRecord, MediaRecord, Observation, Subject
 from jigsaw.linking import fuzzy
@@ -65,19 +66,18 @@ def classify_identifiers(
     likeness keys of usernames, in one multi-row insert per table.
     """
     reasons: dict[int, str | None] = {}
-    likeness: list[dict[str, Any]] = []
+    likeness: list[tuple[int, str]] = []
     cipher = None
     for ident_id, type_, value, platform in rows:
         reasons[ident_id] = known_shared_reason(type_, value, platform, config)
         if type_ == "username" and platform:
             cipher = cipher or cipher_of(session)
             keys = {cipher.blind_index(f"likeness|{k}") for k in fuzzy.likeness_keys(platform, value)}
-            likeness.extend({"identifier_id": ident_id, "key_hash": k} for k in sorted(keys))
-    if reasons:
-        execute(session, insert(LinkIdentifier), [{"identifier_id": i, "subject_count": 0, "shared_reason": r}
-                                                for i, r in reasons.items()])
-    if likeness:
-        execute(session, insert(LinkLikeness), likeness)
+            likeness.extend((ident_id, k) for k in sorted(keys))
+    conn = connection(session)
+    insert_rows(conn, table_of(LinkIdentifier), ("identifier_id", "subject_count", "shared_reason"),
+                [(i, 0, r) for i, r in reasons.items()])
+    insert_rows(conn, table_of(LinkLikeness), ("identifier_id", "key_hash"), likeness)
     return reasons
 
 
@@ -431,10 +431,10 @@ def _group_batch_media(
         stale = sorted({n[1] for n in members if n[0] == "s"} - {label})
         for part in chunks(stale):
             execute(session, update(LinkMedia).where(LinkMedia.series_id.in_(part)).values(series_id=label))
-    execute(session, insert(LinkMedia), [
-        {"media_id": m.id, "image_group": final_group[m.id], "series_id": final_series[m.id],
-         "bank_series": bank_series, "bank_victim_identified": bank_victim}
-        for m, (bank_series, bank_victim) in zip(media_rows, found, strict=True)])
+    insert_rows(connection(session), table_of(LinkMedia),
+                ("media_id", "image_group", "series_id", "bank_series", "bank_victim_identified"),
+                [(m.id, final_group[m.id], final_series[m.id], bank_series, bank_victim)
+                 for m, (bank_series, bank_victim) in zip(media_rows, found, strict=True)])
     return touched
 
 

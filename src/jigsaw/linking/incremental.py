@@ -65,6 +65,11 @@ class NetworkStore(Protocol):
         """Every subject labelled with one of ``old`` now has label ``new``."""
         ...
 
+    def relabel_many(self, moves: dict[int, int]) -> None:
+        """:meth:`relabel` for many networks at once: label ``old`` becomes ``moves[old]``. No
+        target is itself moved (callers pass final labels), so the order does not matter."""
+        ...
+
     def members(self, labels: set[int]) -> set[int]: ...
 
     def keys_of(self, subjects: set[int]) -> list[tuple[int, Key]]: ...
@@ -165,11 +170,8 @@ class _Unions:
         return new
 
     def write(self) -> None:
-        by_final: dict[int, set[int]] = defaultdict(set)
-        for old in self.moved:
-            by_final[self.find(old)].add(old)
-        for new, olds in sorted(by_final.items()):
-            self.store.relabel(olds, new)
+        if self.moved:
+            self.store.relabel_many({old: self.find(old) for old in sorted(self.moved)})
 
 
 def recompute(store: NetworkStore, labels: set[int], config: LinkingConfig) -> set[int]:
@@ -251,6 +253,10 @@ class MemoryStore:
             for s in moved:
                 self.label[s] = new
             self.by_label[new] |= moved
+
+    def relabel_many(self, moves: dict[int, int]) -> None:
+        for old, new in moves.items():
+            self.relabel({old}, new)
 
     def members(self, labels: set[int]) -> set[int]:
         return set().union(*(self.by_label.get(lab, set()) for lab in labels))

@@ -3,9 +3,15 @@ reports, for one report or a whole batch), network membership, and the network a
 and media."""
 
 from jigsaw.linking.batch_links import linked_report_map
-from jigsaw.linking.case_scope import MAX_LINKED_REPORTS, MAX_REPORTS_PER_IDENTIFIER, CaseScope, linked_reports
+from jigsaw.linking.case_scope import (
+    MAX_LINKED_REPORTS,
+    MAX_REPORTS_PER_IDENTIFIER,
+    CaseScope,
+    case_scopes,
+    linked_reports,
+)
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.report_links import NetworkRef, SeriesRef, media_series, subject_networks
 
 __all__ = ["MAX_LINKED_REPORTS", "MAX_REPORTS_PER_IDENTIFIER", "CaseScope", "LinkSubject", "NetworkRef", "SeriesRef",
-           "linked_report_map", "linked_reports", "media_series", "subject_networks"]
+           "case_scopes", "linked_report_map", "linked_reports", "media_series", "subject_networks"]

@@ -20,6 +20,11 @@ from jigsaw.linking.graph import Key
 from jigsaw.linking.models import LinkIdentifier, LinkMedia, LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig, joins
 
+_links_t = LinkSubject.__table__
+assert isinstance(_links_t, Table)
+_RELABEL = (update(_links_t).where(_links_t.c.network_id == bindparam("old"))
+            .values(network_id=bindparam("new"), community=None))
+
 # Holders and holder counts of many keys in one statement each ("expanding" IN lists are cached
 # once compiled). Counts are taken in the database so that a hub's thousands of holders are
 # never fetched just to be counted.
@@ -112,6 +117,12 @@ class SqlNetworkStore:
         for part in chunks(sorted(old)):
             execute(self.session, update(LinkSubject).where(LinkSubject.network_id.in_(part))
                                  .values(network_id=new, community=None))
+
+    def relabel_many(self, moves: dict[int, int]) -> None:
+        # One executemany of a prepared statement (by the network_id index), not one statement
+        # compiled per surviving network: a batch's unions move hundreds of networks.
+        if moves:
+            execute(self.session, _RELABEL, [{"old": old, "new": new} for old, new in moves.items()])
 
     def members(self, labels: set[int]) -> set[int]:
         out: set[int] = set()

@@ -10,25 +10,43 @@ it was overridden supersedes the override, so no downgrade can hide new danger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, bindparam, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    CursorResult,
+    Dialect,
+    MetaData,
+    Table,
+    TypeDecorator,
+    and_,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from jigsaw.audit.chain import AuditAction
-from jigsaw.audit.service import Actor, record
+from jigsaw.audit.service import Actor, NewEntry, defer, record
 from jigsaw.db.base import table_of
+from jigsaw.db.bulk import insert_returning_ids, insert_rows
 from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.interfaces import Subject
-from jigsaw.linking.interfaces import CaseScope, linked_reports
+from jigsaw.linking.interfaces import CaseScope, case_scopes, linked_reports
 from jigsaw.triage import history
 from jigsaw.triage.configs import active_config
-from jigsaw.triage.inputs import gather
+from jigsaw.triage.inputs import gather, gather_many
 from jigsaw.triage.model import Band, TriageConfig
 from jigsaw.triage.models import IN_FORCE, OverrideStatus, TriageAssessment, TriageOverride, TriageState
-from jigsaw.triage.scoring import PreviousDue, assess, due_at
+from jigsaw.triage.scoring import PreviousDue, Scored, Scorer, assess, due_at
 
 # Scoring runs inside the transaction of every stored report, so its statements are built once,
 # on the tables (Core, no ORM unit of work), and it makes as few round trips as it can: one for
@@ -148,17 +166,194 @@ def on_report_stored(session: Session, event: ReportStored) -> None:
 
 
 def on_reports_stored(session: Session, event: ReportsStored) -> None:
-    """A batch: each new report is scored once, and each older report it links to
-    is re-scored once for the whole batch (not once per new report, which grows quadratically)."""
+    """A batch: each new report is scored once, and each older report it links to is re-scored
+    once for the whole batch (not once per new report, which grows quadratically), set-based
+    (:func:`score_reports`)."""
+    if not event.report_ids:
+        return
     config = active_config(session)
+    if _one_by_one.get():
+        _score_one_by_one(session, event.report_ids, config)
+        return
     batch = set(event.report_ids)
+    scopes = case_scopes(session, event.report_ids)
+    linked = dict.fromkeys(r for rid in event.report_ids for r in scopes[rid].linked_report_ids if r not in batch)
+    triggers = {**dict.fromkeys(event.report_ids, "report_stored"), **dict.fromkeys(linked, "linked_reports:import")}
+    score_reports(session, triggers, config=config, scopes=scopes)
+
+
+_one_by_one: ContextVar[bool] = ContextVar("jigsaw_triage_one_by_one", default=False)
+
+
+@contextmanager
+def one_report_at_a_time() -> Iterator[None]:
+    """Score a batch's reports one after the other (:func:`score_report`), as before set-based
+    batches: the reference the batch path is compared with (tests, benchmarks)."""
+    token = _one_by_one.set(True)
+    try:
+        yield
+    finally:
+        _one_by_one.reset(token)
+
+
+def _score_one_by_one(session: Session, report_ids: Sequence[int], config: TriageConfig) -> None:
+    batch = set(report_ids)
     linked: dict[int, None] = {}
-    for report_id in event.report_ids:
+    for report_id in report_ids:
         scope = linked_reports(session, report_id)
         score_report(session, report_id, "report_stored", config=config, scope=scope)
         linked.update(dict.fromkeys(r for r in scope.linked_report_ids if r not in batch))
     for report_id in linked:
         score_report(session, report_id, "linked_reports:import", config=config)
+
+
+# -- set-based: a batch of reports -----------------------------------------------------------------
+
+_STATES = (select(_states_t.c.report_id, *_STATE.selected_columns)
+           .select_from(_states_t)
+           .outerjoin(_overrides_t, and_(_overrides_t.c.id == _states_t.c.override_id,
+                                         _overrides_t.c.status.in_(IN_FORCE)))
+           .outerjoin(_basis_t, _basis_t.c.id == _overrides_t.c.assessment_id)
+           .where(_states_t.c.report_id.in_(bindparam("ids", expanding=True))))
+_EXPLANATIONS = select(_assessments_t.c.id, _assessments_t.c.explanation).where(
+    _assessments_t.c.id.in_(bindparam("ids", expanding=True)))
+
+
+class _JSONText(TypeDecorator[str]):
+    """A JSON column written from JSON text the caller made (not serialised again): bound as is,
+    and cast to ``json`` on PostgreSQL like any JSON parameter."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+# The assessments table with the explanation as JSON text: the batch path stores the text it made.
+_RAW_ASSESSMENTS = Table(_assessments_t.name, MetaData(), *(
+    Column(c.name, _JSONText() if c.name == "explanation" else c.type, primary_key=c.primary_key)
+    for c in _assessments_t.columns))
+_ASSESSMENT_COLUMNS = ("report_id", "assessed_at", "trigger", "config_version", "band", "score", "actionability",
+                       "worst_band", "due_at", "explanation")
+_STATE_COLUMNS = ("report_id", "assessment_id", "model_band", "band", "band_rank", "score", "actionability",
+                  "due_at", "first_assessed_at", "updated_at", "override_id", "pending_override")
+_CHUNK = 900
+SCORE_CHUNK = 2000
+"""Reports scored together at most (read, scored and written as one set)."""
+_scorers: dict[int, Scorer] = {}
+
+
+def scorer_for(config: TriageConfig) -> Scorer:
+    """One memoising :class:`Scorer` per configuration object (configurations are few)."""
+    found = _scorers.get(id(config))
+    if found is None or found.config is not config:
+        if len(_scorers) > 16:
+            _scorers.clear()
+        found = _scorers[id(config)] = Scorer(config)
+    return found
+
+
+def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetime | None = None,
+                  config: TriageConfig | None = None, scopes: Mapping[int, CaseScope] | None = None) -> int:
+    """Assess many reports now, each once (``triggers``: report id -> why, in the order to append):
+    the same assessments, queue rows and audit entries as :func:`score_report` on each, with a
+    fixed number of statements per chunk of reports (reads with ``IN`` lists, writes with
+    ``executemany``). Returns the number of assessments appended."""
+    ids = list(triggers)
+    if not ids:
+        return 0
+    now = now or datetime.now(UTC)
+    config = config or active_config(session)
+    if len(ids) > SCORE_CHUNK:
+        # A batch can re-score tens of thousands of linked reports; in chunks, memory stays bounded
+        # (each holds its reports' inputs and previous explanations). No score reads another's.
+        return sum(score_reports(session, {r: triggers[r] for r in ids[start:start + SCORE_CHUNK]}, now=now,
+                                 config=config, scopes=scopes) for start in range(0, len(ids), SCORE_CHUNK))
+    known = dict(scopes or {})
+    missing = [r for r in ids if r not in known]
+    if missing:
+        known.update(case_scopes(session, missing))
+    inputs = gather_many(session, {r: known[r] for r in ids}, now)
+    conn = session.connection()
+    states: dict[int, Any] = {}
+    for part in _chunks(sorted(ids)):
+        states.update((row[0], row[1:]) for row in conn.execute(_STATES, {"ids": part}))
+    previous = _stored_explanations(conn, [s[7] for s in states.values()])
+    scorer = scorer_for(config)
+    rows: list[tuple[Any, ...]] = []
+    moves: list[tuple[int, dict[str, Any]]] = []
+    for rid in ids:
+        scored = scorer.score(inputs[rid])
+        state = states.get(rid)
+        band = scored.band
+        override_id: int | None = None
+        if state is not None and state[3] is not None:
+            override_id, to_band, from_band, basis_band = state[3], state[4], state[5], state[6]
+            if scored.band.rank < Band(basis_band or from_band).rank:  # as in score_report
+                session.execute(_SUPERSEDE, {"oid": override_id})
+                _forget(session, TriageOverride, override_id)
+                override_id = None
+            else:
+                band = Band(to_band)
+        due = due_at(config, band, now, PreviousDue(Band(state[0]), state[1], state[2]) if state is not None else None)
+        text = scored.explanation
+        if state is not None:
+            text = _delta_text(scored, state[7], previous)
+        rows.append((rid, now, triggers[rid][:64], config.version, scored.band.value, scored.score,
+                     scored.actionability, scored.worst_band.value, due, text))
+        moves.append((rid, {"model_band": scored.band.value, "band": band.value, "band_rank": band.rank,
+                            "score": scored.score, "actionability": scored.actionability, "due_at": due,
+                            "updated_at": now, "override_id": override_id}))
+    assessment_ids = insert_returning_ids(conn, _RAW_ASSESSMENTS, _ASSESSMENT_COLUMNS, rows)
+    fresh: list[tuple[Any, ...]] = []
+    moved: list[dict[str, Any]] = []
+    for (rid, values), aid in zip(moves, assessment_ids, strict=True):
+        if rid in states:
+            moved.append({"rid": rid, "assessment_id": aid, **values})
+        else:
+            fresh.append((rid, aid, values["model_band"], values["band"], values["band_rank"], values["score"],
+                          values["actionability"], values["due_at"], now, now, values["override_id"], False))
+    insert_rows(conn, _states_t, _STATE_COLUMNS, fresh)
+    if moved:
+        conn.execute(_MOVE_STATE, moved)
+        for values in moved:
+            _forget(session, TriageState, values["rid"])
+    # Triage combined information from other reports: s.62 "combination" (as score_report records).
+    defer(session, [NewEntry(Actor.system(), AuditAction.COMBINATION, "report", rid,
+                             detail={"triage": aid, "linked_reports": list(known[rid].linked_report_ids[:50])})
+                    for rid, aid in zip(ids, assessment_ids, strict=True) if known[rid].linked_report_ids])
+    return len(rows)
+
+
+def _stored_explanations(conn: Connection, assessment_ids: Iterable[int]) -> dict[int, Any]:
+    """Stored explanations of the given assessments and of the keyframes they are deltas against."""
+    out: dict[int, Any] = {}
+    wanted = sorted(set(assessment_ids))
+    for _round in range(2):
+        for part in _chunks(wanted):
+            out.update(conn.execute(_EXPLANATIONS, {"ids": part}).all())
+        wanted = sorted({history.keyframe_of(v or {}, k) for k, v in out.items()} - out.keys())
+        if not wanted:
+            break
+    return out
+
+
+def _delta_text(scored: Scored, previous_id: int, stored: Mapping[int, Any]) -> str:
+    """What :func:`_to_store` stores for a scored explanation, as JSON text."""
+    text = scored.explanation
+    previous = stored.get(previous_id) or {}
+    keyframe_id = history.keyframe_of(previous, previous_id)
+    keyframe = previous if keyframe_id == previous_id else stored.get(keyframe_id)
+    if not keyframe:
+        return text
+    kept = history.to_store(scored.whole(), keyframe, keyframe_id, new_size=len(text))
+    return text if not history.is_delta(kept) else json.dumps(kept, separators=(",", ":"))
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
 
 
 def on_media_matched(session: Session, event: MediaMatched) -> None:

@@ -73,12 +73,15 @@ def _order(base: Mapping[str, Any], delta: Mapping[str, Any], out: Mapping[str, 
     return keys
 
 
-def to_store(new: Mapping[str, Any], keyframe: Mapping[str, Any] | None, keyframe_id: int | None) -> dict[str, Any]:
-    """What to store for ``new``: a delta against the keyframe when that is small, else the whole."""
+def to_store(new: Mapping[str, Any], keyframe: Mapping[str, Any] | None, keyframe_id: int | None,
+             new_size: int | None = None) -> dict[str, Any]:
+    """What to store for ``new``: a delta against the keyframe when that is small, else the whole.
+
+    ``new_size``: the length of ``new`` as compact JSON, when the caller has that text already."""
     if keyframe is None or keyframe_id is None:
         return dict(new)
     delta = diff(keyframe, new, keyframe_id)
-    if len(_json(delta)) > MAX_DELTA_SHARE * len(_json(new)):
+    if len(_json(delta)) > MAX_DELTA_SHARE * (len(_json(new)) if new_size is None else new_size):
         return dict(new)
     return delta
 

@@ -17,7 +17,9 @@ flags) is computed apart from risk. It orders cases *within* a band and never ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -326,3 +328,127 @@ def due_at(config: TriageConfig, band: Band, now: datetime, previous: PreviousDu
     if band.rank > previous.band.rank:
         return max(previous.due_at, previous.first_assessed_at + hours)
     return previous.due_at
+
+
+# -- scoring many reports ------------------------------------------------------------------------
+
+_HOLE_KIND = "\x00evidence"
+_HOLE = re.compile(r'\{"kind":"\\u0000evidence","label":"([^"]*)","href":null,"recorded_by":null,"recorded_at":null\}')
+_HOLES = re.compile(rf"{_HOLE.pattern}(?:,{_HOLE.pattern})*")
+_COMPACT = (",", ":")
+_string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str (ensure_ascii)
+MAX_TEMPLATES = 4096
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What the queue and the history store of one assessment, the explanation as JSON text."""
+
+    band: Band
+    score: int
+    actionability: int
+    worst_band: Band
+    explanation: str  # json.dumps(assessment.explanation(), separators=(",", ":"))
+    whole: Callable[[], dict[str, Any]] = field(default=dict, compare=False, repr=False)
+    """The explanation as data (``json.loads(explanation)``, made without parsing the text): for a
+    re-assessment's delta against its keyframe. Read only: parts are shared between reports."""
+
+
+def _evidence_json(e: Evidence) -> str:
+    """``json.dumps(e.as_dict(), separators=(",", ":"))``, written out: it runs for every piece of
+    evidence of every report scored in a batch. Strings go through the json module's own encoder."""
+    at = e.recorded_at.isoformat() if e.recorded_at else None
+    return (f'{{"kind":{_string(e.kind)},"label":{_string(e.label)},"href":{_maybe(e.href)},'
+            f'"recorded_by":{_maybe(e.recorded_by)},"recorded_at":{_maybe(at)}}}')
+
+
+def _maybe(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+_Template = tuple[Scored, tuple[str | tuple[str, ...], ...], dict[str, Any]]  # head, text parts, skeleton
+
+
+class Scorer:
+    """:func:`assess` for many reports under one configuration, at a fraction of the cost.
+
+    An assessment depends on the facts and records only; the evidence is carried into the
+    explanation and changes nothing else. Reports without analysts' records that have the same
+    facts (most of an import: the facts are flags, small sets and counts) get the same band,
+    score, unknowns and steps, so the explanation is made once per set of facts as JSON text with
+    a hole where each fact's evidence goes, and filled per report. The text is exactly
+    ``json.dumps(assess(config, inputs).explanation(), separators=(",", ":"))`` (a test checks
+    it); a report with records is assessed in full.
+    """
+
+    def __init__(self, config: TriageConfig) -> None:
+        self.config = config
+        self._templates: dict[tuple[Any, ...], _Template] = {}
+
+    def score(self, inputs: TriageInputs) -> Scored:
+        if inputs.records:
+            assessment = assess(self.config, inputs)
+            explanation = assessment.explanation()
+            return Scored(assessment.band, assessment.score, assessment.actionability, assessment.worst_band,
+                          json.dumps(explanation, separators=_COMPACT), lambda: explanation)
+        key = (tuple((k, frozenset(v) if isinstance(v, set) else v) for k, v in inputs.facts.items()),
+               tuple(inputs.fact_evidence))
+        found = self._templates.get(key)
+        if found is None:
+            if len(self._templates) >= MAX_TEMPLATES:
+                self._templates.clear()
+            found = self._templates[key] = self._template(inputs)
+        head, parts, skeleton = found
+        texts: dict[int, str] = {}
+        evidence: dict[str, str] = {}
+        for fact, items in inputs.fact_evidence.items():
+            text = texts.get(id(items))
+            if text is None:
+                text = texts[id(items)] = ",".join(_evidence_json(e) for e in items)
+            evidence[fact] = text
+        out = [p if isinstance(p, str) else ",".join(t for t in (evidence[f] for f in p) if t) for p in parts]
+        fact_evidence = inputs.fact_evidence
+        return Scored(head.band, head.score, head.actionability, head.worst_band, "".join(out),
+                      lambda: _filled(skeleton, fact_evidence))
+
+    def _template(self, inputs: TriageInputs) -> _Template:
+        holes = {fact: (Evidence(_HOLE_KIND, fact),) for fact in inputs.fact_evidence}
+        assessment = assess(self.config, TriageInputs(facts=inputs.facts, fact_evidence=holes))
+        text = json.dumps(assessment.explanation(), separators=_COMPACT)
+        parts: list[str | tuple[str, ...]] = []
+        at = 0
+        for run in _HOLES.finditer(text):
+            parts.append(text[at:run.start()])
+            parts.append(tuple(_HOLE.findall(run.group(0))))
+            at = run.end()
+        parts.append(text[at:])
+        return (Scored(assessment.band, assessment.score, assessment.actionability, assessment.worst_band, ""),
+                tuple(parts), json.loads(text))
+
+
+def _filled(skeleton: dict[str, Any], fact_evidence: Mapping[str, tuple[Evidence, ...]]) -> dict[str, Any]:
+    """A template's explanation with this report's evidence in its holes (rules' and items'
+    evidence lists are the only places evidence goes); entries without holes are shared."""
+    dicts: dict[str, list[dict[str, Any]]] = {}
+
+    def evidence_of(fact: str) -> list[dict[str, Any]]:
+        found = dicts.get(fact)
+        if found is None:
+            found = dicts[fact] = [e.as_dict() for e in fact_evidence[fact]]
+        return found
+
+    out = dict(skeleton)
+    for key in ("rules", "items"):
+        entries = []
+        for entry in skeleton[key]:
+            if any(e["kind"] == _HOLE_KIND for e in entry["evidence"]):
+                evidence: list[dict[str, Any]] = []
+                for e in entry["evidence"]:
+                    if e["kind"] == _HOLE_KIND:
+                        evidence.extend(evidence_of(e["label"]))
+                    else:
+                        evidence.append(e)
+                entry = {**entry, "evidence": evidence}
+            entries.append(entry)
+        out[key] = entries
+    return out
