@@ -10,6 +10,8 @@ The tree (each capability's classes sit next to the code that raises them)::
 
     JigsawError
     ├── InvalidInput                 the request or the data cannot be accepted as given
+    │   ├── FieldErrors                       (field by field: case work, dissemination, outcomes,
+    │   │                                      operations and education input)
     │   ├── intake.domain.InvalidReport       (every failing field, with its location)
     │   ├── linking.identifiers.IdentifierError
     │   ├── matching.signals.SignalError
@@ -44,7 +46,9 @@ second base, so ``except ValueError`` around parsing keeps working.
 
 from __future__ import annotations
 
-__all__ = ["MAX_MESSAGE_CHARS", "Conflict", "InvalidInput", "JigsawError", "NotAllowed", "NotFound",
+from collections.abc import Mapping
+
+__all__ = ["MAX_MESSAGE_CHARS", "Conflict", "FieldErrors", "InvalidInput", "JigsawError", "NotAllowed", "NotFound",
            "Unavailable", "short_message"]
 
 #: The longest message an error answer carries. Messages quote the value they refuse (``not an
@@ -65,6 +69,15 @@ class JigsawError(Exception):
 
 class InvalidInput(JigsawError):
     """The request or the data cannot be accepted as given; sending it again unchanged fails again."""
+
+
+class FieldErrors(InvalidInput, ValueError):
+    """Input refused field by field: ``fields`` maps each field to what is wrong with it, never
+    quoting the value, so a form can show each problem beside its field and an API answer names them all."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in self.fields.items()))
 
 
 class NotFound(JigsawError):

@@ -42,7 +42,7 @@ from jigsaw.casework.lifecycle import (
     check_reopen,
 )
 from jigsaw.casework.models import Case, CaseAction, CaseReport
-from jigsaw.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from jigsaw.errors import Conflict, FieldErrors, NotAllowed, NotFound
 from jigsaw.intake.interfaces import Report, Subject
 from jigsaw.platform import platform_for
 from jigsaw.triage.interfaces import report_triage
@@ -54,12 +54,8 @@ class CaseNotFound(NotFound, LookupError):
     pass
 
 
-class CaseInputError(InvalidInput, ValueError):
+class CaseInputError(FieldErrors):
     """A case change given wrongly; ``fields`` maps each field to what is wrong."""
-
-    def __init__(self, fields: Mapping[str, str]) -> None:
-        self.fields = dict(fields)
-        super().__init__("; ".join(f"{name}: {problem}" for name, problem in self.fields.items()))
 
 
 @dataclass(frozen=True)
@@ -504,7 +500,6 @@ def report_references(session: Session, report_ids: Iterable[int]) -> dict[int, 
 def open_case_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Case)
                           .where(Case.status.in_([s.value for s in OPEN_STATUSES]))) or 0
-
 
 
 def report_ids_of(session: Session, case_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -54,7 +54,7 @@ from jigsaw.dissemination.models import (
     PackageReport,
     PackageSubject,
 )
-from jigsaw.errors import InvalidInput, NotAllowed, NotFound
+from jigsaw.errors import FieldErrors, NotAllowed, NotFound
 from jigsaw.intake.interfaces import Report, Subject, SubjectRole
 from jigsaw.mail import interfaces as mail
 from jigsaw.markings import (
@@ -88,12 +88,8 @@ class PackageNotFound(NotFound, LookupError):
     pass
 
 
-class PackageInputError(InvalidInput, ValueError):
+class PackageInputError(FieldErrors):
     """A package change given wrongly, or a package not ready to move; ``fields`` says what by field."""
-
-    def __init__(self, fields: Mapping[str, str]) -> None:
-        self.fields = dict(fields)
-        super().__init__("; ".join(f"{name}: {problem}" for name, problem in self.fields.items()))
 
 
 def _now() -> datetime:

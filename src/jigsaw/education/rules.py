@@ -16,7 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from jigsaw.errors import InvalidInput
+from jigsaw.errors import FieldErrors
 
 
 class DelivererStatus(StrEnum):
@@ -55,12 +55,8 @@ ASSEMBLY_REFUSED = "the programme's materials are for groups and classrooms, not
 MAX_AUDIENCE = 2_000  # a single session larger than this is a typing mistake, not a class
 
 
-class RecordRefused(InvalidInput, ValueError):
+class RecordRefused(FieldErrors):
     """A record the programme's rules refuse; ``fields`` says why, by field."""
-
-    def __init__(self, fields: Mapping[str, str]) -> None:
-        self.fields = dict(fields)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.fields.items()))
 
 
 # Which moves a deliverer's status may make: suspended may return to active; ended is final.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from jigsaw.errors import Conflict, InvalidInput
+from jigsaw.errors import Conflict, FieldErrors
 from jigsaw.outcomes.interfaces import CATEGORY_LABELS, WARRANT_OPEN, ChildCategory, WarrantStage
 
 MAX_NAME = 120
@@ -41,12 +41,8 @@ EDITABLE = frozenset({OperationStatus.PLANNING, OperationStatus.LIVE})
 """Targets and forces may be added while planning and live (late packages join a live operation)."""
 
 
-class OperationRefused(InvalidInput, ValueError):
+class OperationRefused(FieldErrors):
     """An operation given wrongly; ``fields`` names each field and what is wrong with it (never the value)."""
-
-    def __init__(self, fields: Mapping[str, str]) -> None:
-        self.fields = dict(fields)
-        super().__init__("; ".join(f"{name}: {problem}" for name, problem in self.fields.items()))
 
 
 class MoveRefused(Conflict):

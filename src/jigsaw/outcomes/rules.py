@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from jigsaw.errors import InvalidInput
+from jigsaw.errors import FieldErrors, InvalidInput
 from jigsaw.outcomes.kinds import (
     CHILD_AGE_BANDS,
     HOME_OFFICE_OUTCOMES,
@@ -84,12 +84,8 @@ _KIND_WORDS = {OutcomeKind.ARREST: "an arrest", OutcomeKind.VOLUNTARY_INTERVIEW:
                "a Home Office outcome", OutcomeKind.NO_FURTHER_ACTION: "no further action"}
 
 
-class OutcomeInputError(InvalidInput, ValueError):
+class OutcomeInputError(FieldErrors):
     """An outcome that cannot be accepted as given; ``fields`` says why, by field (never echoing the value)."""
-
-    def __init__(self, fields: Mapping[str, str]) -> None:
-        self.fields = dict(fields)
-        super().__init__("; ".join(f"{name}: {problem}" for name, problem in self.fields.items()))
 
 
 @dataclass(frozen=True)
