@@ -11,7 +11,7 @@ it was overridden supersedes the override, so no downgrade can hide new danger.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -55,7 +55,8 @@ from jigsaw.triage.scoring import PreviousDue, Scored, Scorer, assess, due_at
 _states_t, _assessments_t, _overrides_t = table_of(TriageState), table_of(TriageAssessment), table_of(TriageOverride)
 _basis_t = _assessments_t.alias("basis")
 _STATE = (select(_states_t.c.band, _states_t.c.due_at, _states_t.c.first_assessed_at, _overrides_t.c.id,
-                 _overrides_t.c.to_band, _overrides_t.c.from_band, _basis_t.c.band, _states_t.c.assessment_id)
+                 _overrides_t.c.to_band, _overrides_t.c.from_band, _basis_t.c.band, _states_t.c.assessment_id,
+                 _states_t.c.view_digest)
           .select_from(_states_t)
           .outerjoin(_overrides_t, and_(_overrides_t.c.id == _states_t.c.override_id,
                                         _overrides_t.c.status.in_(IN_FORCE)))
@@ -66,18 +67,39 @@ _EXPLANATION = select(_assessments_t.c.explanation).where(_assessments_t.c.id ==
 _NEW_STATE = insert(_states_t)
 _MOVE_STATE = (update(_states_t).where(_states_t.c.report_id == bindparam("rid"))
                .values({c: bindparam(c) for c in ("assessment_id", "model_band", "band", "band_rank", "score",
-                                                  "actionability", "due_at", "updated_at", "override_id")}))
+                                                  "actionability", "due_at", "updated_at", "override_id", "view_digest")}))
 _SUPERSEDE = update(_overrides_t).where(_overrides_t.c.id == bindparam("oid")).values(status=OverrideStatus.SUPERSEDED)
 
 
 def score_report(session: Session, report_id: int, trigger: str, *, now: datetime | None = None,
                  config: TriageConfig | None = None, scope: CaseScope | None = None) -> TriageAssessment:
     """Assess one report now, append the assessment and move its queue position."""
+    assessed = _score_report(session, report_id, trigger, now, config, scope, if_view_changed=False)
+    assert assessed is not None
+    return assessed
+
+
+def rescore_linked(session: Session, report_id: int, trigger: str, config: TriageConfig) -> bool:
+    """Re-assess a report that a new report links to, if what the model sees of it changed
+    (:meth:`Scorer.view`: the fact tests it passes, the records in force). A new link often changes
+    only the count of linked reports past the test that reads it, and a busy identifier links
+    dozens of reports; an assessment that would repeat the last one (band, score, due time and
+    steps) is not appended again. Returns whether it was."""
+    return _score_report(session, report_id, trigger, None, config, None, if_view_changed=True) is not None
+
+
+def _score_report(session: Session, report_id: int, trigger: str, now: datetime | None,
+                  config: TriageConfig | None, scope: CaseScope | None, *,
+                  if_view_changed: bool) -> TriageAssessment | None:
     now = now or datetime.now(UTC)
     config = config or active_config(session)
     scope = scope or linked_reports(session, report_id)
-    assessment = assess(config, gather(session, report_id, now, scope))
+    inputs = gather(session, report_id, now, scope)
     state = session.execute(_STATE, {"rid": report_id}).first()
+    view = scorer_for(config).view(inputs)
+    if if_view_changed and state is not None and state[8] == view:
+        return None
+    assessment = assess(config, inputs)
     previous = PreviousDue(Band(state[0]), state[1], state[2]) if state is not None else None
 
     band = assessment.band
@@ -101,7 +123,7 @@ def score_report(session: Session, report_id: int, trigger: str, *, now: datetim
     assessment_id = _append(session, values)
     moved = {"assessment_id": assessment_id, "model_band": assessment.band.value, "band": band.value,
              "band_rank": band.rank, "score": assessment.score, "actionability": assessment.actionability,
-             "due_at": due, "updated_at": now, "override_id": override_id}
+             "due_at": due, "updated_at": now, "override_id": override_id, "view_digest": view}
     if state is None:
         session.execute(_NEW_STATE, {"report_id": report_id, "first_assessed_at": now, "pending_override": False,
                                      **moved})
@@ -162,7 +184,7 @@ def on_report_stored(session: Session, event: ReportStored) -> None:
     scope = linked_reports(session, event.report_id)
     score_report(session, event.report_id, "report_stored", config=config, scope=scope)
     for linked in scope.linked_report_ids:
-        score_report(session, linked, f"linked_report:{event.report_id}", config=config)
+        rescore_linked(session, linked, f"linked_report:{event.report_id}", config)
 
 
 def on_reports_stored(session: Session, event: ReportsStored) -> None:
@@ -179,7 +201,7 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
     scopes = case_scopes(session, event.report_ids)
     linked = dict.fromkeys(r for rid in event.report_ids for r in scopes[rid].linked_report_ids if r not in batch)
     triggers = {**dict.fromkeys(event.report_ids, "report_stored"), **dict.fromkeys(linked, "linked_reports:import")}
-    score_reports(session, triggers, config=config, scopes=scopes)
+    score_reports(session, triggers, config=config, scopes=scopes, if_view_changed=linked.keys())
 
 
 _one_by_one: ContextVar[bool] = ContextVar("jigsaw_triage_one_by_one", default=False)
@@ -204,7 +226,7 @@ def _score_one_by_one(session: Session, report_ids: Sequence[int], config: Triag
         score_report(session, report_id, "report_stored", config=config, scope=scope)
         linked.update(dict.fromkeys(r for r in scope.linked_report_ids if r not in batch))
     for report_id in linked:
-        score_report(session, report_id, "linked_reports:import", config=config)
+        rescore_linked(session, report_id, "linked_reports:import", config)
 
 
 # -- set-based: a batch of reports -----------------------------------------------------------------
@@ -237,7 +259,7 @@ _RAW_ASSESSMENTS = Table(_assessments_t.name, MetaData(), *(
 _ASSESSMENT_COLUMNS = ("report_id", "assessed_at", "trigger", "config_version", "band", "score", "actionability",
                        "worst_band", "due_at", "explanation")
 _STATE_COLUMNS = ("report_id", "assessment_id", "model_band", "band", "band_rank", "score", "actionability",
-                  "due_at", "first_assessed_at", "updated_at", "override_id", "pending_override")
+                  "due_at", "first_assessed_at", "updated_at", "override_id", "pending_override", "view_digest")
 _CHUNK = 900
 SCORE_CHUNK = 2000
 """Reports scored together at most (read, scored and written as one set)."""
@@ -255,11 +277,13 @@ def scorer_for(config: TriageConfig) -> Scorer:
 
 
 def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetime | None = None,
-                  config: TriageConfig | None = None, scopes: Mapping[int, CaseScope] | None = None) -> int:
+                  config: TriageConfig | None = None, scopes: Mapping[int, CaseScope] | None = None,
+                  if_view_changed: Collection[int] = ()) -> int:
     """Assess many reports now, each once (``triggers``: report id -> why, in the order to append):
-    the same assessments, queue rows and audit entries as :func:`score_report` on each, with a
-    fixed number of statements per chunk of reports (reads with ``IN`` lists, writes with
-    ``executemany``). Returns the number of assessments appended."""
+    the same assessments, queue rows and audit entries as :func:`score_report` on each (or, for
+    the reports in ``if_view_changed``, as :func:`rescore_linked`), with a fixed number of
+    statements per chunk of reports (reads with ``IN`` lists, writes with ``executemany``).
+    Returns the number of assessments appended."""
     ids = list(triggers)
     if not ids:
         return 0
@@ -269,7 +293,8 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
         # A batch can re-score tens of thousands of linked reports; in chunks, memory stays bounded
         # (each holds its reports' inputs and previous explanations). No score reads another's.
         return sum(score_reports(session, {r: triggers[r] for r in ids[start:start + SCORE_CHUNK]}, now=now,
-                                 config=config, scopes=scopes) for start in range(0, len(ids), SCORE_CHUNK))
+                                 config=config, scopes=scopes, if_view_changed=if_view_changed)
+                   for start in range(0, len(ids), SCORE_CHUNK))
     known = dict(scopes or {})
     missing = [r for r in ids if r not in known]
     if missing:
@@ -279,8 +304,10 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
     states: dict[int, Any] = {}
     for part in _chunks(sorted(ids)):
         states.update((row[0], row[1:]) for row in conn.execute(_STATES, {"ids": part}))
-    previous = _stored_explanations(conn, [s[7] for s in states.values()])
     scorer = scorer_for(config)
+    views = {rid: scorer.view(inputs[rid]) for rid in ids}
+    ids = [rid for rid in ids if not (rid in if_view_changed and rid in states and states[rid][8] == views[rid])]
+    previous = _stored_explanations(conn, [states[r][7] for r in ids if r in states])
     rows: list[tuple[Any, ...]] = []
     moves: list[tuple[int, dict[str, Any]]] = []
     for rid in ids:
@@ -304,7 +331,7 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
                      scored.actionability, scored.worst_band.value, due, text))
         moves.append((rid, {"model_band": scored.band.value, "band": band.value, "band_rank": band.rank,
                             "score": scored.score, "actionability": scored.actionability, "due_at": due,
-                            "updated_at": now, "override_id": override_id}))
+                            "updated_at": now, "override_id": override_id, "view_digest": views[rid]}))
     assessment_ids = insert_returning_ids(conn, _RAW_ASSESSMENTS, _ASSESSMENT_COLUMNS, rows)
     fresh: list[tuple[Any, ...]] = []
     moved: list[dict[str, Any]] = []
@@ -313,7 +340,8 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
             moved.append({"rid": rid, "assessment_id": aid, **values})
         else:
             fresh.append((rid, aid, values["model_band"], values["band"], values["band_rank"], values["score"],
-                          values["actionability"], values["due_at"], now, now, values["override_id"], False))
+                          values["actionability"], values["due_at"], now, now, values["override_id"], False,
+                          values["view_digest"]))
     insert_rows(conn, _states_t, _STATE_COLUMNS, fresh)
     if moved:
         conn.execute(_MOVE_STATE, moved)

@@ -162,6 +162,23 @@ def items_in(condition: Condition) -> set[str]:
     return set()
 
 
+def tests_in(condition: Condition | None) -> list[FactTest]:
+    """The fact tests a condition is made of, depth first (items it names are not followed)."""
+    if isinstance(condition, FactTest):
+        return [condition]
+    if isinstance(condition, AnyOf | AllOf):
+        return [t for term in condition.terms for t in tests_in(term)]
+    if isinstance(condition, Not):
+        return tests_in(condition.term)
+    return []
+
+
+def passes(tests: Sequence[FactTest], facts: Mapping[str, Any]) -> str:
+    """Which of ``tests`` the facts pass, as a string of 0 and 1 in their order: all the model
+    can see of the facts, since every condition is made of these tests (:func:`evaluate`)."""
+    return "".join("1" if _test(t, facts.get(t.fact)) else "0" for t in tests)
+
+
 # -- the configuration ----------------------------------------------------------------------------
 
 
@@ -227,6 +244,13 @@ class TriageConfig:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.source_text.encode()).hexdigest()
+
+    def fact_tests(self) -> tuple[FactTest, ...]:
+        """Every fact test in the items, rules and factors, each once, in the configuration's
+        order. Facts that pass the same ones get the same assessment, evidence aside."""
+        conditions = [c for i in self.items.values() for c in (i.yes_when, i.no_when)]
+        conditions += [r.when for r in self.rules] + [f.when for f in self.factors]
+        return tuple(dict.fromkeys(t for c in conditions for t in tests_in(c)))
 
     def due_hours(self, band: Band) -> int:
         return self.bands[band].due_hours

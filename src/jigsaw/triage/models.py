@@ -103,6 +103,9 @@ class TriageState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     override_id: Mapped[int | None] = mapped_column(Integer)
     pending_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the model saw at the latest assessment (:meth:`jigsaw.triage.scoring.Scorer.view`): a
+    # linked report whose view a new report leaves unchanged is not re-assessed. NULL: re-assess.
+    view_digest: Mapped[str | None] = mapped_column(String(32))
 
 
 class TriageItemRecord(Base):

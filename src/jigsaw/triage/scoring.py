@@ -17,6 +17,7 @@ flags) is computed apart from risk. It orders cases *within* a band and never ch
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -36,6 +37,7 @@ from jigsaw.triage.model import (
     evaluate,
     items_in,
     most_urgent,
+    passes,
 )
 
 MAX_QUESTIONS = 6
@@ -384,6 +386,17 @@ class Scorer:
     def __init__(self, config: TriageConfig) -> None:
         self.config = config
         self._templates: dict[tuple[Any, ...], _Template] = {}
+        self._tests = config.fact_tests()
+
+    def view(self, inputs: TriageInputs) -> str:
+        """What the model sees of ``inputs``, as a short digest: the configuration, the fact tests
+        the facts pass and the analysts' records in force. Inputs with the same view get the same
+        band, score, actionability, unknowns and next steps; only the evidence cited can differ."""
+        seen = [self.config.version, passes(self._tests, inputs.facts)]
+        for item_id in sorted(inputs.records):
+            r = inputs.records[item_id]
+            seen.append(f"{item_id}={r.value.value}@{r.recorded_at.isoformat()}|{r.recorded_by}|{r.href}|{r.evidence}")
+        return hashlib.blake2b("\x1f".join(seen).encode(), digest_size=16).hexdigest()
 
     def score(self, inputs: TriageInputs) -> Scored:
         if inputs.records:
