@@ -67,7 +67,8 @@ _EXPLANATION = select(_assessments_t.c.explanation).where(_assessments_t.c.id ==
 _NEW_STATE = insert(_states_t)
 _MOVE_STATE = (update(_states_t).where(_states_t.c.report_id == bindparam("rid"))
                .values({c: bindparam(c) for c in ("assessment_id", "model_band", "band", "band_rank", "score",
-                                                  "actionability", "due_at", "updated_at", "override_id", "view_digest")}))
+                                                  "actionability", "due_at", "updated_at", "override_id",
+                                                  "view_digest")}))
 _SUPERSEDE = update(_overrides_t).where(_overrides_t.c.id == bindparam("oid")).values(status=OverrideStatus.SUPERSEDED)
 
 
