@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from jigsaw.db.base import table_of
@@ -105,6 +105,14 @@ _BATCH_HOLDERS = (select(_observations_t.c.identifier_id, _observations_t.c.repo
                              _link_identifiers_t.c.identifier_id == _observations_t.c.identifier_id)
                   .where(_observations_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
                          _observations_t.c.role == "suspect", _link_identifiers_t.c.shared_reason.is_(None)))
+# Reports holding each identifier as a suspect's, counted in the database: one held by more than
+# MAX_REPORTS_PER_IDENTIFIER + 1 links no report that holds it, so its holders need not be read.
+_BATCH_HOLDER_COUNTS = (select(_observations_t.c.identifier_id, func.count(distinct(_observations_t.c.report_id)))
+                        .outerjoin(_link_identifiers_t,
+                                   _link_identifiers_t.c.identifier_id == _observations_t.c.identifier_id)
+                        .where(_observations_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
+                               _observations_t.c.role == "suspect", _link_identifiers_t.c.shared_reason.is_(None))
+                        .group_by(_observations_t.c.identifier_id))
 _BUSY = (select(_link_identifiers_t.c.identifier_id)
          .where(_link_identifiers_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
                 _link_identifiers_t.c.subject_count > BUSY_SUBJECT_COUNT))
@@ -131,7 +139,11 @@ def case_scopes(session: Session, report_ids: Iterable[int]) -> dict[int, CaseSc
     holders: dict[int, list[tuple[int, int | None]]] = {}
     for part in _chunks(wanted):
         busy.update(conn.execute(_BUSY, {"ids": part}).scalars())
-        readable = [i for i in part if i not in busy]
+        counted = [i for i in part if i not in busy]
+        if not counted:
+            continue
+        held = dict(conn.execute(_BATCH_HOLDER_COUNTS, {"ids": counted}).all())
+        readable = [i for i in counted if held.get(i, 0) <= MAX_REPORTS_PER_IDENTIFIER]
         if readable:
             for ident, rid, sid in conn.execute(_BATCH_HOLDERS, {"ids": readable}):
                 holders.setdefault(ident, []).append((rid, sid))

@@ -43,7 +43,7 @@ from jigsaw.intake.interfaces import Subject
 from jigsaw.linking.interfaces import CaseScope, case_scopes, linked_reports
 from jigsaw.triage import history
 from jigsaw.triage.configs import active_config
-from jigsaw.triage.inputs import gather, gather_many
+from jigsaw.triage.inputs import SCOPE_FACTS, gather, gather_many, gather_scope_facts, scope_facts
 from jigsaw.triage.model import Band, TriageConfig
 from jigsaw.triage.models import IN_FORCE, OverrideStatus, TriageAssessment, TriageOverride, TriageState
 from jigsaw.triage.scoring import PreviousDue, Scored, Scorer, assess, due_at
@@ -98,7 +98,7 @@ def _score_report(session: Session, report_id: int, trigger: str, now: datetime 
     inputs = gather(session, report_id, now, scope)
     state = session.execute(_STATE, {"rid": report_id}).first()
     view = scorer_for(config).view(inputs)
-    if if_view_changed and state is not None and state[8] == view:
+    if if_view_changed and state is not None and _shared_part(state[8]) == _shared_part(view):
         return None
     assessment = assess(config, inputs)
     previous = PreviousDue(Band(state[0]), state[1], state[2]) if state is not None else None
@@ -273,8 +273,13 @@ def scorer_for(config: TriageConfig) -> Scorer:
     if found is None or found.config is not config:
         if len(_scorers) > 16:
             _scorers.clear()
-        found = _scorers[id(config)] = Scorer(config)
+        found = _scorers[id(config)] = Scorer(config, SCOPE_FACTS)
     return found
+
+
+def _shared_part(view: str | None) -> str | None:
+    """The part of a stored view (:meth:`Scorer.view`) that other reports can change."""
+    return None if view is None else view.partition(".")[2]
 
 
 def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetime | None = None,
@@ -300,14 +305,23 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
     missing = [r for r in ids if r not in known]
     if missing:
         known.update(case_scopes(session, missing))
-    inputs = gather_many(session, {r: known[r] for r in ids}, now)
     conn = session.connection()
     states: dict[int, Any] = {}
     for part in _chunks(sorted(ids)):
         states.update((row[0], row[1:]) for row in conn.execute(_STATES, {"ids": part}))
     scorer = scorer_for(config)
+    # What other reports can change is read first, and only those whose part of the view moved
+    # are gathered in full and assessed (as :func:`rescore_linked` decides for one).
+    check = {r: known[r] for r in ids if r in if_view_changed and r in states and states[r][8]}
+    if check:
+        shared = gather_scope_facts(session, check)
+        unchanged = {r for r, scope in check.items() if _shared_part(states[r][8]) == scorer.shared_view(
+            scope_facts(scope, shared[r][0]), shared[r][1])}
+        ids = [r for r in ids if r not in unchanged]
+        if not ids:
+            return 0
+    inputs = gather_many(session, {r: known[r] for r in ids}, now)
     views = {rid: scorer.view(inputs[rid]) for rid in ids}
-    ids = [rid for rid in ids if not (rid in if_view_changed and rid in states and states[rid][8] == views[rid])]
     previous = _stored_explanations(conn, [states[r][7] for r in ids if r in states])
     rows: list[tuple[Any, ...]] = []
     moves: list[tuple[int, dict[str, Any]]] = []

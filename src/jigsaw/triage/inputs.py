@@ -162,6 +162,20 @@ def gather_many(session: Session, scopes: Mapping[int, CaseScope], now: datetime
             reports[row[0]] = tuple(row[1:])
         for row in conn.execute(_BATCH_MEDIA_MATCHES, {"ids": part}):
             media[row[0]].append(row[1:])
+    scoped = gather_scope_facts(session, scopes)
+    return {rid: build_inputs(rid, now, scopes[rid], reports[rid], media[rid], *scoped[rid]) for rid in ids}
+
+
+SCOPE_FACTS = ("linked.reports", "network.member")
+"""The facts that other reports change (the rest are the report's own): with the analysts'
+records, which linked suspects bring, all that a new link can change in a report's inputs."""
+
+
+def gather_scope_facts(session: Session, scopes: Mapping[int, CaseScope]) -> dict[int, tuple[bool | None,
+                                                                                              dict[str, RecordedItem]]]:
+    """Per report: whether its suspects are in a network, and the latest records across its
+    subjects and linked suspects (:func:`network_member` and :func:`_records`, set-based)."""
+    conn = session.connection()
     suspects = sorted({s for scope in scopes.values() for s in scope.suspect_ids})
     network_of: dict[int, int] = {}
     for part in _chunks(suspects):
@@ -175,9 +189,8 @@ def gather_many(session: Session, scopes: Mapping[int, CaseScope], now: datetime
     for part in _chunks(record_subjects):
         for row in conn.execute(_RECORDS, {"ids": part}):
             record_rows.setdefault(row[7], []).append(row)
-    out: dict[int, TriageInputs] = {}
-    for rid in ids:
-        scope = scopes[rid]
+    out: dict[int, tuple[bool | None, dict[str, RecordedItem]]] = {}
+    for rid, scope in scopes.items():
         member: bool | None = None
         if scope.suspect_ids:
             members = sum(sizes.get(n, 0) for n in {network_of[s] for s in scope.suspect_ids if s in network_of})
@@ -187,8 +200,13 @@ def gather_many(session: Session, scopes: Mapping[int, CaseScope], now: datetime
             for sid in dict.fromkeys((*scope.subject_ids, *scope.linked_suspect_ids)):
                 rows.extend(record_rows.get(sid, ()))
             rows.sort(key=lambda r: r[0])
-        out[rid] = build_inputs(rid, now, scope, reports[rid], media[rid], member, _latest(rows))
+        out[rid] = (member, _latest(rows))
     return out
+
+
+def scope_facts(scope: CaseScope, member: bool | None) -> dict[str, Any]:
+    """The :data:`SCOPE_FACTS` of a report (pure): :func:`build_inputs` sets them from here."""
+    return {"network.member": member, "linked.reports": len(scope.linked_report_ids)}
 
 
 def build_inputs(report_id: int, now: datetime, scope: CaseScope, report: tuple[Any, ...], media_rows: Iterable[Any],
@@ -270,8 +288,7 @@ def build_inputs(report_id: int, now: datetime, scope: CaseScope, report: tuple[
     facts["identifiers.count"] = len(idents)
     facts["identifiers.location_resolved"] = any(
         t in LOCATING_TYPES or (t == "ip" and seen is not None) for t, seen in idents)
-    facts["network.member"] = member
-    facts["linked.reports"] = len(scope.linked_report_ids)
+    facts.update(scope_facts(scope, member))
     evidence["linked.reports"] = tuple(Evidence("report", f"Linked report {r}", f"/reports/{r}")
                                        for r in scope.linked_report_ids[:20])
 

@@ -105,7 +105,7 @@ class TriageState(Base):
     pending_override: Mapped[bool] = mapped_column(Boolean, default=False)
     # What the model saw at the latest assessment (:meth:`jigsaw.triage.scoring.Scorer.view`): a
     # linked report whose view a new report leaves unchanged is not re-assessed. NULL: re-assess.
-    view_digest: Mapped[str | None] = mapped_column(String(32))
+    view_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class TriageItemRecord(Base):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -383,20 +383,31 @@ class Scorer:
     it); a report with records is assessed in full.
     """
 
-    def __init__(self, config: TriageConfig) -> None:
+    def __init__(self, config: TriageConfig, shared_facts: Collection[str] = ()) -> None:
         self.config = config
         self._templates: dict[tuple[Any, ...], _Template] = {}
-        self._tests = config.fact_tests()
+        tests = config.fact_tests()
+        self._own_tests = tuple(t for t in tests if t.fact not in shared_facts)
+        self._shared_tests = tuple(t for t in tests if t.fact in shared_facts)
 
     def view(self, inputs: TriageInputs) -> str:
-        """What the model sees of ``inputs``, as a short digest: the configuration, the fact tests
-        the facts pass and the analysts' records in force. Inputs with the same view get the same
-        band, score, actionability, unknowns and next steps; only the evidence cited can differ."""
-        seen = [self.config.version, passes(self._tests, inputs.facts)]
-        for item_id in sorted(inputs.records):
-            r = inputs.records[item_id]
+        """What the model sees of ``inputs``, as a short text: the configuration and the fact
+        tests the report's own facts pass (a digest), then :meth:`shared_view`. Inputs with the
+        same view get the same band, score, actionability, unknowns and next steps; only the
+        evidence cited can differ."""
+        own = hashlib.blake2b(f"{self.config.version}\x1f{passes(self._own_tests, inputs.facts)}".encode(),
+                              digest_size=8).hexdigest()
+        return f"{own}.{self.shared_view(inputs.facts, inputs.records)}"
+
+    def shared_view(self, facts: Mapping[str, Any], records: Mapping[str, RecordedItem]) -> str:
+        """The part of :meth:`view` that other reports can change: the tests of ``shared_facts``
+        passed, and a digest of the analysts' records in force (linked suspects bring theirs)."""
+        seen = []
+        for item_id in sorted(records):
+            r = records[item_id]
             seen.append(f"{item_id}={r.value.value}@{r.recorded_at.isoformat()}|{r.recorded_by}|{r.href}|{r.evidence}")
-        return hashlib.blake2b("\x1f".join(seen).encode(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b("\x1f".join(seen).encode(), digest_size=8).hexdigest() if seen else "-"
+        return f"{passes(self._shared_tests, facts)}.{digest}"
 
     def score(self, inputs: TriageInputs) -> Scored:
         if inputs.records:

@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('triage_state', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('view_digest', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('view_digest', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
