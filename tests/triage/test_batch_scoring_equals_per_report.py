@@ -153,3 +153,32 @@ def test_the_memoised_scorer_writes_the_explanation_assess_gives(two_platforms: 
             assert (scored.band, scored.score, scored.actionability, scored.worst_band) == (
                 full.band, full.score, full.actionability, full.worst_band)
         assert 0 < len(scorer._templates) < len(ids) / 4  # reports share facts: few templates serve them
+
+
+def test_skipping_linked_reports_whose_view_is_unchanged_leaves_the_queue_as_a_full_rescore(
+        two_platforms: list[Platform], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report a new one links to is re-assessed only when what the model sees of it changed
+    (``Scorer.view``). Re-assessing every linked report instead gives the same queue: the same
+    band, model band, score, actionability, due time and override for every report."""
+    skipping = _run(two_platforms[1], nullcontext)
+    with monkeypatch.context() as m:
+        m.setattr(assess, "_shared_part", lambda view: object())  # no two views compare equal
+        everything = _run(two_platforms[0], nullcontext)
+
+    def queue(states: dict[int, Any]) -> dict[int, Any]:
+        return {rid: state[1:] for rid, state in states.items()}  # all but the assessment's id
+
+    assert queue(skipping["states"]) == queue(everything["states"])
+    linked_triggers = [a for a in everything["assessments"] if a[2] == "linked_reports:import"]
+    kept = [a for a in skipping["assessments"] if a[2] == "linked_reports:import"]
+    assert 0 < len(kept) < len(linked_triggers)  # some linked reports changed, most did not
+    # The latest assessment of each report says the same in both runs, evidence aside.
+    def latest(run: dict[str, Any]) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for a in run["assessments"]:
+            whole = run["whole"][a[0]]
+            out[a[1]] = (a[4], a[5], a[6], a[7], [(i["id"], i["value"], i["source"]) for i in whole["items"]],
+                         [r["id"] for r in whole["rules"]], whole["unknowns"], whole["next_steps"])
+        return out
+
+    assert latest(skipping) == latest(everything)
