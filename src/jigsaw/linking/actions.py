@@ -98,6 +98,8 @@ _REPORT_SUBJECTS = select(Subject.id).where(Subject.report_id == bindparam("repo
 _REPORT_MEDIA = (select(MediaRecord.id, MediaRecord.subject_id, MediaRecord.md5, MediaRecord.sha1, MediaRecord.sha256,
                         MediaRecord.pdq, MediaRecord.series)
                  .where(MediaRecord.report_id == bindparam("report")).order_by(MediaRecord.id))
+_OVER_CAP = select(LinkIdentifier.identifier_id, LinkIdentifier.subject_count).where(
+    LinkIdentifier.identifier_id.in_(bindparam("ids", expanding=True)), LinkIdentifier.subject_count > bindparam("cap"))
 _SET_COUNT = (update(LinkIdentifier).where(LinkIdentifier.identifier_id == bindparam("i"))
               .values(subject_count=bindparam("n")))
 
@@ -132,12 +134,19 @@ def link_report(
             reasons.update(classify_identifiers(session, identifier_rows(session, IdentifierRecord.id.in_(unseen)),
                                                 config))
         store.reasons.update((("i", i), r) for i, r in reasons.items())
-        counts = store.holder_counts([("i", i) for i in ident_ids])
-        store.counts.update(counts)
         mine: dict[int, set[int]] = defaultdict(set)
         for _r, i, subject in own:
             if subject in new:
                 mine[i].add(subject)
+        # An identifier already over the fan-out cap joins nothing however many more hold it, so
+        # its count is carried forward by the batch's new holders instead of counted again (a
+        # hub, such as a platform's billing address in every report, has as many rows as reports).
+        counts: dict[Key, int] = {}
+        for part in chunks(ident_ids):
+            counts.update((("i", i), n + len(mine[i])) for i, n in execute(
+                session, _OVER_CAP, {"ids": list(part), "cap": config.fan_out_cap}))
+        counts.update(store.holder_counts([("i", i) for i in ident_ids if ("i", i) not in counts]))
+        store.counts.update(counts)
         for i in ident_ids:
             touched[("i", i)].add(counts[("i", i)] - len(mine[i]))
         execute(session, _SET_COUNT, [{"i": i, "n": counts[("i", i)]} for i in ident_ids])

@@ -119,8 +119,16 @@ _BUSY = (select(_link_identifiers_t.c.identifier_id)
 _CHUNK = 900  # values per IN list (SQLite's bound-variable limit)
 
 
-def case_scopes(session: Session, report_ids: Iterable[int]) -> dict[int, CaseScope]:
+Holders = dict[int, list[tuple[int, int | None]]]
+"""Identifier -> the (report, suspect) pairs holding it, empty where it can link nothing."""
+
+
+def case_scopes(session: Session, report_ids: Iterable[int], holders: Holders | None = None) -> dict[int, CaseScope]:
     """:func:`linked_reports` for many reports at once: the same scope for each, read set-based.
+
+    ``holders``, when given, keeps the holders read, and those already in it are not read again:
+    a batch's new reports and the older reports they link to share most identifiers. Pass the
+    same dict only while nothing is written in between.
 
     One difference by design: an identifier linking counts as held by more than
     :data:`BUSY_SUBJECT_COUNT` subjects is busy without its holders being read (see there).
@@ -134,28 +142,26 @@ def case_scopes(session: Session, report_ids: Iterable[int]) -> dict[int, CaseSc
             subjects[rid].append((sid, role, age, bool(named)))
         for rid, sid, role, ident, kind, seen in conn.execute(_BATCH_OBSERVATIONS, {"ids": part}):
             observations[rid].append((sid, role, ident, kind, seen))
-    wanted = sorted({o[2] for obs in observations.values() for o in obs if o[1] == "suspect"})
-    busy: set[int] = set()
-    holders: dict[int, list[tuple[int, int | None]]] = {}
+    holders = {} if holders is None else holders
+    wanted = sorted({o[2] for obs in observations.values() for o in obs if o[1] == "suspect"} - holders.keys())
     for part in _chunks(wanted):
-        busy.update(conn.execute(_BUSY, {"ids": part}).scalars())
+        holders.update((i, []) for i in part)  # until read: busy, or held too widely, links nothing
+        busy = set(conn.execute(_BUSY, {"ids": part}).scalars())
         counted = [i for i in part if i not in busy]
         if not counted:
             continue
-        held = dict(conn.execute(_BATCH_HOLDER_COUNTS, {"ids": counted}).all())
+        held: dict[int, int] = {i: n for i, n in conn.execute(_BATCH_HOLDER_COUNTS, {"ids": counted})}
         readable = [i for i in counted if held.get(i, 0) <= MAX_REPORTS_PER_IDENTIFIER]
         if readable:
             for ident, rid, sid in conn.execute(_BATCH_HOLDERS, {"ids": readable}):
-                holders.setdefault(ident, []).append((rid, sid))
+                holders[ident].append((rid, sid))
     out: dict[int, CaseScope] = {}
     for rid in ids:
         own_subjects, own_obs = tuple(subjects[rid]), tuple(observations[rid])
         suspect_ids = tuple(s[0] for s in own_subjects if s[1] == "suspect")
         usable: list[tuple[int, int | None]] = []
         for ident in sorted({o[2] for o in own_obs if o[1] == "suspect"}):
-            if ident in busy:
-                continue
-            others = [(r, s) for r, s in holders.get(ident, ()) if r != rid]
+            others = [(r, s) for r, s in holders[ident] if r != rid]
             if len({r for r, _ in others}) < MAX_REPORTS_PER_IDENTIFIER:
                 usable.extend(others)
         linked = sorted({r for r, _ in usable})[:MAX_LINKED_REPORTS]

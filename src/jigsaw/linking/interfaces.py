@@ -7,11 +7,12 @@ from jigsaw.linking.case_scope import (
     MAX_LINKED_REPORTS,
     MAX_REPORTS_PER_IDENTIFIER,
     CaseScope,
+    Holders,
     case_scopes,
     linked_reports,
 )
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.report_links import NetworkRef, SeriesRef, media_series, subject_networks
 
-__all__ = ["MAX_LINKED_REPORTS", "MAX_REPORTS_PER_IDENTIFIER", "CaseScope", "LinkSubject", "NetworkRef", "SeriesRef",
-           "case_scopes", "linked_report_map", "linked_reports", "media_series", "subject_networks"]
+__all__ = ["MAX_LINKED_REPORTS", "MAX_REPORTS_PER_IDENTIFIER", "CaseScope", "Holders", "LinkSubject", "NetworkRef",
+           "SeriesRef", "case_scopes", "linked_report_map", "linked_reports", "media_series", "subject_networks"]
