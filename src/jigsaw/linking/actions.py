@@ -104,6 +104,31 @@ _SET_COUNT = (update(LinkIdentifier).where(LinkIdentifier.identifier_id == bindp
               .values(subject_count=bindparam("n")))
 
 
+def _new_holders(own: Iterable[Any], new: set[int]) -> dict[int, set[int]]:
+    """Identifier -> the new subjects holding it, from ``(report, identifier, subject)`` rows."""
+    mine: dict[int, set[int]] = defaultdict(set)
+    for _r, i, subject in own:
+        if subject in new:
+            mine[i].add(subject)
+    return mine
+
+
+def _holder_counts(session: Session, store: SqlNetworkStore, ident_ids: list[int], mine: dict[int, set[int]],
+                   config: LinkingConfig) -> dict[Key, int]:
+    """How many subjects hold each identifier now, primed into ``store``. One already over the
+    fan-out cap joins nothing however many more hold it, so its stored count is carried forward
+    by its new holders instead of counted again (a hub, such as a platform's billing address in
+    every report, would be counted over as many rows as there are reports, every batch)."""
+    counts: dict[Key, int] = {}
+    for part in chunks(ident_ids):
+        counts.update((("i", i), n + len(mine[i])) for i, n in execute(
+            session, _OVER_CAP, {"ids": list(part), "cap": config.fan_out_cap}))
+    counts.update(store.holder_counts([("i", i) for i in ident_ids if ("i", i) not in counts]))
+    store.counts.update(counts)
+    return counts
+
+
+
 def link_report(
     session: Session, report_id: int, actor: Actor | None = None, *,
     config: LinkingConfig | None = None, banks: BankLookup | None = None,
@@ -134,19 +159,8 @@ def link_report(
             reasons.update(classify_identifiers(session, identifier_rows(session, IdentifierRecord.id.in_(unseen)),
                                                 config))
         store.reasons.update((("i", i), r) for i, r in reasons.items())
-        mine: dict[int, set[int]] = defaultdict(set)
-        for _r, i, subject in own:
-            if subject in new:
-                mine[i].add(subject)
-        # An identifier already over the fan-out cap joins nothing however many more hold it, so
-        # its count is carried forward by the batch's new holders instead of counted again (a
-        # hub, such as a platform's billing address in every report, has as many rows as reports).
-        counts: dict[Key, int] = {}
-        for part in chunks(ident_ids):
-            counts.update((("i", i), n + len(mine[i])) for i, n in execute(
-                session, _OVER_CAP, {"ids": list(part), "cap": config.fan_out_cap}))
-        counts.update(store.holder_counts([("i", i) for i in ident_ids if ("i", i) not in counts]))
-        store.counts.update(counts)
+        mine = _new_holders(own, new)
+        counts = _holder_counts(session, store, ident_ids, mine, config)
         for i in ident_ids:
             touched[("i", i)].add(counts[("i", i)] - len(mine[i]))
         execute(session, _SET_COUNT, [{"i": i, "n": counts[("i", i)]} for i in ident_ids])
@@ -305,12 +319,8 @@ def link_reports(
             reasons.update(classify_identifiers(session, identifier_rows(session, IdentifierRecord.id.in_(part)),
                                                 config))
         store.reasons.update((("i", i), r) for i, r in reasons.items())
-        counts = store.holder_counts([("i", i) for i in ident_ids])
-        store.counts.update(counts)
-        mine: dict[int, set[int]] = defaultdict(set)
-        for _r, i, subject in own:
-            if subject in new:
-                mine[i].add(subject)
+        mine = _new_holders(own, new)
+        counts = _holder_counts(session, store, ident_ids, mine, config)
         for i in ident_ids:
             touched[("i", i)].add(counts[("i", i)] - len(mine[i]))
         execute(session, _SET_COUNT, [{"i": i, "n": counts[("i", i)]} for i in ident_ids])
