@@ -162,7 +162,7 @@ def test_skipping_linked_reports_whose_view_is_unchanged_leaves_the_queue_as_a_f
     band, model band, score, actionability, due time and override for every report."""
     skipping = _run(two_platforms[1], nullcontext)
     with monkeypatch.context() as m:
-        m.setattr(assess, "_shared_part", lambda view: object())  # no two views compare equal
+        m.setattr(assess.Scorer, "shared_part", staticmethod(lambda view: object()))  # no two views compare equal
         everything = _run(two_platforms[0], nullcontext)
 
     def queue(states: dict[int, Any]) -> dict[int, Any]:

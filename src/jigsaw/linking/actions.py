@@ -128,7 +128,6 @@ def _holder_counts(session: Session, store: SqlNetworkStore, ident_ids: list[int
     return counts
 
 
-
 def link_report(
     session: Session, report_id: int, actor: Actor | None = None, *,
     config: LinkingConfig | None = None, banks: BankLookup | None = None,

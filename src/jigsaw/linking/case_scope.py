@@ -106,7 +106,7 @@ _BATCH_HOLDERS = (select(_observations_t.c.identifier_id, _observations_t.c.repo
                   .where(_observations_t.c.identifier_id.in_(bindparam("ids", expanding=True)),
                          _observations_t.c.role == "suspect", _link_identifiers_t.c.shared_reason.is_(None)))
 # Reports holding each identifier as a suspect's, counted in the database: one held by more than
-# MAX_REPORTS_PER_IDENTIFIER + 1 links no report that holds it, so its holders need not be read.
+# MAX_REPORTS_PER_IDENTIFIER links no report that holds it, so its holders need not be read.
 _BATCH_HOLDER_COUNTS = (select(_observations_t.c.identifier_id, func.count(distinct(_observations_t.c.report_id)))
                         .outerjoin(_link_identifiers_t,
                                    _link_identifiers_t.c.identifier_id == _observations_t.c.identifier_id)

@@ -98,7 +98,7 @@ def _score_report(session: Session, report_id: int, trigger: str, now: datetime 
     inputs = gather(session, report_id, now, scope)
     state = session.execute(_STATE, {"rid": report_id}).first()
     view = scorer_for(config).view(inputs)
-    if if_view_changed and state is not None and _shared_part(state[8]) == _shared_part(view):
+    if if_view_changed and state is not None and Scorer.shared_part(state[8]) == Scorer.shared_part(view):
         return None
     assessment = assess(config, inputs)
     previous = PreviousDue(Band(state[0]), state[1], state[2]) if state is not None else None
@@ -279,11 +279,6 @@ def scorer_for(config: TriageConfig) -> Scorer:
     return found
 
 
-def _shared_part(view: str | None) -> str | None:
-    """The part of a stored view (:meth:`Scorer.view`) that other reports can change."""
-    return None if view is None else view.partition(".")[2]
-
-
 def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetime | None = None,
                   config: TriageConfig | None = None, scopes: Mapping[int, CaseScope] | None = None,
                   if_view_changed: Collection[int] = ()) -> int:
@@ -317,7 +312,7 @@ def score_reports(session: Session, triggers: Mapping[int, str], *, now: datetim
     check = {r: known[r] for r in ids if r in if_view_changed and r in states and states[r][8]}
     if check:
         shared = gather_scope_facts(session, check)
-        unchanged = {r for r, scope in check.items() if _shared_part(states[r][8]) == scorer.shared_view(
+        unchanged = {r for r, scope in check.items() if Scorer.shared_part(states[r][8]) == scorer.shared_view(
             scope_facts(scope, shared[r][0]), shared[r][1])}
         ids = [r for r in ids if r not in unchanged]
         if not ids:

@@ -26,18 +26,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jigsaw.triage.model import (
-    AllOf,
-    AnyOf,
     Band,
     Condition,
-    FactTest,
     ItemValue,
-    Not,
     TriageConfig,
     evaluate,
     items_in,
     most_urgent,
     passes,
+    tests_in,
 )
 
 MAX_QUESTIONS = 6
@@ -278,13 +275,7 @@ def _item_result(config: TriageConfig, inputs: TriageInputs, item_id: str, value
 
 
 def facts_in(condition: Condition) -> set[str]:
-    if isinstance(condition, FactTest):
-        return {condition.fact}
-    if isinstance(condition, AnyOf | AllOf):
-        return set().union(*(facts_in(t) for t in condition.terms))
-    if isinstance(condition, Not):
-        return facts_in(condition.term)
-    return set()
+    return {t.fact for t in tests_in(condition)}
 
 
 def _next_steps(config: TriageConfig, band: Band, rules: tuple[RuleResult, ...],
@@ -398,6 +389,11 @@ class Scorer:
         own = hashlib.blake2b(f"{self.config.version}\x1f{passes(self._own_tests, inputs.facts)}".encode(),
                               digest_size=8).hexdigest()
         return f"{own}.{self.shared_view(inputs.facts, inputs.records)}"
+
+    @staticmethod
+    def shared_part(view: str | None) -> str | None:
+        """The :meth:`shared_view` inside a stored :meth:`view` (None for none)."""
+        return None if view is None else view.partition(".")[2]
 
     def shared_view(self, facts: Mapping[str, Any], records: Mapping[str, RecordedItem]) -> str:
         """The part of :meth:`view` that other reports can change: the tests of ``shared_facts``
