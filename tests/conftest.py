@@ -26,6 +26,7 @@ import psycopg
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from hypothesis import settings
 
 from jigsaw.bootstrap import open_platform
 from jigsaw.config import Settings, get_settings
@@ -36,6 +37,11 @@ from jigsaw.security import passwords
 
 PG_ADMIN_URL = os.environ.get("JIGSAW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SESSION_TAG = uuid.uuid4().hex[:12]
+
+# Property tests check results, never time: a busy 2-core machine can take longer than hypothesis's
+# default 200 ms deadline for one example, which would fail a correct test at random.
+settings.register_profile("jigsaw", deadline=None)
+settings.load_profile("jigsaw")
 
 
 @pytest.fixture(autouse=True)

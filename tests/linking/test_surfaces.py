@@ -8,19 +8,23 @@ from pathlib import Path
 import igraph
 import pytest
 import typer
+from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.audit.models import AuditEvent
 from jigsaw.db.engine import session_scope
+from jigsaw.db.migrate import alembic_config, upgrade
+from jigsaw.intake.models import IdentifierRecord
 from jigsaw.linking import cli as linking_cli
-from jigsaw.linking import queries
+from jigsaw.linking import fuzzy, queries
 from jigsaw.linking.actions import MergeError, merge_subjects, unmerge_subjects
-from jigsaw.linking.models import LinkSubject, SubjectMerge
+from jigsaw.linking.models import LinkLikeness, LinkSubject, SubjectMerge
 from jigsaw.linking.rules import LinkingConfig
 from jigsaw.platform import Platform
+from jigsaw.security.fieldcrypt import cipher_of
 from tests.factories import csrf_from, login, make_org, make_staff, make_token
 from tests.linking import scenario as sc_mod
 from tests.linking.conftest import TEST_CAP
@@ -78,6 +82,28 @@ def test_fuzzy_suggestions_never_link(platform: Platform) -> None:
     assert [(s["subject_id"], s["candidate"]["value"]) for s in found] == [(f1, "darkwolf9")]
     assert found[0]["same_network"] is False and found[0]["reason"]
     assert _labels(platform) == labels
+
+
+def test_the_likeness_key_migration_converts_stored_keys(platform: Platform) -> None:
+    """0020 turns the whole blind indexes 0019 stored into the 64-bit keys written since, without the key."""
+    sc = _stored(platform)
+    with session_scope(platform.engine) as session:
+        written = set(session.execute(select(LinkLikeness.key_hash, LinkLikeness.identifier_id)).tuples())
+        cipher = cipher_of(session)
+        usernames = session.execute(select(IdentifierRecord.id, IdentifierRecord.platform, IdentifierRecord.value)
+                                    .where(IdentifierRecord.type == "username")).all()
+    assert written and usernames
+    with platform.engine.connect() as conn:
+        command.downgrade(alembic_config(platform.engine, conn), "0019")
+        conn.execute(text("INSERT INTO link_likeness (identifier_id, key_hash) VALUES (:i, :k)"), [
+            {"i": ident, "k": cipher.blind_index(f"likeness|{key}")}
+            for ident, where, value in usernames for key in fuzzy.likeness_keys(where, value)])
+        conn.commit()
+    upgrade(platform.engine)
+    with session_scope(platform.engine) as session:
+        assert set(session.execute(select(LinkLikeness.key_hash, LinkLikeness.identifier_id)).tuples()) == written
+        found = queries.suggestions(session, sc.ids["a1"])
+    assert [(s["subject_id"], s["candidate"]["value"]) for s in found] == [(sc.ids["f1"], "darkwolf9")]
 
 
 def _analyst(platform: Platform, client: TestClient) -> None:

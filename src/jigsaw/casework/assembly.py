@@ -9,7 +9,7 @@ thousands of reports a second.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,7 +22,7 @@ from jigsaw.casework.lifecycle import OPEN_STATUSES, ActionKind, CaseStatus, mak
 from jigsaw.casework.models import Case, CaseAction, CaseReport
 from jigsaw.events import ReportsStored, ReportStored
 from jigsaw.intake.interfaces import Report, Subject
-from jigsaw.linking.interfaces import linked_report_map
+from jigsaw.linking.interfaces import linked_report_map, stored_batch_scopes
 from jigsaw.triage.interfaces import report_triage
 
 SYSTEM = Actor("system:casework")
@@ -46,7 +46,9 @@ def on_report_stored(session: Session, event: ReportStored) -> None:
 
 def on_reports_stored(session: Session, event: ReportsStored) -> None:
     if event.report_ids:
-        place_reports(session, event.report_ids)
+        scopes = stored_batch_scopes(session, event)  # read once for the batch, with triage
+        place_reports(session, event.report_ids,
+                      links={rid: set(s.linked_report_ids) for rid, s in scopes.items() if s.linked_report_ids})
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -76,14 +78,15 @@ def _case_of(session: Session, report_ids: Sequence[int]) -> dict[int, tuple[int
 
 
 def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor = SYSTEM,
-                  as_new_information: bool = True) -> Placed:
+                  as_new_information: bool = True, links: Mapping[int, set[int]] | None = None) -> Placed:
     """Put every report of ``report_ids`` not yet in a case into one.
 
     Reports linked to each other in the batch stay together (as if stored one by one); a group
     linked to open cases joins the most urgent of them (lowest band rank, then earliest due,
     then oldest) and the entry names the others; a group linked to none opens a new case.
     ``as_new_information=False`` (the backfill) assembles cases from old reports without
-    flagging them as news to the assignee.
+    flagging them as news to the assignee. ``links``: each report's linked reports when the caller
+    has them already (:func:`jigsaw.linking.interfaces.linked_report_map` otherwise).
     """
     ids = sorted(set(report_ids))
     if not ids:
@@ -92,7 +95,8 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
     pending = [r for r in ids if r not in placed_already]
     if not pending:
         return Placed({}, {})
-    links = linked_report_map(session, pending)
+    if links is None:
+        links = linked_report_map(session, pending)
     outside = sorted({o for r in pending for o in links.get(r, ())} - set(pending))
     cases_of_linked = _case_of(session, outside)
 

@@ -66,18 +66,18 @@ def classify_identifiers(
     likeness keys of usernames, in one multi-row insert per table.
     """
     reasons: dict[int, str | None] = {}
-    likeness: list[tuple[int, str]] = []
+    likeness: list[tuple[int, int]] = []
     cipher = None
     for ident_id, type_, value, platform in rows:
         reasons[ident_id] = known_shared_reason(type_, value, platform, config)
         if type_ == "username" and platform:
             cipher = cipher or cipher_of(session)
-            keys = {cipher.blind_index(f"likeness|{k}") for k in fuzzy.likeness_keys(platform, value)}
-            likeness.extend((ident_id, k) for k in sorted(keys))
+            likeness.extend((k, ident_id) for k in fuzzy.key_hashes(platform, value, cipher.blind_index))
     conn = connection(session)
     insert_rows(conn, table_of(LinkIdentifier), ("identifier_id", "subject_count", "shared_reason"),
                 [(i, 0, r) for i, r in reasons.items()])
-    insert_rows(conn, table_of(LinkLikeness), ("identifier_id", "key_hash"), likeness)
+    likeness.sort()  # in key order, each page of the key table is visited once
+    insert_rows(conn, table_of(LinkLikeness), ("key_hash", "identifier_id"), likeness)
     return reasons
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from jigsaw.db.base import table_of
+from jigsaw.events import ReportsStored
 from jigsaw.intake.interfaces import IdentifierRecord, Observation, Subject
 from jigsaw.linking.models import LinkIdentifier
 
@@ -170,6 +171,26 @@ def case_scopes(session: Session, report_ids: Iterable[int], holders: Holders | 
         out[rid] = CaseScope(rid, suspect_ids, tuple(s[0] for s in own_subjects), tuple(linked),
                              tuple(linked_suspects), own_subjects, own_obs)
     return out
+
+
+_BATCH_SCOPES = "jigsaw.linking.batch_scopes"
+
+
+def stored_batch_scopes(session: Session, event: ReportsStored, holders: Holders | None = None,
+                        ) -> dict[int, CaseScope]:
+    """:func:`case_scopes` of a stored batch's reports, read once for all of the event's handlers.
+
+    Linking reacts to :class:`~jigsaw.events.ReportsStored` first; triage and case work react
+    after it, both need the batch's scopes, and neither writes links, so the first to ask reads
+    them and the others reuse them. Kept under the event object itself: another batch in the same
+    transaction is read afresh. The dict returned is shared: copy it before changing it.
+    """
+    kept = session.info.get(_BATCH_SCOPES)
+    if kept is not None and kept[0] is event:
+        return kept[1]
+    scopes = case_scopes(session, event.report_ids, holders)
+    session.info[_BATCH_SCOPES] = (event, scopes)
+    return scopes
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

@@ -11,12 +11,15 @@ therefore gets a few *likeness keys*, stored only as keyed digests (blind indexe
   strings within edit distance 1 always share a variant, or one is a variant of the other.
 
 Two usernames on the same platform that share a key are candidates; the candidates alone are then
-decrypted in memory and checked with :func:`likeness`.
+decrypted in memory and checked with :func:`likeness`. A key is stored as the first 64 bits of
+its blind index (:func:`key_hashes`): a chance collision only adds a candidate that
+:func:`likeness` turns down.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _DECOR = re.compile(r"[0-9_.\-]+")
@@ -46,6 +49,13 @@ def likeness_keys(platform: str, username: str) -> set[str]:
         keys.add(f"d|{platform}|{name}")
         keys.update(f"d|{platform}|{name[:i]}{name[i + 1:]}" for i in range(len(name)))
     return keys
+
+
+def key_hashes(platform: str, username: str, blind_index: Callable[[str], str]) -> set[int]:
+    """The stored form of a username's likeness keys: the first 64 bits of each key's blind index
+    (hexadecimal, from ``blind_index``) as a signed integer, which a database BIGINT holds."""
+    return {int.from_bytes(bytes.fromhex(blind_index(f"likeness|{key}")[:16]), "big", signed=True)
+            for key in likeness_keys(platform, username)}
 
 
 def levenshtein(a: str, b: str, limit: int = MAX_DISTANCE) -> int:

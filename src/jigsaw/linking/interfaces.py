@@ -10,9 +10,11 @@ from jigsaw.linking.case_scope import (
     Holders,
     case_scopes,
     linked_reports,
+    stored_batch_scopes,
 )
 from jigsaw.linking.models import LinkSubject
 from jigsaw.linking.report_links import NetworkRef, SeriesRef, media_series, subject_networks
 
 __all__ = ["MAX_LINKED_REPORTS", "MAX_REPORTS_PER_IDENTIFIER", "CaseScope", "Holders", "LinkSubject", "NetworkRef",
-           "SeriesRef", "case_scopes", "linked_report_map", "linked_reports", "media_series", "subject_networks"]
+           "SeriesRef", "case_scopes", "linked_report_map", "linked_reports", "media_series", "stored_batch_scopes",
+           "subject_networks"]

@@ -351,7 +351,7 @@ def suggestions(session: Session, subject_id: int, limit: int = 50) -> list[dict
     cipher = cipher_of(session)
     for ident in {i.id: i for i in mine}.values():
         assert ident.platform is not None
-        hashes = [cipher.blind_index(f"likeness|{k}") for k in fuzzy.likeness_keys(ident.platform, ident.value)]
+        hashes = sorted(fuzzy.key_hashes(ident.platform, ident.value, cipher.blind_index))
         if not hashes:
             continue
         candidates = set(session.scalars(select(LinkLikeness.identifier_id).where(

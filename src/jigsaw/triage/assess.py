@@ -40,7 +40,7 @@ from jigsaw.db.base import table_of
 from jigsaw.db.bulk import insert_returning_ids, insert_rows
 from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.interfaces import Subject
-from jigsaw.linking.interfaces import CaseScope, Holders, case_scopes, linked_reports
+from jigsaw.linking.interfaces import CaseScope, Holders, case_scopes, linked_reports, stored_batch_scopes
 from jigsaw.triage import history
 from jigsaw.triage.configs import active_config
 from jigsaw.triage.inputs import SCOPE_FACTS, gather, gather_many, gather_scope_facts, scope_facts
@@ -200,7 +200,7 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
         return
     batch = set(event.report_ids)
     holders: Holders = {}
-    scopes = case_scopes(session, event.report_ids, holders)
+    scopes = dict(stored_batch_scopes(session, event, holders))
     linked = dict.fromkeys(r for rid in event.report_ids for r in scopes[rid].linked_report_ids if r not in batch)
     scopes.update(case_scopes(session, linked, holders))
     triggers = {**dict.fromkeys(event.report_ids, "report_stored"), **dict.fromkeys(linked, "linked_reports:import")}
