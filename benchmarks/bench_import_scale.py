@@ -29,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--step", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=service.BATCH_SIZE)
     parser.add_argument("--pg", default=None, help="an empty PostgreSQL database URL instead of SQLite")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -38,7 +39,7 @@ def main() -> None:
         actor = Actor("bench")
         with session_scope(platform.engine) as session:
             org_id, org_name = service.resolve_organisation(session, actor, None, "cybertip")
-        options = service.ImportOptions(org_id, org_name, actor)
+        options = service.ImportOptions(org_id, org_name, actor, batch_size=args.batch_size)
         total_wall = total_cpu = 0.0
         for start in range(0, args.reports, args.step):
             count = min(args.step, args.reports - start)

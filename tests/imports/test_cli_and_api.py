@@ -50,7 +50,7 @@ def test_cli_imports_a_batch_and_reports_json(cli_env: Path) -> None:
     docs = synthetic.documents(800001, 4, files_per_report=1)
     docs["broken.xml"] = b"<report>"
     batch = synthetic.write_directory(cli_env / "batch", docs)
-    code, out = cli("import", "cybertip", str(batch), "--json", "--workers", "1")
+    code, out = cli("import", "cybertip", str(batch), "--json", "--workers", "1", "--batch-size", "2")
     assert code == 1  # one document refused
     summary = json.loads(out)
     assert summary["imported"] == 4 and summary["duplicates"] == 0 and summary["organisation"] == "NCMEC"
@@ -62,6 +62,8 @@ def test_cli_imports_a_batch_and_reports_json(cli_env: Path) -> None:
     (batch / "broken.xml").unlink()
     code, out = cli("import", "cybertip", str(batch))
     assert code == 0 and "4 already present" in out
+    code, out = cli("import", "cybertip", str(batch), "--batch-size", "0")
+    assert code == 2 and "--batch-size" in out
 
 
 def test_cli_csv_and_vics(cli_env: Path) -> None:

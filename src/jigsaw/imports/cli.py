@@ -40,13 +40,15 @@ ORG_HELP = ("Name of the organisation the referrals came from (it must exist). D
             "created on first use ({default}).")
 JSON_HELP = "Print the machine-readable summary (JSON) instead of the progress bar and table."
 WORKERS_HELP = "Parsing processes (default: one per CPU; 1 parses in this process)."
+BATCH_HELP = ("Reports per transaction, stored with their links, triage and cases. Larger is faster per "
+              "report but holds the database's write longer (SQLite: other writers wait).")
 SCHEDULER_HELP = ("Parse and encode on the Dask cluster of this scheduler (tcp://HOST:8786) instead of local "
                   "processes; the database writer stays in this process. Default: $JIGSAW_DASK_SCHEDULER.")
 
 
 def _run(fmt: str, org: str | None, as_json: bool, workers: int | None, count: int,
          work: Callable[[Engine, service.ImportOptions], ImportSummary], scheduler: str | None = None,
-         *, distributable: bool = True) -> None:
+         *, distributable: bool = True, batch_size: int = service.BATCH_SIZE) -> None:
     """Open the platform, connect to the cluster if one is named, then import (CSV is never distributed)."""
     platform = open_platform()
     scheduler = (scheduler or platform.settings.dask_scheduler) if distributable else None
@@ -56,18 +58,19 @@ def _run(fmt: str, org: str | None, as_json: bool, workers: int | None, count: i
     except ClusterUnavailable as exc:
         _refuse(str(exc), as_json)
     with cluster or nullcontext():
-        _run_with(platform, fmt, org, as_json, workers, count, work, cluster)
+        _run_with(platform, fmt, org, as_json, workers, count, work, cluster, batch_size)
 
 
 def _run_with(platform: Platform, fmt: str, org: str | None, as_json: bool, workers: int | None, count: int,
-              work: Callable[[Engine, service.ImportOptions], ImportSummary], cluster: DaskCluster | None) -> None:
+              work: Callable[[Engine, service.ImportOptions], ImportSummary], cluster: DaskCluster | None,
+              batch_size: int) -> None:
     try:
         with session_scope(platform.engine) as session:
             org_id, org_name = service.resolve_organisation(session, CLI_ACTOR, org, fmt)
     except service.ImportRefused as exc:
         _refuse(str(exc), as_json)
     base = service.ImportOptions(org_id, org_name, CLI_ACTOR, default_region=platform.settings.default_phone_region,
-                                 workers=workers, cluster=cluster)
+                                 workers=workers, cluster=cluster, batch_size=batch_size)
     try:
         if as_json:
             summary = work(platform.engine, base)
@@ -131,12 +134,14 @@ def import_cybertip(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
     scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    batch_size: int = typer.Option(service.BATCH_SIZE, "--batch-size", min=1, max=service.MAX_BATCH_SIZE,
+                                   help=BATCH_HELP),
 ) -> None:
     """Import NCMEC CyberTipline reports with their file details (README: batch layout)."""
     docs = _documents(path, (".xml",), DEFAULT_LIMITS)
     count = sum(1 for d in docs if isinstance(d, Document) and cybertip.sniff_root(d.data) != "fileDetails")
     _run("cybertip", org, as_json, workers, count,
-         lambda engine, options: service.import_cybertip(engine, docs, options), scheduler)
+         lambda engine, options: service.import_cybertip(engine, docs, options), scheduler, batch_size=batch_size)
 
 
 @import_app.command("vics")
@@ -148,6 +153,8 @@ def import_vics(
                                                               "(default: none; no public mapping exists)."),
     workers: int | None = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
     scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    batch_size: int = typer.Option(service.BATCH_SIZE, "--batch-size", min=1, max=service.MAX_BATCH_SIZE,
+                                   help=BATCH_HELP),
 ) -> None:
     """Import VICS case exports: one report per case, one media record per entry."""
     try:
@@ -156,7 +163,8 @@ def import_vics(
         raise typer.BadParameter(str(exc), param_hint="--uk-map") from None
     docs = _documents(path, (".json",), DEFAULT_LIMITS)
     _run("vics", org, as_json, workers, 0,
-         lambda engine, options: service.import_vics(engine, docs, options, mapping), scheduler)
+         lambda engine, options: service.import_vics(engine, docs, options, mapping), scheduler,
+         batch_size=batch_size)
 
 
 @import_app.command("csv")
