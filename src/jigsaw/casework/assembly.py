@@ -164,9 +164,11 @@ def place_reports(session: Session, report_ids: Iterable[int], *, actor: Actor =
         session.execute(update(Case).where(Case.id.in_(sorted(set(joined.values()))))
                         .values(new_information=True, updated_at=now))
     refresh_triage(session, set(opened.values()) | set(joined.values()))
-    entries = [NewEntry(actor, AuditAction.COMBINATION, "case", cid,
-                        detail={"joined_report_ids": sorted(r for r, c in joined.items() if c == cid)})
-               for cid in sorted(set(joined.values()))]
+    joined_by_case: dict[int, list[int]] = {}
+    for r, c in joined.items():
+        joined_by_case.setdefault(c, []).append(r)
+    entries = [NewEntry(actor, AuditAction.COMBINATION, "case", cid, detail={"joined_report_ids": sorted(members)})
+               for cid, members in sorted(joined_by_case.items())]
     if opened:
         # Opening a case combines records into a unit of work; nothing new is collected.
         entries.append(NewEntry(actor, AuditAction.COMBINATION, "case", None,
