@@ -209,14 +209,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serving_settings(host: str) -> Settings:
-    """Settings for serving on ``host``: cookies are ``Secure`` (sent over HTTPS only) unless
-    JIGSAW_COOKIE_SECURE says otherwise or the server listens on loopback, where a developer's
-    browser talks plain HTTP to it."""
+def serving_settings(host: str, port: int = 8000) -> Settings:
+    """Settings for serving on ``host`` and ``port``: cookies are ``Secure`` (sent over HTTPS only)
+    unless JIGSAW_COOKIE_SECURE says otherwise or the server listens on loopback, where a
+    developer's browser talks plain HTTP to it. Without JIGSAW_BASE_URL, links in mail and the
+    demo point at the address served (loopback when listening on every interface, whose public
+    name only JIGSAW_BASE_URL can give)."""
     settings = load_settings()
     if os.environ.get("JIGSAW_COOKIE_SECURE") is None:
         settings = replace(settings, cookie_secure=not is_loopback(host))
+    if os.environ.get("JIGSAW_BASE_URL") is None:
+        settings = replace(settings, base_url=f"http://{_url_host(host)}:{port}")
     return settings
+
+
+def _url_host(host: str) -> str:
+    """``host`` as it goes in a URL: IPv6 in brackets, an unspecified address as loopback."""
+    bare = host.strip().strip("[]")
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        return bare
+    if address.is_unspecified:
+        return "127.0.0.1" if address.version == 4 else "[::1]"
+    return f"[{bare}]" if address.version == 6 else bare
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from jigsaw.db import migrate
 from jigsaw.db.base import Base
 from jigsaw.db.engine import make_engine, session_scope
 from jigsaw.matching.interfaces import MatchingService
+from jigsaw.platform import Platform
 
 console = Console()
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -80,20 +81,27 @@ def demo(
     codes: bool = typer.Option(False, "--codes", help="Print demo logins with their current TOTP codes."),
 ) -> None:
     """Load synthetic demo data (idempotent), or show demo logins with --codes."""
-    from jigsaw.appeals.subscriptions import Links
-    from jigsaw.demo.service import button_link, demo_credentials, load_demo
+    from jigsaw.demo.service import demo_credentials
 
     platform = open_platform()
     if not codes:
-        with session_scope(platform.engine) as session:
-            result = load_demo(session, platform.settings.data_dir, reports=reports, links=Links.of(platform))
-            link = button_link(session, platform.settings.base_url)
-        console.print(f"Demo data: {result.reports_created} new reports"
-                      + (" (already loaded)" if result.already_loaded else "") + ".")
-        if link:
-            console.print("PixelPlay's Report Abuse button, as a child on PixelPlay would press it (signed now):")
-            typer.echo(link)
+        _load_demo(platform, reports)
     _print_demo_logins(demo_credentials(platform.settings.data_dir))
+
+
+def _load_demo(platform: Platform, reports: int) -> None:
+    """Load the demo data into ``platform`` and print its Report Abuse link (on its base URL)."""
+    from jigsaw.appeals.subscriptions import Links
+    from jigsaw.demo.service import button_link, load_demo
+
+    with session_scope(platform.engine) as session:
+        result = load_demo(session, platform.settings.data_dir, reports=reports, links=Links.of(platform))
+        link = button_link(session, platform.settings.base_url)
+    console.print(f"Demo data: {result.reports_created} new reports"
+                  + (" (already loaded)" if result.already_loaded else "") + ".")
+    if link:
+        console.print("PixelPlay's Report Abuse button, as a child on PixelPlay would press it (signed now):")
+        typer.echo(link)
 
 
 def _print_demo_logins(creds: dict[str, dict[str, str]]) -> None:
@@ -123,11 +131,14 @@ def serve(
 
     from jigsaw.web.app import create_app
 
-    platform = open_platform(serving_settings(host))
+    platform = open_platform(serving_settings(host, port))
     with platform.session() as session:
         ensure_keyed(session)
     if demo_data:
-        demo(reports=40, codes=False)
+        from jigsaw.demo.service import demo_credentials
+
+        _load_demo(platform, 40)
+        _print_demo_logins(demo_credentials(platform.settings.data_dir))
     if not platform.settings.cookie_secure:
         console.print("Cookies are not marked Secure (loopback or JIGSAW_COOKIE_SECURE=0): serve over HTTPS "
                       "to anyone else.")
