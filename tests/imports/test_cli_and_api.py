@@ -54,6 +54,7 @@ def test_cli_imports_a_batch_and_reports_json(cli_env: Path) -> None:
     assert code == 1  # one document refused
     summary = json.loads(out)
     assert summary["imported"] == 4 and summary["duplicates"] == 0 and summary["organisation"] == "NCMEC"
+    assert summary["documents"] == 9 and summary["file_details"] == 4  # 4 reports, their 4 files, broken.xml
     assert summary["errors"] == [{"file": "broken.xml", "reason": summary["errors"][0]["reason"], "line": 1}]
     code, out = cli("import", "cybertip", str(batch / "800001.xml"), "--json")  # the report without its file
     assert code == 0 and len(json.loads(out)["changed"]) == 1
@@ -62,6 +63,7 @@ def test_cli_imports_a_batch_and_reports_json(cli_env: Path) -> None:
     (batch / "broken.xml").unlink()
     code, out = cli("import", "cybertip", str(batch))
     assert code == 0 and "4 already present" in out
+    assert "8 documents (4 of them file details, read into their reports)" in " ".join(out.split())
     code, out = cli("import", "cybertip", str(batch), "--batch-size", "0")
     assert code == 2 and "--batch-size" in out
 

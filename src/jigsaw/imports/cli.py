@@ -98,10 +98,15 @@ def _refuse(reason: str, as_json: bool) -> None:
     raise typer.Exit(code=1)
 
 
+def _file_details(summary: ImportSummary) -> str:
+    """Why a CyberTipline batch has about twice as many documents as reports."""
+    return f" ({summary.file_details} of them file details, read into their reports)" if summary.file_details else ""
+
+
 def _print_summary(summary: ImportSummary) -> None:
     rate = f" ({summary.imported / summary.seconds:,.0f} reports/s)" if summary.seconds and summary.imported else ""
     console.print(f"[bold]{summary.format}[/bold] from [bold]{summary.organisation}[/bold]: "
-                  f"{summary.documents} documents, [green]{summary.imported} imported[/green], "
+                  f"{summary.documents} documents{_file_details(summary)}, [green]{summary.imported} imported[/green], "
                   f"{len(summary.duplicates)} already present, {len(summary.changed)} changed, "
                   f"[red]{len(summary.errors)} refused[/red] in {summary.seconds:.1f} s{rate}.")
     for title, issues, style in (("Refused", summary.errors, "red"), ("Changed since first import",

@@ -36,6 +36,8 @@ class ImportSummaryOut(_Out):
     format: str = Field(description="cybertip, vics or csv")
     organisation: str
     documents: int
+    file_details: int = Field(0, description="Of the documents, CyberTipline <fileDetails> documents, read into "
+                                               "the reports they name rather than stored as reports.")
     imported: int
     duplicates: int
     changed: list[IssueOut] = Field(description="Documents stored before whose content now differs.")

@@ -356,6 +356,7 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
             options.progress(0)
         summary = run_import(engine, cybertip.FORMAT, options, pool.map(_report_task, tasks),
                              documents=len(reports) + len(files), pre_issues=issues)
+    summary.file_details = len(files)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -37,6 +37,7 @@ class ImportSummary:
     format: str
     organisation: str
     documents: int = 0
+    file_details: int = 0  # of the documents, CyberTipline <fileDetails> read into their reports
     reports: list[ImportedReport] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     changed: list[Issue] = field(default_factory=list)
@@ -54,6 +55,7 @@ class ImportSummary:
             "format": self.format,
             "organisation": self.organisation,
             "documents": self.documents,
+            "file_details": self.file_details,
             "imported": self.imported,
             "duplicates": len(self.duplicates),
             "changed": [asdict(i) for i in self.changed],
