@@ -11,7 +11,9 @@ back, so no report is ever stored without its links and its triage.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -101,3 +103,27 @@ class EventBus:
 
     def handlers(self, event_type: type) -> tuple[Handler, ...]:
         return tuple(self._handlers[event_type])
+
+
+class HandlerSwitch:
+    """A flag that changes how a handler reacts, for the current thread or asyncio task only.
+
+    Held in a :class:`~contextvars.ContextVar` so that a test or a loader turning it on does not
+    change what concurrent requests in the same process do.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._flag: ContextVar[bool] = ContextVar(name, default=False)
+
+    @property
+    def is_on(self) -> bool:
+        return self._flag.get()
+
+    @contextmanager
+    def on(self) -> Iterator[None]:
+        """Turn the switch on until the block ends (nesting restores the outer state)."""
+        token = self._flag.set(True)
+        try:
+            yield
+        finally:
+            self._flag.reset(token)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -38,7 +37,7 @@ from jigsaw.audit.chain import AuditAction
 from jigsaw.audit.service import Actor, NewEntry, defer, record
 from jigsaw.db.base import table_of
 from jigsaw.db.bulk import insert_returning_ids, insert_rows
-from jigsaw.events import MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
+from jigsaw.events import HandlerSwitch, MediaMatched, ReportsStored, ReportStored, SubjectInformationAdded
 from jigsaw.intake.interfaces import Subject
 from jigsaw.linking.interfaces import CaseScope, Holders, case_scopes, linked_reports, stored_batch_scopes
 from jigsaw.triage import history
@@ -195,7 +194,7 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
     if not event.report_ids:
         return
     config = active_config(session)
-    if _one_by_one.get():
+    if _one_by_one.is_on:
         _score_one_by_one(session, event.report_ids, config)
         return
     batch = set(event.report_ids)
@@ -207,18 +206,13 @@ def on_reports_stored(session: Session, event: ReportsStored) -> None:
     score_reports(session, triggers, config=config, scopes=scopes, if_view_changed=linked.keys())
 
 
-_one_by_one: ContextVar[bool] = ContextVar("jigsaw_triage_one_by_one", default=False)
+_one_by_one = HandlerSwitch("jigsaw_triage_one_by_one")
 
 
-@contextmanager
-def one_report_at_a_time() -> Iterator[None]:
+def one_report_at_a_time() -> AbstractContextManager[None]:
     """Score a batch's reports one after the other (:func:`score_report`), as before set-based
     batches: the reference the batch path is compared with (tests, benchmarks)."""
-    token = _one_by_one.set(True)
-    try:
-        yield
-    finally:
-        _one_by_one.reset(token)
+    return _one_by_one.on()
 
 
 def _score_one_by_one(session: Session, report_ids: Sequence[int], config: TriageConfig) -> None:
