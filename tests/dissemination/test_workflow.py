@@ -267,7 +267,7 @@ def test_escalation_of_an_unacknowledged_p0(client: TestClient, platform: Platfo
         kinds = [e.kind for e in session.scalars(select(PackageEvent).where(PackageEvent.package_id == pid))]
         assert "escalated" in kinds and "past_action_by" in kinds
     page = client.get("/packages")
-    assert "not acknowledged by the force in time" in page.text
+    assert "1 package not acknowledged by the force in time" in page.text
 
 
 def test_batch_drafted_then_approved_as_a_set_by_a_second_person(client: TestClient, platform: Platform,

@@ -18,6 +18,7 @@ from jigsaw.accounts.principal import Principal
 from jigsaw.accounts.roles import OrgKind, Role
 from jigsaw.dissemination import interfaces as dissemination
 from jigsaw.errors import Conflict, InvalidInput, NotAllowed
+from jigsaw.formats.wording import counted
 from jigsaw.http.deps import authorize, db_session, require_csrf
 from jigsaw.http.flash import flash
 from jigsaw.http.templating import render
@@ -111,9 +112,9 @@ async def from_batch_form(request: Request, principal: Principal = Depends(centr
             lead_id=_int(v.get("lead_id", ""), "lead_id"))
     except REFUSED as exc:
         return _back(request, "/operations", f"Not done: {exc}", "error")
-    skipped = f"; {len(added.skipped)} package(s) not dispatched were left out" if added.skipped else ""
+    skipped = f"; left out, not dispatched: {counted(len(added.skipped), 'package')}" if added.skipped else ""
     return _back(request, f"/operations/{op.id}",
-                 f"Operation {op.name}: {added.added} target(s) from the batch{skipped}.")
+                 f"Operation {op.name}: {counted(added.added, 'target')} from the batch{skipped}.")
 
 
 @router.get("/operations/{operation_id}", response_class=HTMLResponse)
