@@ -43,8 +43,8 @@ PARALLEL_THRESHOLD = 200  # documents; below this a local pool costs more than i
 # Seconds to reach a scheduler and to wait for it to have a worker: a mistyped address must
 # fail fast, before anything is written.
 SCHEDULER_TIMEOUT_S = 10.0
-# Chunks in flight per worker thread beyond the one it runs: enough that a worker never waits
-# while the writer commits a batch, few enough that results do not pile up in memory.
+# Chunks in flight per worker thread beyond the one it runs, when the consumer reads steadily.
+# A consumer that stops to write a batch asks for a batch more (``WorkerPool.map``'s ``ahead``).
 _AHEAD_PER_THREAD = 2
 # The module whose task functions the workers run; the fork server imports it once.
 _TASK_MODULE = "jigsaw.imports.service"
@@ -256,12 +256,15 @@ class WorkerPool:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, ahead: int = 0) -> Iterator[R]:
+        """``fn`` over ``items``, in order. ``ahead``: results to have in hand or in flight beyond
+        the steady window, so that workers keep going while the consumer is away (the writer
+        passes its batch size: while it writes one batch, the next one is parsed)."""
         submit = self._submit
         if submit is None or (self.cluster is None and len(items) < PARALLEL_THRESHOLD):
             return map(fn, items)
         chunk = max(16, min(256, len(items) // (self.count * 8) or 1))
-        return _ordered(submit, fn, items, chunk, self.count * (1 + _AHEAD_PER_THREAD))
+        return _ordered(submit, fn, items, chunk, self.count * (1 + _AHEAD_PER_THREAD) + -(-ahead // chunk))
 
 
 def _ordered(submit: Callable[..., Any], fn: Callable[[T], R], items: Sequence[T], chunk: int,
@@ -284,7 +287,7 @@ def _ordered(submit: Callable[..., Any], fn: Callable[[T], R], items: Sequence[T
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
-                 cluster: DaskCluster | None = None) -> Iterator[R]:
+                 cluster: DaskCluster | None = None, *, ahead: int = 0) -> Iterator[R]:
     """One pass of :class:`WorkerPool`: the pool lives as long as the iteration."""
     with WorkerPool(workers, len(items), cluster) as pool:
-        yield from pool.map(fn, items)
+        yield from pool.map(fn, items, ahead=ahead)

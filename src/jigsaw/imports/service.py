@@ -354,7 +354,7 @@ def import_cybertip(engine: Engine, source: Iterable[Document | Issue], options:
                           options.limits, options.default_region, options.orm, cipher))
         if options.progress is not None:
             options.progress(0)
-        summary = run_import(engine, cybertip.FORMAT, options, pool.map(_report_task, tasks),
+        summary = run_import(engine, cybertip.FORMAT, options, pool.map(_report_task, tasks, ahead=options.batch_size),
                              documents=len(reports) + len(files), pre_issues=issues)
     summary.file_details = len(files)
     summary.seconds = time.perf_counter() - started
