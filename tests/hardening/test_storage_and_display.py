@@ -124,7 +124,6 @@ def test_cookies_are_secure_unless_serving_on_loopback(monkeypatch: pytest.Monke
     assert serving_settings(host).cookie_secure is True
 
 
-
 @pytest.mark.parametrize(("host", "port", "base"), [
     ("127.0.0.1", 8000, "http://127.0.0.1:8000"), ("127.0.0.1", 9123, "http://127.0.0.1:9123"),
     ("jigsaw.example", 8443, "http://jigsaw.example:8443"), ("::1", 9000, "http://[::1]:9000"),
@@ -136,6 +135,7 @@ def test_links_point_at_the_address_served_unless_a_base_url_is_set(
     assert serving_settings(host, port).base_url == base
     monkeypatch.setenv("JIGSAW_BASE_URL", "https://jigsaw.centre.example/")
     assert serving_settings(host, port).base_url == "https://jigsaw.centre.example"
+
 
 # --- bidirectional controls ------------------------------------------------------------------
 

@@ -81,27 +81,24 @@ def demo(
     codes: bool = typer.Option(False, "--codes", help="Print demo logins with their current TOTP codes."),
 ) -> None:
     """Load synthetic demo data (idempotent), or show demo logins with --codes."""
-    from jigsaw.demo.service import demo_credentials
-
-    platform = open_platform()
-    if not codes:
-        _load_demo(platform, reports)
-    _print_demo_logins(demo_credentials(platform.settings.data_dir))
+    _demo_on(open_platform(), reports, codes)
 
 
-def _load_demo(platform: Platform, reports: int) -> None:
-    """Load the demo data into ``platform`` and print its Report Abuse link (on its base URL)."""
+def _demo_on(platform: Platform, reports: int, codes: bool) -> None:
+    """:func:`demo` on ``platform``: its Report Abuse link is on the platform's base URL."""
     from jigsaw.appeals.subscriptions import Links
-    from jigsaw.demo.service import button_link, load_demo
+    from jigsaw.demo.service import button_link, demo_credentials, load_demo
 
-    with session_scope(platform.engine) as session:
-        result = load_demo(session, platform.settings.data_dir, reports=reports, links=Links.of(platform))
-        link = button_link(session, platform.settings.base_url)
-    console.print(f"Demo data: {result.reports_created} new reports"
-                  + (" (already loaded)" if result.already_loaded else "") + ".")
-    if link:
-        console.print("PixelPlay's Report Abuse button, as a child on PixelPlay would press it (signed now):")
-        typer.echo(link)
+    if not codes:
+        with session_scope(platform.engine) as session:
+            result = load_demo(session, platform.settings.data_dir, reports=reports, links=Links.of(platform))
+            link = button_link(session, platform.settings.base_url)
+        console.print(f"Demo data: {result.reports_created} new reports"
+                      + (" (already loaded)" if result.already_loaded else "") + ".")
+        if link:
+            console.print("PixelPlay's Report Abuse button, as a child on PixelPlay would press it (signed now):")
+            typer.echo(link)
+    _print_demo_logins(demo_credentials(platform.settings.data_dir))
 
 
 def _print_demo_logins(creds: dict[str, dict[str, str]]) -> None:
@@ -135,10 +132,7 @@ def serve(
     with platform.session() as session:
         ensure_keyed(session)
     if demo_data:
-        from jigsaw.demo.service import demo_credentials
-
-        _load_demo(platform, 40)
-        _print_demo_logins(demo_credentials(platform.settings.data_dir))
+        _demo_on(platform, 40, codes=False)
     if not platform.settings.cookie_secure:
         console.print("Cookies are not marked Secure (loopback or JIGSAW_COOKIE_SECURE=0): serve over HTTPS "
                       "to anyone else.")

@@ -24,4 +24,3 @@ def package_banners(session: Session, principal: Principal) -> list[Banner]:
         banners.append(Banner(f"{counted(found['unacknowledged'], 'new package')} for your force: acknowledge receipt.",
                               "/inbox?status=dispatched", "Open the inbox", level="warning"))
     return banners
-

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import multiprocessing
 import os
 import threading
@@ -264,7 +265,7 @@ class WorkerPool:
         if submit is None or (self.cluster is None and len(items) < PARALLEL_THRESHOLD):
             return map(fn, items)
         chunk = max(16, min(256, len(items) // (self.count * 8) or 1))
-        return _ordered(submit, fn, items, chunk, self.count * (1 + _AHEAD_PER_THREAD) + -(-ahead // chunk))
+        return _ordered(submit, fn, items, chunk, self.count * (1 + _AHEAD_PER_THREAD) + math.ceil(ahead / chunk))
 
 
 def _ordered(submit: Callable[..., Any], fn: Callable[[T], R], items: Sequence[T], chunk: int,
@@ -287,7 +288,7 @@ def _ordered(submit: Callable[..., Any], fn: Callable[[T], R], items: Sequence[T
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
-                 cluster: DaskCluster | None = None, *, ahead: int = 0) -> Iterator[R]:
+                 cluster: DaskCluster | None = None) -> Iterator[R]:
     """One pass of :class:`WorkerPool`: the pool lives as long as the iteration."""
     with WorkerPool(workers, len(items), cluster) as pool:
-        yield from pool.map(fn, items, ahead=ahead)
+        yield from pool.map(fn, items)
